@@ -1,0 +1,29 @@
+namespace FreeEnergy.Core.Models;
+
+/// <summary>
+/// The functionals of a model on a dataset, each an average per example in nats:
+/// rate R = E_x KL(e(z|x) ‖ m(z)), distortion D = −E log d(x|z), classification loss C = −E log c(y|z),
+/// with D and C averaged over the model's K samples of z per input.
+/// </summary>
+/// <param name="Rate">R in nats per example.</param>
+/// <param name="Distortion">D in nats per example (a true negative log-likelihood, normalising constants included).</param>
+/// <param name="Classification">C in nats per example.</param>
+/// <param name="Accuracy">Fraction of (input, sample) pairs whose most likely class is the label, in [0, 1].</param>
+/// <param name="Count">The number of examples averaged over.</param>
+public sealed record Functionals(double Rate, double Distortion, double Classification, double Accuracy, long Count)
+{
+    /// <summary>Nats per bit, ln 2.</summary>
+    public const double NatsPerBit = 0.69314718055994530942;
+
+    /// <summary>R in bits per example.</summary>
+    public double RateBits => Rate / NatsPerBit;
+
+    /// <summary>D in bits per example.</summary>
+    public double DistortionBits => Distortion / NatsPerBit;
+
+    /// <summary>C in bits per example.</summary>
+    public double ClassificationBits => Classification / NatsPerBit;
+
+    /// <summary>The objective J = R + λ·D + γ·C at these functionals, in nats per example. At equilibrium this is the free energy F(λ, γ).</summary>
+    public double FreeEnergy(Multipliers multipliers) => Rate + (multipliers.Lambda * Distortion) + (multipliers.Gamma * Classification);
+}

@@ -1,0 +1,359 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Diagnostics;
+using FreeEnergy.Core.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreeEnergy.Core.Models;
+
+/// <summary>
+/// A stochastic encoder e(z|x), decoder d(x|z), prior m(z) and linear classifier c(y|z) whose rate R,
+/// distortion D and classification loss C are measured in nats per example. Train it to equilibrium of
+/// R + λ·D + γ·C with <see cref="Training.EquilibriumTrainer"/>.
+/// </summary>
+/// <remarks>
+/// Create one with <see cref="CreateBuilder"/>. The model owns native memory: dispose it. Use one model
+/// from one thread at a time.
+/// </remarks>
+public sealed class RateDistortionModel : IDisposable
+{
+    private const string FileMagic = "FEMODEL1";
+    private const int FormatVersion = 1;
+    private const ulong EvaluationNoiseSalt = 0x9E3779B97F4A7C15UL;
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    private readonly RateDistortionNetwork network;
+    private readonly Generator trainingNoise;
+    private readonly double gaussianConstant;
+    private bool disposed;
+
+    internal RateDistortionModel(ModelConfiguration configuration, ILogger? logger)
+    {
+        Configuration = configuration;
+        Logger = logger ?? NullLogger.Instance;
+        Device = new Device(configuration.Device);
+        using (var init = new Generator(unchecked((ulong)configuration.Seed)))
+        {
+            network = new RateDistortionNetwork(configuration);
+            network.Initialize(init);
+        }
+
+        network.to(Device);
+        trainingNoise = new Generator(unchecked((ulong)configuration.Seed) + 1, Device);
+        double variance = configuration.GaussianSigma * configuration.GaussianSigma;
+        gaussianConstant = 0.5 * configuration.InputElements * Math.Log(2 * Math.PI * variance);
+        ParameterCount = network.parameters().Sum(p => p.numel());
+        if (Logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.ModelBuilt(Logger, configuration.Architecture, ParameterCount, configuration.LatentSize, configuration.Samples, configuration.Device);
+        }
+    }
+
+    /// <summary>Starts a fluent builder for a model.</summary>
+    public static RateDistortionModelBuilder CreateBuilder() => new();
+
+    /// <summary>The configuration the model was built with.</summary>
+    public ModelConfiguration Configuration { get; }
+
+    /// <summary>The device the model's weights live on.</summary>
+    public Device Device { get; }
+
+    /// <summary>K, the number of samples of z per input.</summary>
+    public int Samples => Configuration.Samples;
+
+    /// <summary>The number of trainable scalars.</summary>
+    public long ParameterCount { get; }
+
+    internal ILogger Logger { get; }
+
+    internal RateDistortionNetwork Network
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return network;
+        }
+    }
+
+    internal Generator TrainingNoise => trainingNoise;
+
+    /// <summary>
+    /// One forward pass: encodes <paramref name="inputs"/>, draws K samples of z per input with
+    /// <paramref name="noise"/> (the model's own training generator when null), and returns the rate,
+    /// distortion, classification loss and correctness terms with their autograd graph.
+    /// </summary>
+    /// <param name="inputs">Shape [B, ...InputShape], floating point, B ≥ 1; moved to the model's device if needed.</param>
+    /// <param name="labels">Shape [B], int64, each in [0, Classes).</param>
+    /// <param name="noise">A generator on the model's device, or null.</param>
+    /// <returns>The terms; the caller owns them (see <see cref="BatchTerms"/>).</returns>
+    public BatchTerms Forward(Tensor inputs, Tensor labels, Generator? noise = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(labels);
+        ValidateBatch(inputs, labels);
+        using var scope = NewDisposeScope();
+        var x = inputs.device == Device ? inputs : inputs.to(Device);
+        var y = labels.device == Device ? labels : labels.to(Device);
+        long batch = x.shape[0];
+        int samples = Samples;
+        var (mean, logVariance) = Network.Encoder.call(x);
+        var epsilon = randn([samples, batch, Configuration.LatentSize], dtype: mean.dtype, device: Device, generator: noise ?? trainingNoise);
+        var z = mean.unsqueeze(0) + ((logVariance * 0.5).exp().unsqueeze(0) * epsilon);
+        var flatZ = z.reshape(samples * batch, Configuration.LatentSize);
+
+        var reconstruction = Network.Decoder.call(flatZ).reshape(samples, batch, -1);
+        var target = x.reshape(1, batch, -1).expand(samples, batch, -1);
+        Tensor distortion = Configuration.Likelihood == DecoderLikelihood.Bernoulli
+            ? nn.functional.binary_cross_entropy_with_logits(reconstruction, target, reduction: nn.Reduction.None).sum(-1)
+            : (reconstruction - target).square().sum(-1).mul_(0.5 / (Configuration.GaussianSigma * Configuration.GaussianSigma)).add_(gaussianConstant);
+
+        var logits = Network.Classifier.call(flatZ);
+        var repeatedLabels = y.repeat(samples);
+        var classification = nn.functional.cross_entropy(logits, repeatedLabels, reduction: nn.Reduction.None).reshape(samples, batch);
+        var correct = logits.argmax(-1).eq(repeatedLabels).to(mean.dtype).reshape(samples, batch);
+        var rate = Network.Prior.Rate(mean, logVariance, z);
+        return new BatchTerms(
+            rate.MoveToOuterDisposeScope(),
+            distortion.MoveToOuterDisposeScope(),
+            classification.MoveToOuterDisposeScope(),
+            correct.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Evaluates R, D, C and accuracy on <paramref name="data"/> in evaluation mode without gradients. The
+    /// z-noise comes from a fresh generator seeded with <paramref name="noiseSeed"/> (by default a value
+    /// derived from the model's seed), so repeated evaluations use common random numbers.
+    /// </summary>
+    /// <param name="data">The dataset; its input shape must match and its labels must be below <see cref="ModelConfiguration.Classes"/>.</param>
+    /// <param name="batchSize">Examples per forward pass, at least 1.</param>
+    /// <param name="noiseSeed">The seed of the evaluation z-noise, or null for the model's default.</param>
+    public Functionals Evaluate(LabelledTensorDataset data, int batchSize = 1000, long? noiseSeed = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ValidateData(data, nameof(data));
+        ulong seed = noiseSeed is long s ? unchecked((ulong)s) : unchecked((ulong)Configuration.Seed ^ EvaluationNoiseSalt);
+        using var noise = new Generator(seed, Device);
+        bool wasTraining = Network.training;
+        Network.eval();
+        var totals = new double[4];
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (var batch in data.Batches(batchSize))
+            {
+                using var scope = NewDisposeScope();
+                using var terms = Forward(batch.Inputs, batch.Labels, noise);
+                var sums = terms.Sums().to(ScalarType.Float64).cpu().data<double>().ToArray();
+                for (int i = 0; i < totals.Length; i++)
+                {
+                    totals[i] += sums[i];
+                }
+            }
+        }
+        finally
+        {
+            Network.train(wasTraining);
+        }
+
+        double n = data.Count;
+        return new Functionals(totals[0] / n, totals[1] / n, totals[2] / n, totals[3] / n, data.Count);
+    }
+
+    /// <summary>
+    /// Saves the weights with a versioned JSON header holding the configuration to <paramref name="path"/>
+    /// (written to a temporary file first, then moved into place).
+    /// </summary>
+    public void Save(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        string temporary = full + ".tmp-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            using (var stream = File.Create(temporary))
+            using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: false))
+            {
+                var header = new CheckpointHeader(CheckpointHeader.FormatName, FormatVersion, typeof(RateDistortionModel).Assembly.GetName().Version?.ToString() ?? "0", Configuration);
+                byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, JsonOptions);
+                writer.Write(Encoding.ASCII.GetBytes(FileMagic));
+                Span<byte> length = stackalloc byte[4];
+                BinaryPrimitives.WriteInt32LittleEndian(length, json.Length);
+                writer.Write(length);
+                writer.Write(json);
+                Network.save(writer);
+            }
+
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Loads a model saved with <see cref="Save"/>: rebuilds it from the saved configuration and loads its
+    /// weights. The caller owns the result.
+    /// </summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="device">The device to load onto ("cpu", "cuda:0"), or null for the saved device.</param>
+    /// <param name="logger">An optional logger.</param>
+    /// <exception cref="InvalidDataException">The file is not a FreeEnergy checkpoint or is damaged.</exception>
+    public static RateDistortionModel Load(string path, string? device = null, ILogger? logger = null)
+    {
+        FreeEnergyRuntime.EnsureBackend();
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream);
+        var header = ReadHeader(reader, path);
+        var configuration = device is null ? header.Configuration : header.Configuration with { Device = device };
+        var problems = RateDistortionModelBuilder.Validate(configuration);
+        if (problems.Count > 0)
+        {
+            throw new InvalidDataException($"'{path}' holds an invalid configuration: {string.Join("; ", problems)}");
+        }
+
+        var model = new RateDistortionModel(configuration, logger);
+        try
+        {
+            model.LoadState(reader, path);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Replaces this model's weights with those saved in <paramref name="path"/>. The saved configuration
+    /// must have the same structure (seed, device, K and σ may differ).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The saved model has another structure; the message lists every difference. The weights are unchanged.</exception>
+    /// <exception cref="InvalidDataException">The file is not a FreeEnergy checkpoint or is damaged.</exception>
+    public void LoadWeights(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream);
+        var header = ReadHeader(reader, path);
+        var differences = Configuration.StructuralDifferences(header.Configuration);
+        if (differences.Count > 0)
+        {
+            throw new InvalidOperationException($"The model in '{path}' does not fit this model: {string.Join("; ", differences)}.");
+        }
+
+        LoadState(reader, path);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        network.Dispose();
+        trainingNoise.Dispose();
+    }
+
+    /// <summary>Checks that a dataset fits this model: input shape and label range.</summary>
+    internal void ValidateData(LabelledTensorDataset data, string parameterName)
+    {
+        if (!data.InputShape.SequenceEqual(Configuration.InputShape))
+        {
+            throw new ArgumentException($"The dataset's inputs have shape {ModelConfiguration.Format(data.InputShape)} per example but the model expects {ModelConfiguration.Format(Configuration.InputShape)}.", parameterName);
+        }
+
+        if (data.ClassCount > Configuration.Classes)
+        {
+            throw new ArgumentException($"The dataset has labels up to {data.ClassCount - 1} but the model has {Configuration.Classes} classes (labels 0 to {Configuration.Classes - 1}).", parameterName);
+        }
+    }
+
+    private void ValidateBatch(Tensor inputs, Tensor labels)
+    {
+        long[] expected = [.. Configuration.InputShape.Select(s => (long)s)];
+        if (inputs.dim() != expected.Length + 1 || !inputs.shape.Skip(1).SequenceEqual(expected) || inputs.shape[0] < 1)
+        {
+            throw new ArgumentException($"Inputs must have shape [B, {string.Join(", ", expected)}] with B ≥ 1; got {LabelledTensorDataset.Shape(inputs.shape)}.", nameof(inputs));
+        }
+
+        if (!inputs.is_floating_point())
+        {
+            throw new ArgumentException($"Inputs must be floating point; got {inputs.dtype}.", nameof(inputs));
+        }
+
+        if (labels.dim() != 1 || labels.shape[0] != inputs.shape[0])
+        {
+            throw new ArgumentException($"Labels must have shape [{inputs.shape[0]}]; got {LabelledTensorDataset.Shape(labels.shape)}.", nameof(labels));
+        }
+
+        if (labels.dtype != ScalarType.Int64)
+        {
+            throw new ArgumentException($"Labels must be int64; got {labels.dtype}.", nameof(labels));
+        }
+    }
+
+    private void LoadState(BinaryReader reader, string path)
+    {
+        try
+        {
+            Network.load(reader, strict: true);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"The weights in '{path}' could not be read: {ex.Message}", ex);
+        }
+    }
+
+    private static CheckpointHeader ReadHeader(BinaryReader reader, string path)
+    {
+        try
+        {
+            string magic = Encoding.ASCII.GetString(reader.ReadBytes(FileMagic.Length));
+            if (magic != FileMagic)
+            {
+                throw new InvalidDataException($"'{path}' is not a FreeEnergy model checkpoint (it does not start with '{FileMagic}').");
+            }
+
+            int length = BinaryPrimitives.ReadInt32LittleEndian(reader.ReadBytes(4));
+            if (length <= 0 || length > 1 << 20)
+            {
+                throw new InvalidDataException($"'{path}' has a damaged header (length {length}).");
+            }
+
+            var header = JsonSerializer.Deserialize<CheckpointHeader>(reader.ReadBytes(length), JsonOptions)
+                ?? throw new InvalidDataException($"'{path}' has an empty header.");
+            if (header.Format != CheckpointHeader.FormatName || header.Configuration is null)
+            {
+                throw new InvalidDataException($"'{path}' is not a FreeEnergy model checkpoint (format '{header.Format}').");
+            }
+
+            if (header.FormatVersion > FormatVersion)
+            {
+                throw new InvalidDataException($"'{path}' has checkpoint format version {header.FormatVersion}; this library reads up to version {FormatVersion}. Upgrade FreeEnergy.Core.");
+            }
+
+            return header;
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or JsonException or ArgumentOutOfRangeException)
+        {
+            throw new InvalidDataException($"'{path}' is not a readable FreeEnergy model checkpoint: {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,307 @@
+using System.Diagnostics;
+using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Internal;
+using FreeEnergy.Core.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using static TorchSharp.torch;
+
+namespace FreeEnergy.Core.Training;
+
+/// <summary>
+/// Trains a <see cref="RateDistortionModel"/> to equilibrium of J = R + λ·D + γ·C with Adam: minibatches
+/// reshuffled every epoch from a seeded generator, J measured on evaluation data after every epoch, and a
+/// <see cref="ConvergenceRule"/> that decides when to stop. Training starts from the model's current weights
+/// (a warm start when the model was trained before) with a fresh optimizer state.
+/// </summary>
+/// <remarks>
+/// Configure with the fluent <c>With…</c> methods (each validates its argument at once), then call
+/// <see cref="Train"/>. Training is synchronous; use one trainer and model from one thread at a time.
+/// </remarks>
+public sealed class EquilibriumTrainer
+{
+    private ILogger logger = NullLogger.Instance;
+
+    /// <summary>Adam's learning rate (default 1e-3).</summary>
+    public double LearningRate { get; private set; } = 1e-3;
+
+    /// <summary>Adam's β₁ (default 0.9).</summary>
+    public double Beta1 { get; private set; } = 0.9;
+
+    /// <summary>Adam's β₂ (default 0.999).</summary>
+    public double Beta2 { get; private set; } = 0.999;
+
+    /// <summary>Examples per training step (default 64, as the authors).</summary>
+    public int BatchSize { get; private set; } = 64;
+
+    /// <summary>Examples per forward pass when evaluating (default 1000).</summary>
+    public int EvaluationBatchSize { get; private set; } = 1000;
+
+    /// <summary>The stopping rule.</summary>
+    public ConvergenceRule Convergence { get; private set; } = new();
+
+    /// <summary>The factor the learning rate is multiplied by each time the rule is met while decays remain (default 1: none).</summary>
+    public double DecayFactor { get; private set; } = 1.0;
+
+    /// <summary>How many times the learning rate may be decayed before the rule ends training (default 0).</summary>
+    public int Decays { get; private set; }
+
+    /// <summary>The seed of the per-epoch shuffling, or null to use the model's seed.</summary>
+    public long? ShuffleSeed { get; private set; }
+
+    /// <summary>Report progress every this many steps as well as at the end of each epoch (0: only per epoch).</summary>
+    public int ProgressInterval { get; private set; }
+
+    /// <summary>Whether to evaluate the functionals on the training data at the end (default true).</summary>
+    public bool EvaluateTrainingData { get; private set; } = true;
+
+    /// <summary>Sets Adam's learning rate and betas.</summary>
+    public EquilibriumTrainer WithAdam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999)
+    {
+        if (!(double.IsFinite(learningRate) && learningRate > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be finite and > 0.");
+        }
+
+        if (!(beta1 >= 0 && beta1 < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "β₁ must be in [0, 1).");
+        }
+
+        if (!(beta2 >= 0 && beta2 < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "β₂ must be in [0, 1).");
+        }
+
+        (LearningRate, Beta1, Beta2) = (learningRate, beta1, beta2);
+        return this;
+    }
+
+    /// <summary>Sets the training batch size (≥ 1).</summary>
+    public EquilibriumTrainer WithBatchSize(int batchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        BatchSize = batchSize;
+        return this;
+    }
+
+    /// <summary>Sets the evaluation batch size (≥ 1).</summary>
+    public EquilibriumTrainer WithEvaluationBatchSize(int batchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        EvaluationBatchSize = batchSize;
+        return this;
+    }
+
+    /// <summary>Sets the convergence rule.</summary>
+    public EquilibriumTrainer WithConvergence(ConvergenceRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        Convergence = rule;
+        return this;
+    }
+
+    /// <summary>Sets the convergence rule from its parts (see <see cref="ConvergenceRule"/>).</summary>
+    public EquilibriumTrainer WithConvergence(int window = 3, double relativeTolerance = 1e-3, int maxEpochs = 50, int minEpochs = 1) =>
+        WithConvergence(new ConvergenceRule(window, relativeTolerance, maxEpochs, minEpochs));
+
+    /// <summary>
+    /// Each time the convergence rule is met, multiply the learning rate by <paramref name="factor"/> and
+    /// continue, up to <paramref name="times"/> times; the rule ends training only after the last decay.
+    /// Lowering the learning rate removes most of Adam's noise floor, which brings J closer to its minimum.
+    /// </summary>
+    public EquilibriumTrainer WithLearningRateDecay(double factor, int times)
+    {
+        if (!(factor > 0 && factor < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(factor), factor, "The decay factor must be in (0, 1).");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(times);
+        (DecayFactor, Decays) = (factor, times);
+        return this;
+    }
+
+    /// <summary>Sets the seed of the per-epoch shuffling (default: the model's seed).</summary>
+    public EquilibriumTrainer WithShuffleSeed(long seed)
+    {
+        ShuffleSeed = seed;
+        return this;
+    }
+
+    /// <summary>Reports progress every <paramref name="steps"/> steps as well as per epoch (0: per epoch only).</summary>
+    public EquilibriumTrainer WithProgressInterval(int steps)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(steps);
+        ProgressInterval = steps;
+        return this;
+    }
+
+    /// <summary>Whether to evaluate the functionals on the training data at the end (default true).</summary>
+    public EquilibriumTrainer WithTrainingDataEvaluation(bool enabled)
+    {
+        EvaluateTrainingData = enabled;
+        return this;
+    }
+
+    /// <summary>Sets the logger (per-epoch messages at Information, per-step at Debug).</summary>
+    public EquilibriumTrainer WithLogger(ILogger? value)
+    {
+        logger = value ?? NullLogger.Instance;
+        return this;
+    }
+
+    /// <summary>
+    /// Trains <paramref name="model"/> at <paramref name="multipliers"/> until the convergence rule is met
+    /// or the maximum number of epochs is reached.
+    /// </summary>
+    /// <param name="model">The model; trained in place from its current weights.</param>
+    /// <param name="multipliers">λ and γ.</param>
+    /// <param name="training">The training data.</param>
+    /// <param name="evaluation">The data J is measured on after every epoch (default: the training data).</param>
+    /// <param name="progress">Receives plain-number progress reports.</param>
+    /// <param name="cancellationToken">Checked between steps; on cancellation the model keeps the weights of the last finished step.</param>
+    /// <returns>The functionals reached, epochs, whether the rule was met, and the J history.</returns>
+    /// <exception cref="ArgumentException">A dataset does not fit the model (shape or labels).</exception>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public TrainingResult Train(
+        RateDistortionModel model,
+        Multipliers multipliers,
+        LabelledTensorDataset training,
+        LabelledTensorDataset? evaluation = null,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(training);
+        if (multipliers.Lambda <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(multipliers), multipliers, "λ must be > 0 (use new Multipliers(λ, γ)).");
+        }
+
+        model.ValidateData(training, nameof(training));
+        evaluation ??= training;
+        model.ValidateData(evaluation, nameof(evaluation));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var clock = Stopwatch.StartNew();
+        var history = new List<double>();
+        var window = new List<double>();
+        long stepsPerEpoch = (training.Count + BatchSize - 1) / BatchSize;
+        double learningRate = LearningRate;
+        int decaysLeft = Decays;
+        bool converged = false;
+        Functionals evaluated = null!;
+        var network = model.Network;
+        using var shuffle = new Generator(unchecked((ulong)(ShuffleSeed ?? model.Configuration.Seed)) + 2);
+        using var optimizer = optim.Adam(network.parameters(), learningRate, Beta1, Beta2);
+        int epoch = 0;
+        while (epoch < Convergence.MaxEpochs)
+        {
+            epoch++;
+            var epochClock = Stopwatch.StartNew();
+            var sums = new double[4];
+            long step = 0;
+            long seen = 0;
+            network.train();
+            foreach (var batch in training.Batches(BatchSize, shuffle))
+            {
+                using var scope = NewDisposeScope();
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    Log.Cancelled(logger, epoch, step);
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                step++;
+                optimizer.zero_grad();
+                using var terms = model.Forward(batch.Inputs, batch.Labels);
+                var loss = terms.Objective(multipliers);
+                var readings = cat([loss.detach().reshape(1), terms.Sums()]).to(ScalarType.Float64).cpu().data<double>().ToArray();
+                if (!double.IsFinite(readings[0]))
+                {
+                    Log.Diverged(logger, epoch, step, multipliers.Lambda, multipliers.Gamma, readings[0]);
+                    throw new TrainingDivergedException(epoch, step, multipliers, readings[0]);
+                }
+
+                loss.backward();
+                optimizer.step();
+                long b = batch.Inputs.shape[0];
+                seen += b;
+                for (int i = 0; i < 3; i++)
+                {
+                    sums[i] += readings[i + 1];
+                }
+
+                sums[3] += readings[0] * b;
+                Log.StepFinished(logger, epoch, step, readings[0]);
+                if (progress is not null && ProgressInterval > 0 && step % ProgressInterval == 0 && step != stepsPerEpoch)
+                {
+                    progress.Report(Report(epoch, Convergence.MaxEpochs, step, stepsPerEpoch, multipliers, sums, seen, history, clock.Elapsed));
+                }
+            }
+
+            evaluated = model.Evaluate(evaluation, EvaluationBatchSize);
+            double objective = evaluated.FreeEnergy(multipliers);
+            if (!double.IsFinite(objective))
+            {
+                Log.Diverged(logger, epoch, step, multipliers.Lambda, multipliers.Gamma, objective);
+                throw new TrainingDivergedException(epoch, step, multipliers, objective);
+            }
+
+            history.Add(objective);
+            window.Add(objective);
+            Log.EpochFinished(logger, epoch, Convergence.MaxEpochs, multipliers.Lambda, multipliers.Gamma, objective, evaluated.Rate, evaluated.Distortion, evaluated.Classification, evaluated.Accuracy, epochClock.Elapsed.TotalSeconds);
+            progress?.Report(Report(epoch, Convergence.MaxEpochs, stepsPerEpoch, stepsPerEpoch, multipliers, sums, seen, history, clock.Elapsed));
+            if (Convergence.RelativeChange(window) is double change && change <= Convergence.RelativeTolerance)
+            {
+                if (decaysLeft == 0)
+                {
+                    Log.Converged(logger, epoch, multipliers.Lambda, multipliers.Gamma, change, Convergence.Window);
+                    converged = true;
+                    break;
+                }
+
+                decaysLeft--;
+                learningRate *= DecayFactor;
+                foreach (var group in optimizer.ParamGroups)
+                {
+                    group.LearningRate = learningRate;
+                }
+
+                // Judge the new learning rate on its own epochs only.
+                window.Clear();
+                window.Add(objective);
+            }
+        }
+
+        if (!converged)
+        {
+            Log.NotConverged(logger, epoch, multipliers.Lambda, multipliers.Gamma);
+        }
+
+        var trainingFunctionals = EvaluateTrainingData
+            ? (ReferenceEquals(training, evaluation) ? evaluated : model.Evaluate(training, EvaluationBatchSize))
+            : null;
+        return new TrainingResult(multipliers, trainingFunctionals, evaluated, epoch, converged, clock.Elapsed, history.AsReadOnly());
+    }
+
+    private static TrainingProgress Report(int epoch, int maxEpochs, long step, long stepsPerEpoch, Multipliers m, double[] sums, long seen, List<double> history, TimeSpan elapsed)
+    {
+        double n = Math.Max(1, seen);
+        return new TrainingProgress(
+            epoch,
+            maxEpochs,
+            step,
+            stepsPerEpoch,
+            m.Lambda,
+            m.Gamma,
+            sums[3] / n,
+            sums[0] / n,
+            sums[1] / n,
+            sums[2] / n,
+            history.Count > 0 ? history[^1] : double.NaN,
+            elapsed);
+    }
+}
