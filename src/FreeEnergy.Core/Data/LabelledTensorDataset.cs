@@ -170,9 +170,13 @@ public sealed class LabelledTensorDataset : IDisposable
 
     /// <summary>
     /// The dataset in batches of at most <paramref name="batchSize"/> examples, in order, or in a random
-    /// order drawn from <paramref name="shuffle"/>. Each batch is a pair of new tensors in the caller's
-    /// dispose scope, on the dataset's device.
+    /// order drawn from <paramref name="shuffle"/>, on the dataset's device.
     /// </summary>
+    /// <remarks>
+    /// Each batch lives in a dispose scope of the enumeration that is disposed when the enumeration moves
+    /// to the next batch (or ends): use a batch inside the loop body, and clone it to keep it longer.
+    /// Tensors the loop body creates outside a scope of its own are disposed with the batch too.
+    /// </remarks>
     public IEnumerable<(Tensor Inputs, Tensor Labels)> Batches(int batchSize, Generator? shuffle = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -193,13 +197,14 @@ public sealed class LabelledTensorDataset : IDisposable
             for (long start = 0; start < Count; start += batchSize)
             {
                 long length = Math.Min(batchSize, Count - start);
+                using var scope = NewDisposeScope();
                 if (order is null)
                 {
                     yield return (Inputs.narrow(0, start, length), Labels.narrow(0, start, length));
                 }
                 else
                 {
-                    using var index = order.narrow(0, start, length);
+                    var index = order.narrow(0, start, length);
                     yield return (Inputs.index_select(0, index), Labels.index_select(0, index));
                 }
             }

@@ -50,7 +50,7 @@ public sealed class RateDistortionModel : IDisposable
         }
 
         network.to(Device);
-        trainingNoise = new Generator(unchecked((ulong)configuration.Seed) + 1, Device);
+        trainingNoise = new Generator(unchecked((ulong)configuration.Seed) + 1);
         double variance = configuration.GaussianSigma * configuration.GaussianSigma;
         gaussianConstant = 0.5 * configuration.InputElements * Math.Log(2 * Math.PI * variance);
         ParameterCount = network.parameters().Sum(p => p.numel());
@@ -95,7 +95,7 @@ public sealed class RateDistortionModel : IDisposable
     /// </summary>
     /// <param name="inputs">Shape [B, ...InputShape], floating point, B ≥ 1; moved to the model's device if needed.</param>
     /// <param name="labels">Shape [B], int64, each in [0, Classes).</param>
-    /// <param name="noise">A generator on the model's device, or null.</param>
+    /// <param name="noise">A CPU generator for the z-noise (drawn on the CPU and moved to the device once), or null.</param>
     /// <returns>The terms; the caller owns them (see <see cref="BatchTerms"/>).</returns>
     public BatchTerms Forward(Tensor inputs, Tensor labels, Generator? noise = null)
     {
@@ -108,7 +108,7 @@ public sealed class RateDistortionModel : IDisposable
         long batch = x.shape[0];
         int samples = Samples;
         var (mean, logVariance) = Network.Encoder.call(x);
-        var epsilon = randn([samples, batch, Configuration.LatentSize], dtype: mean.dtype, device: Device, generator: noise ?? trainingNoise);
+        var epsilon = randn([samples, batch, Configuration.LatentSize], dtype: mean.dtype, generator: noise ?? trainingNoise).to(Device); // TorchSharp generators are CPU-only (dotnet/TorchSharp#1194): draw on the CPU, move once.
         var z = mean.unsqueeze(0) + ((logVariance * 0.5).exp().unsqueeze(0) * epsilon);
         var flatZ = z.reshape(samples * batch, Configuration.LatentSize);
 
@@ -144,7 +144,7 @@ public sealed class RateDistortionModel : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ValidateData(data, nameof(data));
         ulong seed = noiseSeed is long s ? unchecked((ulong)s) : unchecked((ulong)Configuration.Seed ^ EvaluationNoiseSalt);
-        using var noise = new Generator(seed, Device);
+        using var noise = new Generator(seed);
         bool wasTraining = Network.training;
         Network.eval();
         var totals = new double[4];

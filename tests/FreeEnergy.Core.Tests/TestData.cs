@@ -1,0 +1,32 @@
+using FreeEnergy.Core.Data;
+using static TorchSharp.torch;
+
+namespace FreeEnergy.Core.Tests;
+
+/// <summary>Small synthetic datasets for tests.</summary>
+internal static class TestData
+{
+    /// <summary>x ~ N(0, diag(s²)) with a single class label 0.</summary>
+    public static LabelledTensorDataset GaussianSource(double[] scales, int count, ulong seed)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(seed);
+        var x = randn([count, scales.Length], generator: generator) * tensor(scales, dtype: ScalarType.Float32);
+        return new LabelledTensorDataset(x, zeros(count, dtype: ScalarType.Int64));
+    }
+
+    /// <summary>
+    /// Binary "images" of shape [1, 4, 4] from <paramref name="classes"/> prototypes with pixels flipped at
+    /// random (probability 0.1); labels are the prototype index.
+    /// </summary>
+    public static LabelledTensorDataset Prototypes(int count, int classes, ulong seed)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(seed);
+        var prototypes = rand([classes, 1, 4, 4], generator: generator).gt(0.5).to(ScalarType.Float32);
+        var labels = randint(classes, [count], generator: generator);
+        var flips = rand([count, 1, 4, 4], generator: generator).lt(0.1).to(ScalarType.Float32);
+        var x = (prototypes.index_select(0, labels) - flips).abs();
+        return new LabelledTensorDataset(x, labels);
+    }
+}
