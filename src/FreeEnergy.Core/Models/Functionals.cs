@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace FreeEnergy.Core.Models;
 
 /// <summary>
@@ -16,12 +18,15 @@ public sealed record Functionals(double Rate, double Distortion, double Classifi
     public const double NatsPerBit = 0.69314718055994530942;
 
     /// <summary>R in bits per example.</summary>
+    [JsonIgnore]
     public double RateBits => Rate / NatsPerBit;
 
     /// <summary>D in bits per example.</summary>
+    [JsonIgnore]
     public double DistortionBits => Distortion / NatsPerBit;
 
     /// <summary>C in bits per example.</summary>
+    [JsonIgnore]
     public double ClassificationBits => Classification / NatsPerBit;
 
     /// <summary>The objective J = R + λ·D + γ·C at these functionals, in nats per example. At equilibrium this is the free energy F(λ, γ).</summary>

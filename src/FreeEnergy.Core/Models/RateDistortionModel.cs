@@ -88,6 +88,9 @@ public sealed class RateDistortionModel : IDisposable
 
     internal Generator TrainingNoise => trainingNoise;
 
+    /// <summary>Restarts the training z-noise from <paramref name="seed"/>, so that what follows depends only on the weights and this seed.</summary>
+    internal void ReseedTrainingNoise(ulong seed) => trainingNoise.manual_seed(unchecked((long)seed));
+
     /// <summary>
     /// One forward pass: encodes <paramref name="inputs"/>, draws K samples of z per input with
     /// <paramref name="noise"/> (the model's own training generator when null), and returns the rate,

@@ -1,0 +1,82 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FreeEnergy.Core.Internal;
+
+/// <summary>Reads and atomically rewrites files of one JSON object per line.</summary>
+internal static class JsonLinesFile
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    /// <summary>
+    /// Reads every non-blank line of <paramref name="path"/> as a <typeparamref name="T"/>, checking each with
+    /// <paramref name="validate"/> (which returns a problem or null).
+    /// </summary>
+    /// <exception cref="InvalidDataException">A line is not JSON of the expected kind; the message names the file and line.</exception>
+    public static List<T> Read<T>(string path, Func<T, string?> validate)
+    {
+        var result = new List<T>();
+        int lineNumber = 0;
+        foreach (string line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            T? item;
+            try
+            {
+                item = JsonSerializer.Deserialize<T>(line, Options);
+            }
+            catch (JsonException ex)
+            {
+                throw new InvalidDataException($"'{path}' line {lineNumber} is not a valid record: {ex.Message}", ex);
+            }
+
+            string? problem = item is null ? "the line is null" : validate(item);
+            if (problem is not null)
+            {
+                throw new InvalidDataException($"'{path}' line {lineNumber}: {problem}");
+            }
+
+            result.Add(item!);
+        }
+
+        return result;
+    }
+
+    /// <summary>Writes all <paramref name="items"/> to a temporary file beside <paramref name="path"/>, then moves it into place.</summary>
+    public static void WriteAtomically<T>(string path, IEnumerable<T> items)
+    {
+        string full = Path.GetFullPath(path);
+        string? directory = Path.GetDirectoryName(full);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        string temporary = full + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var writer = new StreamWriter(stream, new UTF8Encoding(false)))
+        {
+            foreach (var item in items)
+            {
+                writer.Write(JsonSerializer.Serialize(item, Options));
+                writer.Write('\n');
+            }
+
+            writer.Flush();
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, full, overwrite: true);
+    }
+}

@@ -1,0 +1,209 @@
+using System.Globalization;
+using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Internal;
+using FreeEnergy.Core.Models;
+using MathNet.Numerics.Interpolation;
+
+namespace FreeEnergy.Core.Surface;
+
+/// <summary>
+/// A set of equilibrium points (λ, γ, R, D, C, accuracy, F, training cost) produced by a
+/// <see cref="SurfaceSweep"/>, read from or written to a JSON-lines file (one <see cref="SurfaceRecord"/>
+/// per line). It checks the thermodynamic identities over its points, interpolates R(D) along each γ,
+/// and answers derivative queries through an <see cref="IDerivativeEstimator"/> on the saved models.
+/// </summary>
+public sealed class EquilibriumSurface
+{
+    /// <summary>Creates a surface from records (sorted by plan index).</summary>
+    /// <param name="records">The records; all of one plan, each index at most once.</param>
+    /// <param name="directory">The folder checkpoint paths are relative to, or null.</param>
+    public EquilibriumSurface(IEnumerable<SurfaceRecord> records, string? directory = null)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var list = records.OrderBy(r => r.Index).ToList();
+        string? problem = Consistency(list);
+        if (problem is not null)
+        {
+            throw new ArgumentException(problem, nameof(records));
+        }
+
+        Records = list;
+        Directory = directory;
+    }
+
+    /// <summary>The finished points, by plan index.</summary>
+    public IReadOnlyList<SurfaceRecord> Records { get; }
+
+    /// <summary>The folder checkpoint paths are relative to (the records file's folder), or null.</summary>
+    public string? Directory { get; }
+
+    /// <summary>The points as plain numbers for <see cref="IdentityCheck"/>.</summary>
+    public IReadOnlyList<SurfacePoint> Points => [.. Records.Select(r => r.ToSurfacePoint())];
+
+    /// <summary>
+    /// Reads a surface's JSON-lines file. Every line must be a <see cref="SurfaceRecord"/> of this
+    /// library (kind and version checked), all of one plan, each index once.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is corrupt or foreign; the message names the line. The file is not modified.</exception>
+    public static EquilibriumSurface Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var records = JsonLinesFile.Read<SurfaceRecord>(path, Validate);
+        string? problem = Consistency(records);
+        if (problem is not null)
+        {
+            throw new InvalidDataException($"'{path}': {problem}");
+        }
+
+        return new EquilibriumSurface(records, Path.GetDirectoryName(Path.GetFullPath(path)));
+    }
+
+    /// <summary>
+    /// Merges the surfaces of the shards of one plan. Points present in several parts must agree exactly.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The parts come from different plans or disagree on a point.</exception>
+    public static EquilibriumSurface Merge(IEnumerable<EquilibriumSurface> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var all = parts.ToList();
+        if (all.Count == 0)
+        {
+            throw new ArgumentException("Nothing to merge.", nameof(parts));
+        }
+
+        var byIndex = new Dictionary<int, SurfaceRecord>();
+        foreach (var record in all.SelectMany(p => p.Records))
+        {
+            if (byIndex.TryGetValue(record.Index, out var existing) && !SameResult(existing, record))
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"Point {record.Index} ({record.Multipliers}) is in two parts with different results."));
+            }
+
+            byIndex[record.Index] = record;
+        }
+
+        string? problem = Consistency([.. byIndex.Values]);
+        if (problem is not null)
+        {
+            throw new InvalidDataException(problem);
+        }
+
+        return new EquilibriumSurface(byIndex.Values, all.Select(p => p.Directory).FirstOrDefault(d => d is not null));
+    }
+
+    /// <summary>Reads and merges the records files of the shards of one plan.</summary>
+    public static EquilibriumSurface Merge(params string[] paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        return Merge(paths.Select(Load));
+    }
+
+    /// <summary>
+    /// Writes the surface to <paramref name="path"/> atomically (temporary file, then move). Checkpoint
+    /// paths are rewritten relative to the new file's folder.
+    /// </summary>
+    public void Save(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string target = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var records = Records.Select(r => r.Checkpoint is null || Directory is null
+            ? r
+            : r with { Checkpoint = Path.GetRelativePath(target, Path.Combine(Directory, r.Checkpoint)) });
+        JsonLinesFile.WriteAtomically(path, records);
+    }
+
+    /// <summary>The record at exactly these multipliers, or null.</summary>
+    public SurfaceRecord? Find(Multipliers multipliers) => Records.FirstOrDefault(r => r.Lambda == multipliers.Lambda && r.Gamma == multipliers.Gamma);
+
+    /// <summary>
+    /// Convexity of R(D, C) over the points: the supporting-plane inequality
+    /// R_j ≥ R_i − λ_i (D_j − D_i) − γ_i (C_j − C_i) for every pair, with the worst violation.
+    /// </summary>
+    public ConvexityResidual CheckConvexity(double tolerance = 0) => IdentityCheck.Convexity(Points, tolerance);
+
+    /// <summary>
+    /// The rate on the equilibrium curve R(D) at constant <paramref name="gamma"/>, interpolated over the
+    /// points with that γ (monotone cubic in D; exact at the points). At least two points with that γ are needed.
+    /// </summary>
+    /// <exception cref="ArgumentException">Fewer than two points have this γ.</exception>
+    public double InterpolateRate(double distortion, double gamma)
+    {
+        var row = Records.Where(r => r.Gamma == gamma).OrderBy(r => r.Distortion).ToList();
+        if (row.Count < 2)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Interpolation along γ = {gamma} needs at least 2 points with that γ; the surface has {row.Count}."), nameof(gamma));
+        }
+
+        var spline = CubicSpline.InterpolatePchipSorted([.. row.Select(r => r.Distortion)], [.. row.Select(r => r.Rate)]);
+        return spline.Interpolate(distortion);
+    }
+
+    /// <summary>Loads the model saved at a point (the caller owns it).</summary>
+    /// <exception cref="InvalidOperationException">No checkpoint was kept for the point.</exception>
+    public RateDistortionModel LoadModel(SurfaceRecord record, string? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return RateDistortionModel.Load(CheckpointPath(record), device);
+    }
+
+    /// <summary>
+    /// Estimates D_λ, D_γ, C_λ, C_γ at a point with <paramref name="estimator"/>, on the model saved there.
+    /// </summary>
+    public SurfaceDerivatives Derivatives(SurfaceRecord record, IDerivativeEstimator estimator, LabelledTensorDataset data, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(estimator);
+        ArgumentNullException.ThrowIfNull(data);
+        using var model = LoadModel(record);
+        return estimator.Estimate(model, record.Multipliers, data, cancellationToken);
+    }
+
+    private string CheckpointPath(SurfaceRecord record)
+    {
+        if (record.Checkpoint is null || Directory is null)
+        {
+            throw new InvalidOperationException($"No model was kept for point {record.Index} {record.Multipliers}; run the sweep with a records file to keep checkpoints.");
+        }
+
+        return Path.Combine(Directory, record.Checkpoint);
+    }
+
+    private static bool SameResult(SurfaceRecord a, SurfaceRecord b) =>
+        a.Plan == b.Plan && a.Lambda == b.Lambda && a.Gamma == b.Gamma && a.Rate == b.Rate && a.Distortion == b.Distortion && a.Classification == b.Classification;
+
+    internal static string? Validate(SurfaceRecord r)
+    {
+        if (r.Kind != SurfaceRecord.KindName)
+        {
+            return $"not a surface record (kind '{r.Kind}', expected '{SurfaceRecord.KindName}')";
+        }
+
+        if (r.Version < 1 || r.Version > SurfaceRecord.CurrentVersion)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"record version {r.Version} is not supported (this library reads 1 to {SurfaceRecord.CurrentVersion})");
+        }
+
+        if (string.IsNullOrEmpty(r.Plan) || r.Index < 0 || !(r.Lambda > 0) || !(r.Gamma >= 0) || !double.IsFinite(r.Lambda) || !double.IsFinite(r.Gamma))
+        {
+            return "the record lacks a plan, an index or valid multipliers";
+        }
+
+        if (!double.IsFinite(r.Rate) || !double.IsFinite(r.Distortion) || !double.IsFinite(r.Classification))
+        {
+            return "the record's functionals are not finite";
+        }
+
+        return null;
+    }
+
+    private static string? Consistency(IReadOnlyList<SurfaceRecord> records)
+    {
+        var plans = records.Select(r => r.Plan).Distinct().ToList();
+        if (plans.Count > 1)
+        {
+            return $"the records come from {plans.Count} different sweep plans ({string.Join(", ", plans)})";
+        }
+
+        var duplicate = records.GroupBy(r => r.Index).FirstOrDefault(g => g.Count() > 1);
+        return duplicate is null ? null : string.Create(CultureInfo.InvariantCulture, $"point {duplicate.Key} appears {duplicate.Count()} times");
+    }
+}

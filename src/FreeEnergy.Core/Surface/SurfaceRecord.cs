@@ -1,0 +1,85 @@
+using FreeEnergy.Core.Models;
+
+namespace FreeEnergy.Core.Surface;
+
+/// <summary>
+/// One finished point of a sweep, as stored on one line of a surface's JSON-lines file (camelCase
+/// fields). The top-level functionals are measured on the evaluation data, in nats per example.
+/// </summary>
+public sealed record SurfaceRecord
+{
+    /// <summary>The value of <see cref="Kind"/> on every surface record.</summary>
+    public const string KindName = "freeEnergy.surfacePoint";
+
+    /// <summary>The newest record version this library writes and reads.</summary>
+    public const int CurrentVersion = 1;
+
+    /// <summary>Marks the line as a surface record: <see cref="KindName"/> on every record this library writes.</summary>
+    public string Kind { get; init; } = string.Empty;
+
+    /// <summary>The record format version.</summary>
+    public int Version { get; init; } = CurrentVersion;
+
+    /// <summary>The fingerprint of the sweep plan the point belongs to (<see cref="SweepPlan.Fingerprint"/>).</summary>
+    public string Plan { get; init; } = string.Empty;
+
+    /// <summary>The point's index in the full plan.</summary>
+    public int Index { get; init; }
+
+    /// <summary>The chain of the plan the point belongs to.</summary>
+    public int Chain { get; init; }
+
+    /// <summary>The point's position in its chain.</summary>
+    public int Position { get; init; }
+
+    /// <summary>λ.</summary>
+    public double Lambda { get; init; }
+
+    /// <summary>γ.</summary>
+    public double Gamma { get; init; }
+
+    /// <summary>R on the evaluation data.</summary>
+    public double Rate { get; init; }
+
+    /// <summary>D on the evaluation data.</summary>
+    public double Distortion { get; init; }
+
+    /// <summary>C on the evaluation data.</summary>
+    public double Classification { get; init; }
+
+    /// <summary>Accuracy on the evaluation data.</summary>
+    public double Accuracy { get; init; }
+
+    /// <summary>F = R + λD + γC on the evaluation data.</summary>
+    public double FreeEnergy { get; init; }
+
+    /// <summary>The functionals on the training data (null when not measured).</summary>
+    public Functionals? Training { get; init; }
+
+    /// <summary>Epochs trained for this point.</summary>
+    public int Epochs { get; init; }
+
+    /// <summary>Whether the trainer's convergence rule was met.</summary>
+    public bool Converged { get; init; }
+
+    /// <summary>Wall-clock seconds spent training and evaluating this point.</summary>
+    public double Seconds { get; init; }
+
+    /// <summary>The model's seed.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>The index of the point whose weights this point started from, or null when it started from the initial weights.</summary>
+    public int? WarmStartFrom { get; init; }
+
+    /// <summary>The file of the model at this point, relative to the records file's folder (null when not kept).</summary>
+    public string? Checkpoint { get; init; }
+
+    /// <summary>λ and γ.</summary>
+    public Multipliers Multipliers => new(Lambda, Gamma);
+
+    /// <summary>The evaluation functionals as a <see cref="Functionals"/> value (the count is not stored: 0).</summary>
+    public Functionals Evaluation => new(Rate, Distortion, Classification, Accuracy, 0);
+
+    /// <summary>The point as plain numbers for <see cref="IdentityCheck"/>.</summary>
+    public SurfacePoint ToSurfacePoint() => new(Lambda, Gamma, Rate, Distortion, Classification);
+}
