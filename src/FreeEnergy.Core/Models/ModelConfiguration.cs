@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace FreeEnergy.Core.Models;
 
@@ -45,6 +46,7 @@ public sealed record ModelConfiguration
     public string Device { get; init; } = "cpu";
 
     /// <summary>The number of elements of one input.</summary>
+    [JsonIgnore]
     public long InputElements => InputShape.Aggregate(1L, (a, b) => a * b);
 
     /// <summary>

@@ -106,8 +106,8 @@ public sealed class RateDistortionModel : IDisposable
         ArgumentNullException.ThrowIfNull(labels);
         ValidateBatch(inputs, labels);
         using var scope = NewDisposeScope();
-        var x = inputs.device == Device ? inputs : inputs.to(Device);
-        var y = labels.device == Device ? labels : labels.to(Device);
+        var x = IsOnDevice(inputs) ? inputs : inputs.to(Device);
+        var y = IsOnDevice(labels) ? labels : labels.to(Device);
         long batch = x.shape[0];
         int samples = Samples;
         var (mean, logVariance) = Network.Encoder.call(x);
@@ -175,6 +175,24 @@ public sealed class RateDistortionModel : IDisposable
     }
 
     /// <summary>
+    /// Evaluates the mixture's functionals: each of R, D, C and accuracy is (1 − r)·(value on the source
+    /// task) + r·(value on the target task), measured as in <see cref="Evaluate(LabelledTensorDataset, int, long?)"/>.
+    /// </summary>
+    public Functionals Evaluate(TaskMixture mixture, int batchSize = 1000, long? noiseSeed = null)
+    {
+        ArgumentNullException.ThrowIfNull(mixture);
+        var source = Evaluate(mixture.Source, batchSize, noiseSeed);
+        var target = Evaluate(mixture.Target, batchSize, noiseSeed);
+        double s = mixture.SourceWeight, t = mixture.TargetWeight;
+        return new Functionals(
+            (s * source.Rate) + (t * target.Rate),
+            (s * source.Distortion) + (t * target.Distortion),
+            (s * source.Classification) + (t * target.Classification),
+            (s * source.Accuracy) + (t * target.Accuracy),
+            source.Count + target.Count);
+    }
+
+    /// <summary>
     /// Saves the weights with a versioned JSON header holding the configuration to <paramref name="path"/>
     /// (written to a temporary file first, then moved into place).
     /// </summary>
@@ -227,6 +245,8 @@ public sealed class RateDistortionModel : IDisposable
         {
             throw new InvalidDataException($"'{path}' holds an invalid configuration: {string.Join("; ", problems)}");
         }
+
+        RateDistortionModelBuilder.EnsureDeviceAvailable(configuration.Device);
 
         var model = new RateDistortionModel(configuration, logger);
         try
@@ -287,6 +307,8 @@ public sealed class RateDistortionModel : IDisposable
             throw new ArgumentException($"The dataset has labels up to {data.ClassCount - 1} but the model has {Configuration.Classes} classes (labels 0 to {Configuration.Classes - 1}).", parameterName);
         }
     }
+
+    private bool IsOnDevice(Tensor tensor) => tensor.device_type == Device.type && (tensor.device_index == Device.index || Device.index < 0 && tensor.device_index <= 0);
 
     private void ValidateBatch(Tensor inputs, Tensor labels)
     {

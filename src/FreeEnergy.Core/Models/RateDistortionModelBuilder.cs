@@ -151,14 +151,22 @@ public sealed class RateDistortionModelBuilder
         }
 
         FreeEnergyRuntime.EnsureBackend();
-        var device = new torch.Device(configuration.Device);
+        EnsureDeviceAvailable(configuration.Device);
+        return new RateDistortionModel(configuration, logger);
+    }
+
+    /// <summary>Throws a clear exception when <paramref name="deviceName"/> is a CUDA device this process cannot use.</summary>
+    /// <exception cref="FreeEnergyBackendException">CUDA is not available, or the device index is out of range.</exception>
+    internal static void EnsureDeviceAvailable(string deviceName)
+    {
+        var device = new torch.Device(deviceName);
         if (device.type == DeviceType.CUDA && !torch.cuda.is_available())
         {
             throw new FreeEnergyBackendException(
                 BackendFailureCause.CudaUnavailable,
-                $"The model asks for device '{configuration.Device}' but CUDA is not available: either the application references no CUDA backend "
+                $"The model asks for device '{deviceName}' but CUDA is not available: either the application references no CUDA backend "
                 + "(add FreeEnergy.Core.Cuda built with -p:CudaBundle=linux or windows, or TorchSharp-cuda-linux / TorchSharp-cuda-windows 0.107.0) or the machine has no usable GPU. "
-                + "Use OnDevice(\"cpu\") to run on the CPU.",
+                + "Use OnDevice(\"cpu\") to run on the CPU, or load a checkpoint with device: \"cpu\".",
                 null);
         }
 
@@ -166,11 +174,9 @@ public sealed class RateDistortionModelBuilder
         {
             throw new FreeEnergyBackendException(
                 BackendFailureCause.CudaUnavailable,
-                $"The model asks for device '{configuration.Device}' but only {torch.cuda.device_count()} CUDA device(s) exist.",
+                $"The model asks for device '{deviceName}' but only {torch.cuda.device_count()} CUDA device(s) exist.",
                 null);
         }
-
-        return new RateDistortionModel(configuration, logger);
     }
 
     /// <summary>Every problem of <paramref name="c"/>, one sentence each; empty when it is valid.</summary>

@@ -16,7 +16,7 @@ namespace FreeEnergy.Core.Training;
 /// </summary>
 /// <remarks>
 /// Configure with the fluent <c>With…</c> methods (each validates its argument at once), then call
-/// <see cref="Train"/>. Training is synchronous; use one trainer and model from one thread at a time.
+/// <c>Train</c>. Training is synchronous; use one trainer and model from one thread at a time.
 /// </remarks>
 public sealed class EquilibriumTrainer
 {
@@ -173,22 +173,56 @@ public sealed class EquilibriumTrainer
         IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(training);
+        return Run(model, multipliers, TrainingTask.Of(training), TrainingTask.Of(evaluation ?? training), ReferenceEquals(evaluation ?? training, training), progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Trains <paramref name="model"/> on a mixture of two tasks: every step takes a source batch and a
+    /// target batch and minimises (1 − r)·J_source + r·J_target; J is measured after every epoch on the
+    /// evaluation mixture (see <see cref="RateDistortionModel.Evaluate(TaskMixture, int, long?)"/>).
+    /// </summary>
+    /// <param name="model">The model; trained in place from its current weights.</param>
+    /// <param name="multipliers">λ and γ.</param>
+    /// <param name="training">The training mixture.</param>
+    /// <param name="evaluation">The evaluation mixture (default: the training mixture); it should have the same ratio.</param>
+    /// <param name="progress">Receives plain-number progress reports.</param>
+    /// <param name="cancellationToken">Checked between steps.</param>
+    public TrainingResult Train(
+        RateDistortionModel model,
+        Multipliers multipliers,
+        TaskMixture training,
+        TaskMixture? evaluation = null,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        return Run(model, multipliers, TrainingTask.Of(training), TrainingTask.Of(evaluation ?? training), ReferenceEquals(evaluation ?? training, training), progress, cancellationToken);
+    }
+
+    private TrainingResult Run(
+        RateDistortionModel model,
+        Multipliers multipliers,
+        TrainingTask training,
+        TrainingTask evaluation,
+        bool evaluationIsTraining,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
         if (multipliers.Lambda <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(multipliers), multipliers, "λ must be > 0 (use new Multipliers(λ, γ)).");
         }
 
-        model.ValidateData(training, nameof(training));
-        evaluation ??= training;
-        model.ValidateData(evaluation, nameof(evaluation));
+        training.Validate(model, nameof(training));
+        evaluation.Validate(model, nameof(evaluation));
         cancellationToken.ThrowIfCancellationRequested();
 
         var clock = Stopwatch.StartNew();
         var history = new List<double>();
         var window = new List<double>();
-        long stepsPerEpoch = (training.Count + BatchSize - 1) / BatchSize;
+        long stepsPerEpoch = training.StepsPerEpoch(BatchSize);
         double learningRate = LearningRate;
         int decaysLeft = Decays;
         bool converged = false;
@@ -205,7 +239,7 @@ public sealed class EquilibriumTrainer
             long step = 0;
             long seen = 0;
             network.train();
-            foreach (var batch in training.Batches(BatchSize, shuffle))
+            foreach (var batches in training.Steps(BatchSize, shuffle))
             {
                 using var scope = NewDisposeScope();
                 if (cancellationToken.IsCancellationRequested)
@@ -216,9 +250,25 @@ public sealed class EquilibriumTrainer
 
                 step++;
                 optimizer.zero_grad();
-                using var terms = model.Forward(batch.Inputs, batch.Labels);
-                var loss = terms.Objective(multipliers);
-                var readings = cat([loss.detach().reshape(1), terms.Sums()]).to(ScalarType.Float64).cpu().data<double>().ToArray();
+                Tensor? loss = null;
+                Tensor? statistics = null;
+                long examples = 0;
+                foreach (var (inputs, labels, weight) in batches)
+                {
+                    if (weight == 0)
+                    {
+                        continue;
+                    }
+
+                    var terms = model.Forward(inputs, labels);
+                    var part = terms.Objective(multipliers) * weight;
+                    var partStatistics = terms.Sums() * weight;
+                    loss = loss is null ? part : loss + part;
+                    statistics = statistics is null ? partStatistics : statistics + partStatistics;
+                    examples += inputs.shape[0];
+                }
+
+                var readings = cat([loss!.detach().reshape(1), statistics!]).to(ScalarType.Float64).cpu().data<double>().ToArray();
                 if (!double.IsFinite(readings[0]))
                 {
                     Log.Diverged(logger, epoch, step, multipliers.Lambda, multipliers.Gamma, readings[0]);
@@ -227,7 +277,7 @@ public sealed class EquilibriumTrainer
 
                 loss.backward();
                 optimizer.step();
-                long b = batch.Inputs.shape[0];
+                long b = batches.Length == 1 ? examples : batches[0].Inputs.shape[0];
                 seen += b;
                 for (int i = 0; i < 3; i++)
                 {
@@ -242,7 +292,7 @@ public sealed class EquilibriumTrainer
                 }
             }
 
-            evaluated = model.Evaluate(evaluation, EvaluationBatchSize);
+            evaluated = evaluation.Evaluate(model, EvaluationBatchSize);
             double objective = evaluated.FreeEnergy(multipliers);
             if (!double.IsFinite(objective))
             {
@@ -282,7 +332,7 @@ public sealed class EquilibriumTrainer
         }
 
         var trainingFunctionals = EvaluateTrainingData
-            ? (ReferenceEquals(training, evaluation) ? evaluated : model.Evaluate(training, EvaluationBatchSize))
+            ? (evaluationIsTraining ? evaluated : training.Evaluate(model, EvaluationBatchSize))
             : null;
         return new TrainingResult(multipliers, trainingFunctionals, evaluated, epoch, converged, clock.Elapsed, history.AsReadOnly());
     }

@@ -2,7 +2,7 @@ using FreeEnergy.Core.Models;
 
 namespace FreeEnergy.Core.Training;
 
-/// <summary>The outcome of one <see cref="EquilibriumTrainer.Train"/> call.</summary>
+/// <summary>The outcome of one <c>EquilibriumTrainer.Train</c> call.</summary>
 /// <param name="Multipliers">The multipliers trained at.</param>
 /// <param name="Training">Functionals on the training data after the last epoch (null when that evaluation was switched off).</param>
 /// <param name="Evaluation">Functionals on the evaluation data after the last epoch.</param>

@@ -186,6 +186,28 @@ public class EquilibriumTrainerTests
         Assert.True(double.IsFinite(result.FreeEnergy));
     }
 
+    [Fact]
+    public void TrainingOnATaskMixtureLowersTheMixtureObjectiveAndEvaluatesAsTheWeightedSum()
+    {
+        using var source = TestData.Prototypes(96, 3, 10);
+        using var target = TestData.Prototypes(64, 3, 11);
+        using var model = SmallModel();
+        var mixture = new Core.Data.TaskMixture(source, target, 0.25);
+        var m = new Multipliers(1, 2);
+        var before = model.Evaluate(mixture);
+        var s = model.Evaluate(source);
+        var t = model.Evaluate(target);
+        Assert.Equal((0.75 * s.Rate) + (0.25 * t.Rate), before.Rate, 10);
+        Assert.Equal((0.75 * s.Classification) + (0.25 * t.Classification), before.Classification, 10);
+        Assert.Equal(160, before.Count);
+
+        var result = FastTrainer(3).Train(model, m, mixture);
+
+        Assert.Equal(3, result.Epochs);
+        Assert.True(result.FreeEnergy < before.FreeEnergy(m), $"J went from {before.FreeEnergy(m)} to {result.FreeEnergy}");
+        Assert.Equal(model.Evaluate(mixture), result.Evaluation);
+    }
+
     /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
