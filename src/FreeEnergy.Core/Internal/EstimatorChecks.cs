@@ -1,0 +1,29 @@
+using System.Globalization;
+using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Models;
+using static TorchSharp.torch;
+
+namespace FreeEnergy.Core.Internal;
+
+/// <summary>Argument checks and helpers shared by the derivative estimators.</summary>
+internal static class EstimatorChecks
+{
+    /// <summary>Rejects a default <see cref="Multipliers"/> (λ = 0), the one invalid value the type can hold.</summary>
+    public static void RequirePositiveLambda(Multipliers multipliers)
+    {
+        if (!(multipliers.Lambda > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(multipliers), multipliers, string.Create(CultureInfo.InvariantCulture, $"λ must be > 0; got {multipliers.Lambda:R} (use new Multipliers(λ, γ), not default)."));
+        }
+    }
+
+    /// <summary>A seeded random subset of <paramref name="count"/> examples, in their original order. The caller owns it.</summary>
+    public static LabelledTensorDataset Subsample(LabelledTensorDataset data, int count, long seed)
+    {
+        using var generator = new Generator(unchecked((ulong)seed));
+        using var permutation = randperm(data.Count, generator: generator);
+        long[] indices = [.. permutation.data<long>().Take(count)];
+        Array.Sort(indices);
+        return data.Subset(indices);
+    }
+}
