@@ -1,0 +1,30 @@
+using FreeEnergy.Benchmarks;
+
+// One entry per command: add new benchmarks here.
+var commands = new (string Name, string Summary, Func<string[], int> Run)[]
+{
+    ("datasets", "time to load Fashion-MNIST: the shipped test split and the full set from a directory", DatasetLoading.Run),
+    ("surface", "a 12-point sweep on the shipped split: warm starts vs independent training", SurfaceContinuation.Run),
+    ("epoch", "per-epoch training time of the default MLP at K = 1 and K = 8 on 10,000 images", EpochTime.Run),
+};
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine("Usage: FreeEnergy.Benchmarks <command> [options]   (<command> --help for its options)");
+    Console.WriteLine();
+    foreach (var (name, summary, _) in commands)
+    {
+        Console.WriteLine($"  {name,-12} {summary}");
+    }
+
+    return args.Length == 0 ? 1 : 0;
+}
+
+var command = commands.FirstOrDefault(c => string.Equals(c.Name, args[0], StringComparison.OrdinalIgnoreCase));
+if (command.Run is null)
+{
+    Console.Error.WriteLine($"Unknown command '{args[0]}'. Known: {string.Join(", ", commands.Select(c => c.Name))}.");
+    return 1;
+}
+
+return command.Run(args[1..]);

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Globalization;
+using FreeEnergy.Core.Diagnostics;
+using FreeEnergy.Core.Models;
+using FreeEnergy.Core.Surface;
+using FreeEnergy.Core.Training;
+using FreeEnergy.Datasets;
+
+namespace FreeEnergy.Benchmarks;
+
+/// <summary>
+/// A 12-point sweep (λ ∈ {4, 2, 1, 0.5} × γ ∈ {0, 1, 10}) of the default MLP model on the shipped
+/// Fashion-MNIST split, once with warm starts (continuation along each γ) and once with independent
+/// training: total time and the largest relative difference of R, D and C between the two.
+/// </summary>
+internal static class SurfaceContinuation
+{
+    public static int Run(string[] args)
+    {
+        if (args.Contains("--help"))
+        {
+            Console.WriteLine("surface [--max-epochs N] [--samples K] [--tolerance T] [--window W] [--decays N]: warm-started vs independent 12-point sweep on the shipped split.");
+            return 0;
+        }
+
+        int maxEpochs = Option(args, "--max-epochs", 40);
+        int samples = Option(args, "--samples", 1);
+        int window = Option(args, "--window", 3);
+        int decays = Option(args, "--decays", 0);
+        int at = Array.IndexOf(args, "--tolerance");
+        double tolerance = at >= 0 ? double.Parse(args[at + 1], CultureInfo.InvariantCulture) : 2e-3;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rule: relative change of J ≤ {tolerance} over {window} epochs, at most {maxEpochs} epochs, {decays} learning-rate cuts by 0.3; K = {samples}"));
+        FreeEnergyRuntime.SetThreadCount(1);
+        using var images = FashionMnist.LoadShippedTestSplit();
+        var (training, evaluation) = images.StratifiedSplit(evaluationFraction: 0.2, seed: 1);
+        using (training)
+        using (evaluation)
+        {
+            var plan = SweepPlan.Grid([4.0, 2.0, 1.0, 0.5], [0.0, 1.0, 10.0]);
+            RateDistortionModel Create() => RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithSamples(samples).WithSeed(1).Build();
+            EquilibriumTrainer Trainer()
+            {
+                var trainer = new EquilibriumTrainer().WithConvergence(window: window, relativeTolerance: tolerance, maxEpochs: maxEpochs).WithTrainingDataEvaluation(false);
+                return decays > 0 ? trainer.WithLearningRateDecay(0.3, decays) : trainer;
+            }
+            var progress = new ConsoleProgress();
+
+            var clock = Stopwatch.StartNew();
+            var warm = new SurfaceSweep(Create, Trainer()).Run(plan, training, evaluation, progress);
+            double warmSeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            var independent = new SurfaceSweep(Create, Trainer()).WithIndependentTraining().Run(plan, training, evaluation, progress);
+            double independentSeconds = clock.Elapsed.TotalSeconds;
+
+            double Worst(Func<SurfaceRecord, double> f) => warm.Records.Zip(independent.Records, (w, c) => Math.Abs(f(w) - f(c)) / Math.Abs(f(c))).Max();
+            Console.WriteLine("| λ | γ | warm R | warm D | warm C | warm epochs | indep. R | indep. D | indep. C | indep. epochs |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var (w, c) in warm.Records.Zip(independent.Records))
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {w.Lambda} | {w.Gamma} | {w.Rate:F2} | {w.Distortion:F2} | {w.Classification:F3} | {w.Epochs} | {c.Rate:F2} | {c.Distortion:F2} | {c.Classification:F3} | {c.Epochs} |"));
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-started: {warmSeconds:F0} s, {warm.Records.Sum(r => r.Epochs)} epochs; independent: {independentSeconds:F0} s, {independent.Records.Sum(r => r.Epochs)} epochs; speed-up {independentSeconds / warmSeconds:F2}x"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"largest relative difference: R {Worst(r => r.Rate):P2}, D {Worst(r => r.Distortion):P2}, C {Worst(r => r.Classification):P2}"));
+        }
+
+        return 0;
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        int at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private sealed class ConsoleProgress : IProgress<SweepProgress>
+    {
+        public void Report(SweepProgress value)
+        {
+            if (value.Training is null)
+            {
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  point {value.Completed}/{value.Total} {value.Point.Multipliers} done at {value.Elapsed.TotalSeconds:F0} s"));
+            }
+        }
+    }
+}
