@@ -102,8 +102,8 @@ public sealed class EquilibriumTrainer
     }
 
     /// <summary>Sets the convergence rule from its parts (see <see cref="ConvergenceRule"/>).</summary>
-    public EquilibriumTrainer WithConvergence(int window = 3, double relativeTolerance = 1e-3, int maxEpochs = 50, int minEpochs = 1) =>
-        WithConvergence(new ConvergenceRule(window, relativeTolerance, maxEpochs, minEpochs));
+    public EquilibriumTrainer WithConvergence(int window = 3, double relativeTolerance = 1e-3, int maxEpochs = 50, int minEpochs = 1, double? functionalTolerance = null) =>
+        WithConvergence(new ConvergenceRule(window, relativeTolerance, maxEpochs, minEpochs, functionalTolerance));
 
     /// <summary>
     /// Each time the convergence rule is met, multiply the learning rate by <paramref name="factor"/> and
@@ -222,6 +222,7 @@ public sealed class EquilibriumTrainer
         var clock = Stopwatch.StartNew();
         var history = new List<double>();
         var window = new List<double>();
+        var windowFunctionals = new List<Functionals>();
         long stepsPerEpoch = training.StepsPerEpoch(BatchSize);
         double learningRate = LearningRate;
         int decaysLeft = Decays;
@@ -302,9 +303,10 @@ public sealed class EquilibriumTrainer
 
             history.Add(objective);
             window.Add(objective);
+            windowFunctionals.Add(evaluated);
             Log.EpochFinished(logger, epoch, Convergence.MaxEpochs, multipliers.Lambda, multipliers.Gamma, objective, evaluated.Rate, evaluated.Distortion, evaluated.Classification, evaluated.Accuracy, epochClock.Elapsed.TotalSeconds);
             progress?.Report(Report(epoch, Convergence.MaxEpochs, stepsPerEpoch, stepsPerEpoch, multipliers, sums, seen, history, clock.Elapsed));
-            if (Convergence.RelativeChange(window) is double change && change <= Convergence.RelativeTolerance)
+            if (Convergence.RelativeChange(window) is double change && change <= Convergence.RelativeTolerance && Convergence.FunctionalsSettled(windowFunctionals))
             {
                 if (decaysLeft == 0)
                 {
@@ -323,6 +325,8 @@ public sealed class EquilibriumTrainer
                 // Judge the new learning rate on its own epochs only.
                 window.Clear();
                 window.Add(objective);
+                windowFunctionals.Clear();
+                windowFunctionals.Add(evaluated);
             }
         }
 

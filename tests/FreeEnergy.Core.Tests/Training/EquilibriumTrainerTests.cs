@@ -79,6 +79,27 @@ public class EquilibriumTrainerTests
     }
 
     [Fact]
+    public void TheFunctionalToleranceWaitsForEveryTermToSettle()
+    {
+        var rule = new ConvergenceRule(window: 1, relativeTolerance: 0.01, maxEpochs: 10, functionalTolerance: 0.01);
+        // J moves by 0.1% but R by 10%: the J rule alone would stop, the functional rule does not.
+        Functionals F(double r, double d) => new(r, d, 0.5, 0.9, 100);
+        Assert.True(rule.IsConverged([200.0, 200.2]));
+        Assert.False(rule.FunctionalsSettled([F(10, 190), F(11, 189.2)]));
+        Assert.True(rule.FunctionalsSettled([F(10, 190), F(10.05, 190.1)]));
+        Assert.False(rule.FunctionalsSettled([F(10, 190)]));
+        Assert.True(new ConvergenceRule().FunctionalsSettled([]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ConvergenceRule(functionalTolerance: 0));
+
+        using var data = TestData.Prototypes(128, 3, 12);
+        using var loose = SmallModel();
+        using var strict = SmallModel();
+        var looseResult = new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(window: 1, relativeTolerance: 0.05, maxEpochs: 30).Train(loose, new Multipliers(1, 1), data);
+        var strictResult = new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(window: 1, relativeTolerance: 0.05, maxEpochs: 30, functionalTolerance: 1e-3).Train(strict, new Multipliers(1, 1), data);
+        Assert.True(strictResult.Epochs > looseResult.Epochs, $"strict {strictResult.Epochs} epochs, loose {looseResult.Epochs}");
+    }
+
+    [Fact]
     public void ANonFiniteLossStopsTrainingWithTheStepAndMultipliersAndLeavesWeightsUntouched()
     {
         using var data = TestData.Prototypes(64, 3, 4);
