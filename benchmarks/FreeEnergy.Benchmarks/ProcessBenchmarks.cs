@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Diagnostics;
+using FreeEnergy.Core.Models;
+using FreeEnergy.Core.Processes;
+using FreeEnergy.Core.Surface;
+using FreeEnergy.Core.Training;
+using FreeEnergy.Datasets;
+
+namespace FreeEnergy.Benchmarks;
+
+/// <summary>
+/// Quasi-static processes on the shipped Fashion-MNIST split (80/20 stratified), default MLP model, K = 2 (the
+/// fluctuation estimator needs two samples per input), one torch thread: (1) an iso-classification path over λ
+/// from 4 to 0.5 (geometric steps): the largest relative drift of C and the change of R and D; (2) transfer from
+/// classes 0–4 to 5–9 (shared 10-way head) at constant C, against the authors' controller and fine-tuning on the
+/// target for the same number of epochs: final target accuracy and C.
+/// </summary>
+internal static class ProcessBenchmarks
+{
+    public static int Run(string[] args)
+    {
+        if (args.Contains("--help"))
+        {
+            Console.WriteLine("process [--steps N] [--transfer-steps N] [--max-epochs N] [--gamma G] [--skip-iso] [--skip-transfer]: iso-classification over λ 4 → 0.5 and transfer 0–4 → 5–9 at constant C vs fine-tuning vs the authors' controller.");
+            return 0;
+        }
+
+        int steps = Option(args, "--steps", 6);
+        int transferSteps = Option(args, "--transfer-steps", 5);
+        int maxEpochs = Option(args, "--max-epochs", 10);
+        double gamma = Option(args, "--gamma", 2);
+        FreeEnergyRuntime.SetThreadCount(1);
+        using var images = FashionMnist.LoadShippedTestSplit();
+        var (training, evaluation) = images.StratifiedSplit(evaluationFraction: 0.2, seed: 1);
+        using (training)
+        using (evaluation)
+        {
+            var relaxation = new EquilibriumTrainer().WithAdam(1e-3).WithConvergence(window: 2, relativeTolerance: 2e-3, maxEpochs: maxEpochs).WithLearningRateDecay(0.3, 1).WithTrainingDataEvaluation(false);
+            var equilibrium = new EquilibriumTrainer().WithConvergence(window: 3, relativeTolerance: 1e-3, maxEpochs: 60).WithLearningRateDecay(0.3, 1).WithTrainingDataEvaluation(false);
+            var process = new QuasiStaticProcess(relaxation, new EncoderFluctuationEstimator()).WithTolerance(0.02).WithMaxCorrections(4);
+            var clock = Stopwatch.StartNew();
+            if (!args.Contains("--skip-iso"))
+            {
+                using var model = Create();
+                var start = new Multipliers(4, gamma);
+                var pre = equilibrium.Train(model, start, training, evaluation);
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  equilibrium at {start}: {pre.Epochs} epochs, converged {pre.Converged}, {clock.Elapsed.TotalSeconds:F0} s"));
+                var path = Enumerable.Range(1, steps).Select(k => 4 * Math.Pow(0.5 / 4, (double)k / steps)).ToArray();
+                var iso = process.IsoClassification(model, start, path, training, evaluation, progress: new ConsoleProgress(clock));
+                Print(iso);
+                var first = iso.Steps[0];
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"iso-classification λ 4 → 0.5 in {steps} steps: largest |drift| of C {iso.MaxAbsoluteDrift:P2} (tolerance {iso.Tolerance:P0}, not held at [{string.Join(", ", iso.FailedSteps)}]); R {first.Rate:F2} → {iso.Final.Rate:F2}, D {first.Distortion:F2} → {iso.Final.Distortion:F2}; W = {iso.Work:F3}, ΔF = {iso.FreeEnergyChange:F3}; {iso.TotalEpochs} epochs, {iso.TotalCorrections} corrections, {clock.Elapsed.TotalSeconds:F0} s"));
+            }
+
+            if (!args.Contains("--skip-transfer"))
+            {
+                var (sourceTraining, targetTraining) = training.SplitClasses([0, 1, 2, 3, 4], [5, 6, 7, 8, 9]);
+                var (sourceEvaluation, targetEvaluation) = evaluation.SplitClasses([0, 1, 2, 3, 4], [5, 6, 7, 8, 9]);
+                using (sourceTraining)
+                using (targetTraining)
+                using (sourceEvaluation)
+                using (targetEvaluation)
+                {
+                    var tasks = new TaskMixture(sourceTraining, targetTraining, 0);
+                    var tests = new TaskMixture(sourceEvaluation, targetEvaluation, 0);
+                    var start = new Multipliers(2, 2);
+                    string checkpoint = Path.Combine(Path.GetTempPath(), $"freeenergy-process-benchmark-{Environment.ProcessId}.fe");
+                    try
+                    {
+                        using (var model = Create())
+                        {
+                            var pre = equilibrium.Train(model, start, sourceTraining, sourceEvaluation);
+                            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  source equilibrium at {start}: {pre.Epochs} epochs, converged {pre.Converged}, C₀ = {pre.Evaluation.Classification:F4}, {clock.Elapsed.TotalSeconds:F0} s"));
+                            model.Save(checkpoint);
+                            var transfer = process.Transfer(model, start, tasks, tests, transferSteps, progress: new ConsoleProgress(clock));
+                            Print(transfer);
+                            Summary("transfer at constant C", transfer);
+                            using var controlled = RateDistortionModel.Load(checkpoint);
+                            var authors = process.TransferWithAuthorsController(controlled, start, tasks, tests, transferSteps, new AuthorsControllerOptions(maxPassesPerStep: 5), new ConsoleProgress(clock));
+                            Print(authors);
+                            Summary("authors' controller (cap 5 passes)", authors);
+                            using var tuned = RateDistortionModel.Load(checkpoint);
+                            var fineTuning = process.FineTune(tuned, start, tasks, tests, transfer.TotalEpochs, new ConsoleProgress(clock));
+                            Summary($"fine-tuning at {start} ({transfer.TotalEpochs} epochs)", fineTuning);
+                        }
+                    }
+                    finally
+                    {
+                        File.Delete(checkpoint);
+                    }
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    private static RateDistortionModel Create() =>
+        RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithSamples(2).WithSeed(1).Build();
+
+    private static void Print(ProcessTrajectory trajectory)
+    {
+        Console.WriteLine($"| {trajectory.Kind} step | r | λ | γ | R | D | C | drift | held | corrections | epochs | accuracy | source acc. | target acc. |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var s in trajectory.Steps)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {s.Index} | {s.Mix:F2} | {s.Lambda:F3} | {s.Gamma:F3} | {s.Rate:F3} | {s.Distortion:F2} | {s.Classification:F4} | {s.Drift:P2} | {s.WithinTolerance} | {s.Corrections} | {s.Epochs} | {s.Accuracy:F3} | {s.SourceAccuracy:F3} | {s.TargetAccuracy:F3} |"));
+        }
+    }
+
+    private static void Summary(string name, ProcessTrajectory trajectory)
+    {
+        var last = trajectory.Final;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name}: final target accuracy {last.TargetAccuracy:P1}, target C {last.TargetClassification:F4} (C₀ = {trajectory.Target:F4}), source accuracy {last.SourceAccuracy:P1}, final (λ, γ) = ({last.Lambda:F3}, {last.Gamma:F3}), largest |drift| {trajectory.MaxAbsoluteDrift:P2}, not held at [{string.Join(", ", trajectory.FailedSteps)}], {trajectory.TotalEpochs} epochs"));
+    }
+
+    private static T Option<T>(string[] args, string name, T fallback)
+        where T : IParsable<T>
+    {
+        int at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? T.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private sealed class ConsoleProgress(Stopwatch clock) : IProgress<ProcessStep>
+    {
+        public void Report(ProcessStep value) =>
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {value.Process} step {value.Index}: λ {value.Lambda:F3} γ {value.Gamma:F3} r {value.Mix:F2} C {value.Classification:F4} drift {value.Drift:P2} ({value.Corrections} corrections, {value.Epochs} epochs) at {clock.Elapsed.TotalSeconds:F0} s"));
+    }
+}

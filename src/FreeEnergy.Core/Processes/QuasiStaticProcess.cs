@@ -1,0 +1,883 @@
+using System.Diagnostics;
+using System.Globalization;
+using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Internal;
+using FreeEnergy.Core.Models;
+using FreeEnergy.Core.Surface;
+using FreeEnergy.Core.Training;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FreeEnergy.Core.Processes;
+
+/// <summary>
+/// Drives (λ, γ) (and, for transfer, the task mixture r) in small steps along the equilibrium surface under a
+/// constraint (theory.md §3–4): iso-classification (hold C), iso-rate (hold R), iso-distortion (hold D), or a
+/// user schedule; and transfers a representation from a source task to a target task at constant C.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Predictor–corrector.</b> Each step sets the driven multiplier to the next value of the path and
+/// <i>predicts</i> the free one from the derivative estimator's slopes so that the held quantity Q returns to its
+/// target Q* to first order (e.g. iso-C driving λ: Δγ = (C* − C − C_λ·Δλ)/C_γ; for R the slopes are
+/// R_λ = −λD_λ − γC_λ and R_γ = −λD_γ − γC_γ). The model is then <i>relaxed</i> (warm-started training with the
+/// trainer), Q is measured on the evaluation data, and while |Q − Q*|/|Q*| exceeds <see cref="Tolerance"/> the free
+/// multiplier is <i>corrected</i>: first a Newton step with the estimator's slope, then secant steps on the
+/// measured values of this step, each followed by a relaxation. Every change of the free multiplier is bounded
+/// (at most <see cref="MaxRelativeChange"/>·max(|value|, 1), λ never below (1 − <see cref="MaxRelativeChange"/>)·λ,
+/// γ ≥ 0). At most <see cref="MaxCorrections"/> corrections are made per step; a step that still drifts is
+/// recorded with <see cref="ProcessStep.WithinTolerance"/> false and listed in
+/// <see cref="ProcessTrajectory.FailedSteps"/>; the process goes on (or stops, with <see cref="WithStopOnFailure"/>).
+/// No loop is unbounded.
+/// </para>
+/// <para>
+/// <b>Starting point.</b> The model must be at equilibrium at the starting multipliers (trained to convergence
+/// there by the caller). Q* defaults to Q measured on the evaluation data at the start (step 0, no training).
+/// Otherwise training keeps changing Q by itself and holding it means nothing.
+/// </para>
+/// <para>
+/// <b>Records.</b> With <see cref="WithRecordFile"/> every finished step is written at once (the whole file is
+/// rewritten atomically as JSON lines, see <see cref="ProcessStep"/>); a cancellation leaves a valid file of the
+/// finished steps. <see cref="ProcessTrajectory.Load"/> reads it back.
+/// </para>
+/// <para>
+/// Configure with the <c>With…</c> methods (each validates its argument at once). Runs are synchronous; use one
+/// process and model from one thread at a time. The model is changed in place.
+/// </para>
+/// </remarks>
+public sealed class QuasiStaticProcess
+{
+    private readonly EquilibriumTrainer trainer;
+    private readonly IDerivativeEstimator estimator;
+    private ILogger logger = NullLogger.Instance;
+
+    /// <summary>Creates a process.</summary>
+    /// <param name="trainer">Relaxes the model after every change of the multipliers (warm-started); its convergence rule decides how long.</param>
+    /// <param name="estimator">Gives the slopes for the predictor and the first correction.</param>
+    public QuasiStaticProcess(EquilibriumTrainer trainer, IDerivativeEstimator estimator)
+    {
+        this.trainer = trainer ?? throw new ArgumentNullException(nameof(trainer));
+        this.estimator = estimator ?? throw new ArgumentNullException(nameof(estimator));
+    }
+
+    /// <summary>The largest accepted relative drift |Q − Q*|/|Q*| of the held quantity (default 0.02).</summary>
+    public double Tolerance { get; private set; } = 0.02;
+
+    /// <summary>The largest number of corrections per step (default 5; 0: predict only).</summary>
+    public int MaxCorrections { get; private set; } = 5;
+
+    /// <summary>The bound on one change of the free multiplier, relative to max(|value|, 1) (default 0.5).</summary>
+    public double MaxRelativeChange { get; private set; } = 0.5;
+
+    /// <summary>Whether the process stops at the first step that does not hold its constraint (default false: it records the failure and goes on).</summary>
+    public bool StopOnFailure { get; private set; }
+
+    /// <summary>The JSON-lines file every finished step is written to, or null.</summary>
+    public string? RecordFile { get; private set; }
+
+    /// <summary>Sets the tolerance on the relative drift of the held quantity (finite, &gt; 0).</summary>
+    public QuasiStaticProcess WithTolerance(double tolerance)
+    {
+        if (!(double.IsFinite(tolerance) && tolerance > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The tolerance must be finite and > 0.");
+        }
+
+        Tolerance = tolerance;
+        return this;
+    }
+
+    /// <summary>Sets the largest number of corrections per step (≥ 0).</summary>
+    public QuasiStaticProcess WithMaxCorrections(int corrections)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(corrections);
+        MaxCorrections = corrections;
+        return this;
+    }
+
+    /// <summary>Sets the bound on one change of the free multiplier, relative to max(|value|, 1), in (0, 1).</summary>
+    public QuasiStaticProcess WithMaxRelativeChange(double fraction)
+    {
+        if (!(fraction > 0 && fraction < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The largest relative change must be in (0, 1).");
+        }
+
+        MaxRelativeChange = fraction;
+        return this;
+    }
+
+    /// <summary>Stops at the first step that does not hold its constraint.</summary>
+    public QuasiStaticProcess WithStopOnFailure(bool stop = true)
+    {
+        StopOnFailure = stop;
+        return this;
+    }
+
+    /// <summary>Writes every finished step to <paramref name="path"/> (JSON lines, rewritten atomically; an existing file is replaced).</summary>
+    public QuasiStaticProcess WithRecordFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        RecordFile = Path.GetFullPath(path);
+        return this;
+    }
+
+    /// <summary>Sets the logger (one Information message per step, corrections at Debug, failures at Warning).</summary>
+    public QuasiStaticProcess WithLogger(ILogger? value)
+    {
+        logger = value ?? NullLogger.Instance;
+        return this;
+    }
+
+    /// <summary>Iso-classification: drives one multiplier along <paramref name="path"/> and corrects the other to hold C.</summary>
+    /// <inheritdoc cref="Run" path="/param"/>
+    /// <inheritdoc cref="Run" path="/returns"/>
+    /// <inheritdoc cref="Run" path="/exception"/>
+    public ProcessTrajectory IsoClassification(
+        RateDistortionModel model,
+        Multipliers start,
+        IReadOnlyList<double> path,
+        LabelledTensorDataset training,
+        LabelledTensorDataset evaluation,
+        DrivenMultiplier driven = DrivenMultiplier.Lambda,
+        double? target = null,
+        IProgress<ProcessStep>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        Run(HeldQuantity.Classification, model, start, path, training, evaluation, driven, target, progress, cancellationToken);
+
+    /// <summary>Iso-rate: drives one multiplier along <paramref name="path"/> and corrects the other to hold R.</summary>
+    /// <inheritdoc cref="Run" path="/param"/>
+    /// <inheritdoc cref="Run" path="/returns"/>
+    /// <inheritdoc cref="Run" path="/exception"/>
+    public ProcessTrajectory IsoRate(
+        RateDistortionModel model,
+        Multipliers start,
+        IReadOnlyList<double> path,
+        LabelledTensorDataset training,
+        LabelledTensorDataset evaluation,
+        DrivenMultiplier driven = DrivenMultiplier.Lambda,
+        double? target = null,
+        IProgress<ProcessStep>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        Run(HeldQuantity.Rate, model, start, path, training, evaluation, driven, target, progress, cancellationToken);
+
+    /// <summary>Iso-distortion: drives one multiplier along <paramref name="path"/> and corrects the other to hold D.</summary>
+    /// <inheritdoc cref="Run" path="/param"/>
+    /// <inheritdoc cref="Run" path="/returns"/>
+    /// <inheritdoc cref="Run" path="/exception"/>
+    public ProcessTrajectory IsoDistortion(
+        RateDistortionModel model,
+        Multipliers start,
+        IReadOnlyList<double> path,
+        LabelledTensorDataset training,
+        LabelledTensorDataset evaluation,
+        DrivenMultiplier driven = DrivenMultiplier.Lambda,
+        double? target = null,
+        IProgress<ProcessStep>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        Run(HeldQuantity.Distortion, model, start, path, training, evaluation, driven, target, progress, cancellationToken);
+
+    /// <summary>
+    /// Runs a constrained process: step 0 measures the model at <paramref name="start"/>; step k sets the driven
+    /// multiplier to <c>path[k − 1]</c>, predicts and corrects the free one to hold <paramref name="held"/>.
+    /// To measure hysteresis, run the reversed path from the end point with the same target and compare with
+    /// <see cref="ProcessTrajectory.Hysteresis"/>.
+    /// </summary>
+    /// <param name="held">The quantity held (not <see cref="HeldQuantity.None"/>; use <see cref="FollowSchedule"/>).</param>
+    /// <param name="model">The model, at equilibrium at <paramref name="start"/>; trained in place.</param>
+    /// <param name="start">The multipliers the model is at equilibrium at.</param>
+    /// <param name="path">The values of the driven multiplier after the start, in order; at least one (λ values &gt; 0, γ values ≥ 0).</param>
+    /// <param name="training">The training data.</param>
+    /// <param name="evaluation">The data the held quantity is measured on.</param>
+    /// <param name="driven">Which multiplier follows the path (default λ).</param>
+    /// <param name="target">The value to hold (finite, &gt; 0), or null for the value measured at the start.</param>
+    /// <param name="progress">Receives every finished step.</param>
+    /// <param name="cancellationToken">Checked between training steps; finished steps stay recorded.</param>
+    /// <returns>The trajectory: step 0 and one step per path value (fewer when stopped on failure).</returns>
+    /// <exception cref="ArgumentException">A bad path, start, target or dataset; the message names the value.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    /// <exception cref="TrainingDivergedException">A relaxation diverged.</exception>
+    public ProcessTrajectory Run(
+        HeldQuantity held,
+        RateDistortionModel model,
+        Multipliers start,
+        IReadOnlyList<double> path,
+        LabelledTensorDataset training,
+        LabelledTensorDataset evaluation,
+        DrivenMultiplier driven = DrivenMultiplier.Lambda,
+        double? target = null,
+        IProgress<ProcessStep>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (held == HeldQuantity.None || !Enum.IsDefined(held))
+        {
+            throw new ArgumentOutOfRangeException(nameof(held), held, "A constrained process must hold Rate, Distortion or Classification; use FollowSchedule for a schedule.");
+        }
+
+        if (!Enum.IsDefined(driven))
+        {
+            throw new ArgumentOutOfRangeException(nameof(driven), driven, "Unknown driven multiplier.");
+        }
+
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(evaluation);
+        CheckStart(start);
+        CheckPath(path, driven == DrivenMultiplier.Lambda, nameof(path));
+        CheckTarget(target);
+        var kind = held switch
+        {
+            HeldQuantity.Classification => ProcessKind.IsoClassification,
+            HeldQuantity.Rate => ProcessKind.IsoRate,
+            _ => ProcessKind.IsoDistortion,
+        };
+
+        var run = new RunState(this, kind, held, driven, progress);
+        var clock = Stopwatch.StartNew();
+        var measured = new Measurement(Evaluate(model, evaluation), null, null);
+        double goal = target ?? HeldValue(held, measured.Mixture);
+        CheckMeasuredTarget(goal, held);
+        run.Add(Record(run, 0, start, null, measured, goal, 0, 0, false, clock.Elapsed.TotalSeconds), path.Count);
+
+        var current = start;
+        for (int k = 0; k < path.Count; k++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            clock.Restart();
+            var derivatives = estimator.Estimate(model, current, evaluation, cancellationToken);
+            var (drivenSlope, freeSlope) = Slopes(held, driven, derivatives, current);
+            double drivenNext = path[k];
+            double drivenChange = drivenNext - DrivenOf(current, driven);
+            double q = HeldValue(held, measured.Mixture);
+            double freeNow = FreeOf(current, driven);
+            double freeNext = IsUsable(freeSlope) ? freeNow + ((goal - q - (drivenSlope * drivenChange)) / freeSlope) : freeNow;
+            freeNext = Bound(freeNow, freeNext, driven);
+            var predicted = Compose(drivenNext, freeNext, driven);
+
+            var outcome = Hold(run, k + 1, model, predicted, freeSlope, goal, m => Relax(model, m, training, evaluation, cancellationToken), cancellationToken);
+            current = outcome.Multipliers;
+            measured = outcome.Measurement;
+            var step = Record(run, k + 1, current, null, measured, goal, outcome.Corrections, outcome.Epochs, outcome.Converged, clock.Elapsed.TotalSeconds);
+            if (!run.Add(step, path.Count))
+            {
+                break;
+            }
+        }
+
+        return run.Finish();
+    }
+
+    /// <summary>
+    /// Runs a finished constrained process backwards: from its last step, through its driven values in reverse
+    /// order back to the start, holding the same quantity at the same target. Compare the two with
+    /// <see cref="ProcessTrajectory.Hysteresis"/> (gaps at matching driven values, loop work W_forward + W_reverse).
+    /// </summary>
+    /// <param name="forward">A trajectory of <see cref="IsoClassification"/>, <see cref="IsoRate"/>, <see cref="IsoDistortion"/> or <see cref="Run"/> with at least two steps.</param>
+    /// <param name="model">The model as the forward run left it (at equilibrium at the forward's last step); trained in place.</param>
+    /// <param name="training">The training data.</param>
+    /// <param name="evaluation">The data the held quantity is measured on.</param>
+    /// <param name="progress">Receives every finished step.</param>
+    /// <param name="cancellationToken">Checked between training steps.</param>
+    /// <exception cref="ArgumentException"><paramref name="forward"/> is not a constrained process on one task, or has no step after the start.</exception>
+    public ProcessTrajectory Reverse(
+        ProcessTrajectory forward,
+        RateDistortionModel model,
+        LabelledTensorDataset training,
+        LabelledTensorDataset evaluation,
+        IProgress<ProcessStep>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        if (forward.Kind is not (ProcessKind.IsoClassification or ProcessKind.IsoRate or ProcessKind.IsoDistortion) || forward.Target is null)
+        {
+            throw new ArgumentException($"Only iso-classification, iso-rate and iso-distortion runs can be reversed; this one is {forward.Kind}.", nameof(forward));
+        }
+
+        if (forward.Steps.Count < 2)
+        {
+            throw new ArgumentException("The forward run has no step after its start.", nameof(forward));
+        }
+
+        var path = forward.Steps.Reverse().Skip(1).Select(s => s.DrivenValue).ToArray();
+        return Run(forward.Held, model, forward.Final.Multipliers, path, training, evaluation, forward.Driven, forward.Target, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Follows a user schedule of (λ, γ): relaxes the model at every entry and records it; nothing is held and
+    /// nothing corrected (every step's drift is 0).
+    /// </summary>
+    /// <param name="model">The model, at equilibrium at <paramref name="start"/>; trained in place.</param>
+    /// <param name="start">The multipliers the model is at equilibrium at.</param>
+    /// <param name="schedule">The multipliers after the start, in order; at least one.</param>
+    /// <param name="training">The training data.</param>
+    /// <param name="evaluation">The data the functionals are measured on.</param>
+    /// <param name="progress">Receives every finished step.</param>
+    /// <param name="cancellationToken">Checked between training steps.</param>
+    public ProcessTrajectory FollowSchedule(
+        RateDistortionModel model,
+        Multipliers start,
+        IReadOnlyList<Multipliers> schedule,
+        LabelledTensorDataset training,
+        LabelledTensorDataset evaluation,
+        IProgress<ProcessStep>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(evaluation);
+        CheckStart(start);
+        ArgumentNullException.ThrowIfNull(schedule);
+        if (schedule.Count == 0)
+        {
+            throw new ArgumentException("The schedule must have at least one entry.", nameof(schedule));
+        }
+
+        for (int i = 0; i < schedule.Count; i++)
+        {
+            if (!(schedule[i].Lambda > 0))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Schedule entry {i} has λ = {schedule[i].Lambda}; λ must be > 0 (use new Multipliers(λ, γ))."), nameof(schedule));
+            }
+        }
+
+        var run = new RunState(this, ProcessKind.Schedule, HeldQuantity.None, DrivenMultiplier.Lambda, progress);
+        var clock = Stopwatch.StartNew();
+        run.Add(Record(run, 0, start, null, new Measurement(Evaluate(model, evaluation), null, null), null, 0, 0, false, clock.Elapsed.TotalSeconds), schedule.Count);
+        for (int k = 0; k < schedule.Count; k++)
+        {
+            clock.Restart();
+            var (measured, result) = Relax(model, schedule[k], training, evaluation, cancellationToken);
+            run.Add(Record(run, k + 1, schedule[k], null, measured, null, 0, result.Epochs, result.Converged, clock.Elapsed.TotalSeconds), schedule.Count);
+        }
+
+        return run.Finish();
+    }
+
+    /// <summary>
+    /// Transfer at constant classification loss (theory.md §4): from the source task (r = 0) to the target task
+    /// (r = 1) through the mixture p_r in <paramref name="steps"/> equal steps of r, holding the mixture's C at the
+    /// source value C₀ from both sides (|C − C₀|/C₀ ≤ <see cref="Tolerance"/>) by predicting and correcting γ
+    /// (Δγ = (C₀ − C − C_r·Δr − C_λ·Δλ)/C_γ with C_r = C_target − C_source at the current weights, and C_λ, C_γ
+    /// from the estimator on the source and target evaluation data weighted by the mixture).
+    /// </summary>
+    /// <param name="model">
+    /// The model, at equilibrium on the source task at <paramref name="start"/> (trained to convergence there, not
+    /// a fixed short pretraining: otherwise C keeps falling by itself and holding it means nothing); trained in place.
+    /// </param>
+    /// <param name="start">The multipliers the model is at equilibrium at on the source.</param>
+    /// <param name="training">The training tasks (its ratio is ignored).</param>
+    /// <param name="evaluation">The evaluation tasks (its ratio is ignored); C₀ is C on its source data at the start.</param>
+    /// <param name="steps">The number of steps of r, ≥ 1.</param>
+    /// <param name="lambdaPath">λ at each step (length <paramref name="steps"/>, values &gt; 0), or null to keep λ fixed.</param>
+    /// <param name="progress">Receives every finished step.</param>
+    /// <param name="cancellationToken">Checked between training steps; finished steps stay recorded.</param>
+    /// <returns>The trajectory, with r, source and target accuracy and C per step.</returns>
+    public ProcessTrajectory Transfer(
+        RateDistortionModel model,
+        Multipliers start,
+        TaskMixture training,
+        TaskMixture evaluation,
+        int steps,
+        IReadOnlyList<double>? lambdaPath = null,
+        IProgress<ProcessStep>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        CheckTransfer(model, start, training, evaluation, steps);
+        if (lambdaPath is not null)
+        {
+            CheckPath(lambdaPath, true, nameof(lambdaPath));
+            if (lambdaPath.Count != steps)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The λ path must have one value per step: {steps} expected, {lambdaPath.Count} given."), nameof(lambdaPath));
+            }
+        }
+
+        var run = new RunState(this, ProcessKind.Transfer, HeldQuantity.Classification, DrivenMultiplier.Lambda, progress);
+        var clock = Stopwatch.StartNew();
+        var measured = EvaluateMixture(model, evaluation, 0);
+        double c0 = measured.Mixture.Classification;
+        CheckMeasuredTarget(c0, HeldQuantity.Classification);
+        run.Add(Record(run, 0, start, 0, measured, c0, 0, 0, false, clock.Elapsed.TotalSeconds), steps);
+
+        var current = start;
+        double r = 0;
+        for (int k = 1; k <= steps; k++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            clock.Restart();
+            double next = (double)k / steps;
+            double lambda = lambdaPath?[k - 1] ?? current.Lambda;
+            var derivatives = MixtureDerivatives(model, current, evaluation, next, cancellationToken);
+            double cR = measured.Target!.Classification - measured.Source!.Classification;
+            double gamma = current.Gamma;
+            double proposed = IsUsable(derivatives.CGamma)
+                ? gamma + ((c0 - measured.Mixture.Classification - (cR * (next - r)) - (derivatives.CLambda * (lambda - current.Lambda))) / derivatives.CGamma)
+                : gamma;
+            var predicted = new Multipliers(lambda, Bound(gamma, proposed, DrivenMultiplier.Lambda));
+            var mixtureTraining = training.WithRatio(next);
+            var mixtureEvaluation = evaluation.WithRatio(next);
+            var outcome = Hold(run, k, model, predicted, derivatives.CGamma, c0, m => RelaxMixture(model, m, mixtureTraining, mixtureEvaluation, cancellationToken), cancellationToken);
+            current = outcome.Multipliers;
+            measured = outcome.Measurement;
+            r = next;
+            if (!run.Add(Record(run, k, current, r, measured, c0, outcome.Corrections, outcome.Epochs, outcome.Converged, clock.Elapsed.TotalSeconds), steps))
+            {
+                break;
+            }
+        }
+
+        return run.Finish();
+    }
+
+    /// <summary>
+    /// The authors' transfer controller (theory.md §4, reproduced from their final code) with a cap on its loop:
+    /// for step k = 0 … N − 1, r = (k + 1)/N; measure the mixture's C; while C ≥ C₀ and fewer than
+    /// <see cref="AuthorsControllerOptions.MaxPassesPerStep"/> passes were made: from the second pass on move λ
+    /// toward λ_min by (λ − λ_min)/(N − k) and raise γ by the increment; train
+    /// <see cref="AuthorsControllerOptions.EpochsPerPass"/> epochs (each with a fresh Adam, as theirs); measure C
+    /// again. A step that stops at the cap is recorded with <see cref="ProcessStep.WithinTolerance"/> false. It
+    /// holds C only from above (C &lt; C₀), not from both sides. The process's trainer is not used (only its
+    /// evaluation batch size); the tolerance is only recorded.
+    /// </summary>
+    /// <param name="model">The model, at equilibrium on the source task at <paramref name="start"/>; trained in place.</param>
+    /// <param name="start">The starting multipliers (authors: λ = 2, γ = 2).</param>
+    /// <param name="training">The training tasks (its ratio is ignored).</param>
+    /// <param name="evaluation">The evaluation tasks (its ratio is ignored); C₀ is C on its source data at the start.</param>
+    /// <param name="steps">N, the number of steps of r, ≥ 1 (authors: 25).</param>
+    /// <param name="options">The controller's constants (default: the authors' values and a cap of 20 passes).</param>
+    /// <param name="progress">Receives every finished step.</param>
+    /// <param name="cancellationToken">Checked between training steps.</param>
+    public ProcessTrajectory TransferWithAuthorsController(
+        RateDistortionModel model,
+        Multipliers start,
+        TaskMixture training,
+        TaskMixture evaluation,
+        int steps,
+        AuthorsControllerOptions? options = null,
+        IProgress<ProcessStep>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        CheckTransfer(model, start, training, evaluation, steps);
+        options ??= new AuthorsControllerOptions();
+        var pass = new EquilibriumTrainer()
+            .WithAdam(options.LearningRate)
+            .WithBatchSize(options.BatchSize)
+            .WithEvaluationBatchSize(trainer.EvaluationBatchSize)
+            .WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 1)
+            .WithTrainingDataEvaluation(false);
+        var run = new RunState(this, ProcessKind.AuthorsController, HeldQuantity.Classification, DrivenMultiplier.Lambda, progress);
+        var clock = Stopwatch.StartNew();
+        var measured = EvaluateMixture(model, evaluation, 0);
+        double c0 = measured.Mixture.Classification;
+        CheckMeasuredTarget(c0, HeldQuantity.Classification);
+        run.Add(Record(run, 0, start, 0, measured, c0, 0, 0, false, clock.Elapsed.TotalSeconds), steps);
+        double lambda = start.Lambda, gamma = start.Gamma;
+        for (int k = 0; k < steps; k++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            clock.Restart();
+            double r = (double)(k + 1) / steps;
+            var mixtureTraining = training.WithRatio(r);
+            var mixtureEvaluation = evaluation.WithRatio(r);
+            measured = EvaluateMixture(model, evaluation, r);
+            int passes = 0, epochs = 0;
+            bool capHit = false;
+            while (measured.Mixture.Classification >= c0)
+            {
+                if (passes >= options.MaxPassesPerStep)
+                {
+                    capHit = true;
+                    ProcessLog.ControllerCapHit(logger, k + 1, passes, measured.Mixture.Classification, c0);
+                    break;
+                }
+
+                if (passes > 0)
+                {
+                    lambda -= (lambda - options.LambdaMin) / (steps - k);
+                    gamma += options.GammaIncrement;
+                }
+
+                for (int e = 0; e < options.EpochsPerPass; e++)
+                {
+                    epochs += pass.Train(model, new Multipliers(lambda, gamma), mixtureTraining, mixtureEvaluation, null, cancellationToken).Epochs;
+                }
+
+                measured = EvaluateMixture(model, evaluation, r);
+                passes++;
+            }
+
+            var step = Record(run, k + 1, new Multipliers(lambda, gamma), r, measured, c0, Math.Max(0, passes - 1), epochs, false, clock.Elapsed.TotalSeconds) with { WithinTolerance = !capHit };
+            if (!run.Add(step, steps))
+            {
+                break;
+            }
+        }
+
+        return run.Finish();
+    }
+
+    /// <summary>
+    /// The baseline: fine-tunes the model directly on the target task (r = 1) at fixed multipliers for exactly
+    /// <paramref name="epochs"/> epochs (one Adam run with the trainer's learning rate, betas and batch size), so
+    /// that it can be compared with <see cref="Transfer"/> and <see cref="TransferWithAuthorsController"/> at the
+    /// same number of training epochs (<see cref="ProcessTrajectory.TotalEpochs"/>). Step 0 is the start (r = 0,
+    /// C₀ measured on the source); step 1 the end (r = 1), with its drift relative to C₀.
+    /// </summary>
+    /// <param name="model">The model, at equilibrium on the source task at <paramref name="multipliers"/>; trained in place.</param>
+    /// <param name="multipliers">The fixed multipliers.</param>
+    /// <param name="training">The training tasks (only the target data is trained on).</param>
+    /// <param name="evaluation">The evaluation tasks (source and target accuracy are both reported).</param>
+    /// <param name="epochs">The number of epochs, ≥ 1.</param>
+    /// <param name="progress">Receives both steps.</param>
+    /// <param name="cancellationToken">Checked between training steps.</param>
+    public ProcessTrajectory FineTune(
+        RateDistortionModel model,
+        Multipliers multipliers,
+        TaskMixture training,
+        TaskMixture evaluation,
+        int epochs,
+        IProgress<ProcessStep>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        CheckTransfer(model, multipliers, training, evaluation, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        var fixedEpochs = new EquilibriumTrainer()
+            .WithAdam(trainer.LearningRate, trainer.Beta1, trainer.Beta2)
+            .WithBatchSize(trainer.BatchSize)
+            .WithEvaluationBatchSize(trainer.EvaluationBatchSize)
+            .WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: epochs, minEpochs: epochs)
+            .WithTrainingDataEvaluation(false);
+        var run = new RunState(this, ProcessKind.FineTuning, HeldQuantity.Classification, DrivenMultiplier.Lambda, progress);
+        var clock = Stopwatch.StartNew();
+        var measured = EvaluateMixture(model, evaluation, 0);
+        double c0 = measured.Mixture.Classification;
+        CheckMeasuredTarget(c0, HeldQuantity.Classification);
+        run.Add(Record(run, 0, multipliers, 0, measured, c0, 0, 0, false, clock.Elapsed.TotalSeconds), 1);
+        clock.Restart();
+        var result = fixedEpochs.Train(model, multipliers, training.Target, evaluation.Target, null, cancellationToken);
+        measured = EvaluateMixture(model, evaluation, 1);
+        run.Add(Record(run, 1, multipliers, 1, measured, c0, 0, result.Epochs, result.Converged, clock.Elapsed.TotalSeconds), 1);
+        return run.Finish();
+    }
+
+    private (Measurement Measured, TrainingResult Result) Relax(RateDistortionModel model, Multipliers m, LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    {
+        var result = trainer.Train(model, m, training, evaluation, null, cancellationToken);
+        return (new Measurement(result.Evaluation, null, null), result);
+    }
+
+    private (Measurement Measured, TrainingResult Result) RelaxMixture(RateDistortionModel model, Multipliers m, TaskMixture training, TaskMixture evaluation, CancellationToken cancellationToken)
+    {
+        var result = trainer.Train(model, m, training, evaluation, null, cancellationToken);
+        return (EvaluateMixture(model, evaluation, evaluation.Ratio), result);
+    }
+
+    /// <summary>The predictor's relaxation, then bounded Newton/secant corrections of the free multiplier.</summary>
+    private HoldOutcome Hold(
+        RunState run,
+        int index,
+        RateDistortionModel model,
+        Multipliers predicted,
+        double estimatedSlope,
+        double goal,
+        Func<Multipliers, (Measurement Measured, TrainingResult Result)> relax,
+        CancellationToken cancellationToken)
+    {
+        var driven = run.Driven;
+        var m = predicted;
+        var (measured, result) = relax(m);
+        int epochs = result.Epochs;
+        var tried = new List<(double Free, double Value)> { (FreeOf(m, driven), HeldValue(run.Held, measured.Mixture)) };
+        int corrections = 0;
+        WeightSnapshot? best = null; // the weights of the smallest drift so far, kept while corrections go on
+        HoldOutcome? bestOutcome = null;
+        try
+        {
+            while (corrections < MaxCorrections)
+            {
+                var (free, value) = tried[^1];
+                double drift = Math.Abs(Drift(value, goal));
+                if (drift <= Tolerance)
+                {
+                    break;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                if (bestOutcome is null || drift < Math.Abs(Drift(HeldValue(run.Held, bestOutcome.Measurement.Mixture), goal)))
+                {
+                    best?.Dispose();
+                    best = null;
+                    best = WeightSnapshot.Capture(model.Network);
+                    bestOutcome = new HoldOutcome(m, measured, 0, 0, result.Converged);
+                }
+
+                double slope = estimatedSlope;
+                string method = "newton";
+                if (tried.Count >= 2)
+                {
+                    var (f1, v1) = tried[^2];
+                    double secant = (value - v1) / (free - f1);
+                    if (IsUsable(secant) && (!IsUsable(estimatedSlope) || Math.Sign(secant) == Math.Sign(estimatedSlope)))
+                    {
+                        (slope, method) = (secant, "secant");
+                    }
+                }
+
+                double proposed;
+                if (IsUsable(slope))
+                {
+                    proposed = free + ((goal - value) / slope);
+                }
+                else
+                {
+                    // No usable slope: probe in the direction theory expects (C falls with γ, D falls with λ).
+                    double expectedSign = (run.Held, driven) is (HeldQuantity.Classification, DrivenMultiplier.Lambda) or (HeldQuantity.Distortion, DrivenMultiplier.Gamma) ? -1 : 1;
+                    proposed = free + (Math.Sign(goal - value) * expectedSign * 0.1 * Math.Max(Math.Abs(free), 1));
+                    method = "probe";
+                }
+
+                double bounded = Bound(free, proposed, driven);
+                if (bounded == free || !double.IsFinite(bounded))
+                {
+                    break; // pinned at a bound: no further correction can move the held quantity this way
+                }
+
+                ProcessLog.Correction(logger, run.Kind, index, corrections + 1, run.Held, value, goal, free, bounded, method);
+                m = Compose(DrivenOf(m, driven), bounded, driven);
+                (measured, result) = relax(m);
+                epochs += result.Epochs;
+                corrections++;
+                tried.Add((bounded, HeldValue(run.Held, measured.Mixture)));
+            }
+
+            // Corrections spent without reaching the tolerance: keep the best point tried, not merely the last.
+            double last = Math.Abs(Drift(tried[^1].Value, goal));
+            if (best is not null && bestOutcome is not null && last > Tolerance
+                && Math.Abs(Drift(HeldValue(run.Held, bestOutcome.Measurement.Mixture), goal)) < last)
+            {
+                best.Restore();
+                return bestOutcome with { Corrections = corrections, Epochs = epochs };
+            }
+
+            return new HoldOutcome(m, measured, corrections, epochs, result.Converged);
+        }
+        finally
+        {
+            best?.Dispose();
+        }
+    }
+
+    private ProcessStep Record(RunState run, int index, Multipliers m, double? mix, Measurement measured, double? goal, int corrections, int epochs, bool converged, double seconds)
+    {
+        var f = measured.Mixture;
+        double drift = goal is double g ? Drift(HeldValue(run.Held, f), g) : 0;
+        return new ProcessStep
+        {
+            Kind = ProcessStep.KindName,
+            Process = run.Kind,
+            Held = run.Held,
+            Driven = run.Driven,
+            Index = index,
+            Lambda = m.Lambda,
+            Gamma = m.Gamma,
+            Mix = mix,
+            Rate = f.Rate,
+            Distortion = f.Distortion,
+            Classification = f.Classification,
+            Accuracy = f.Accuracy,
+            FreeEnergy = f.FreeEnergy(m),
+            Target = goal,
+            Drift = drift,
+            Tolerance = Tolerance,
+            WithinTolerance = goal is null || Math.Abs(drift) <= Tolerance,
+            Corrections = corrections,
+            Epochs = epochs,
+            Converged = converged,
+            Seconds = seconds,
+            SourceAccuracy = measured.Source?.Accuracy,
+            TargetAccuracy = measured.Target?.Accuracy,
+            SourceClassification = measured.Source?.Classification,
+            TargetClassification = measured.Target?.Classification,
+        };
+    }
+
+    private Functionals Evaluate(RateDistortionModel model, LabelledTensorDataset data) => model.Evaluate(data, trainer.EvaluationBatchSize);
+
+    /// <summary>Source and target functionals and their mixture at ratio <paramref name="r"/> (same noise seed as <see cref="RateDistortionModel.Evaluate(TaskMixture, int, long?)"/>).</summary>
+    private Measurement EvaluateMixture(RateDistortionModel model, TaskMixture evaluation, double r)
+    {
+        var s = Evaluate(model, evaluation.Source);
+        var t = Evaluate(model, evaluation.Target);
+        var mixture = new Functionals(
+            ((1 - r) * s.Rate) + (r * t.Rate),
+            ((1 - r) * s.Distortion) + (r * t.Distortion),
+            ((1 - r) * s.Classification) + (r * t.Classification),
+            ((1 - r) * s.Accuracy) + (r * t.Accuracy),
+            s.Count + t.Count);
+        return new Measurement(mixture, s, t);
+    }
+
+    /// <summary>The estimator's derivatives for the mixture at ratio <paramref name="r"/>: the weighted mean of the source's and target's.</summary>
+    private SurfaceDerivatives MixtureDerivatives(RateDistortionModel model, Multipliers m, TaskMixture evaluation, double r, CancellationToken cancellationToken)
+    {
+        var s = r < 1 ? estimator.Estimate(model, m, evaluation.Source, cancellationToken) : null;
+        var t = r > 0 ? estimator.Estimate(model, m, evaluation.Target, cancellationToken) : null;
+        if (s is null || t is null)
+        {
+            return (s ?? t)!;
+        }
+
+        return new SurfaceDerivatives(
+            ((1 - r) * s.DLambda) + (r * t.DLambda),
+            ((1 - r) * s.DGamma) + (r * t.DGamma),
+            ((1 - r) * s.CLambda) + (r * t.CLambda),
+            ((1 - r) * s.CGamma) + (r * t.CGamma));
+    }
+
+    private static double HeldValue(HeldQuantity held, Functionals f) => held switch
+    {
+        HeldQuantity.Rate => f.Rate,
+        HeldQuantity.Distortion => f.Distortion,
+        _ => f.Classification,
+    };
+
+    /// <summary>(∂Q/∂driven, ∂Q/∂free) from the estimator's derivatives at <paramref name="m"/>.</summary>
+    private static (double Driven, double Free) Slopes(HeldQuantity held, DrivenMultiplier driven, SurfaceDerivatives d, Multipliers m)
+    {
+        var (byLambda, byGamma) = held switch
+        {
+            HeldQuantity.Classification => (d.CLambda, d.CGamma),
+            HeldQuantity.Distortion => (d.DLambda, d.DGamma),
+            _ => ((-m.Lambda * d.DLambda) - (m.Gamma * d.CLambda), (-m.Lambda * d.DGamma) - (m.Gamma * d.CGamma)),
+        };
+        return driven == DrivenMultiplier.Lambda ? (byLambda, byGamma) : (byGamma, byLambda);
+    }
+
+    private static double Drift(double value, double goal) => (value - goal) / Math.Abs(goal);
+
+    private static bool IsUsable(double slope) => double.IsFinite(slope) && Math.Abs(slope) > 1e-12;
+
+    private static double DrivenOf(Multipliers m, DrivenMultiplier driven) => driven == DrivenMultiplier.Lambda ? m.Lambda : m.Gamma;
+
+    private static double FreeOf(Multipliers m, DrivenMultiplier driven) => driven == DrivenMultiplier.Lambda ? m.Gamma : m.Lambda;
+
+    private static Multipliers Compose(double drivenValue, double freeValue, DrivenMultiplier driven) =>
+        driven == DrivenMultiplier.Lambda ? new Multipliers(drivenValue, freeValue) : new Multipliers(freeValue, drivenValue);
+
+    /// <summary>Bounds one change of the free multiplier: |Δ| ≤ f·max(|x|, 1); γ ≥ 0; λ ≥ (1 − f)·λ.</summary>
+    private double Bound(double free, double proposed, DrivenMultiplier driven)
+    {
+        if (!double.IsFinite(proposed))
+        {
+            return free;
+        }
+
+        double limit = MaxRelativeChange * Math.Max(Math.Abs(free), 1);
+        double bounded = Math.Clamp(proposed, free - limit, free + limit);
+        return driven == DrivenMultiplier.Lambda
+            ? Math.Max(0, bounded) // free γ
+            : Math.Max((1 - MaxRelativeChange) * free, bounded); // free λ stays > 0
+    }
+
+    private static void CheckStart(Multipliers start)
+    {
+        if (!(start.Lambda > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), start, "The start must have λ > 0 (use new Multipliers(λ, γ)).");
+        }
+    }
+
+    private static void CheckPath(IReadOnlyList<double> path, bool lambda, string name)
+    {
+        ArgumentNullException.ThrowIfNull(path, name);
+        if (path.Count == 0)
+        {
+            throw new ArgumentException("The path must have at least one value.", name);
+        }
+
+        for (int i = 0; i < path.Count; i++)
+        {
+            double v = path[i];
+            if (!double.IsFinite(v) || (lambda ? v <= 0 : v < 0))
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Path value {i} is {v}; {(lambda ? "λ must be finite and > 0" : "γ must be finite and ≥ 0")}."), name);
+            }
+        }
+    }
+
+    private static void CheckTarget(double? target)
+    {
+        if (target is double t && !(double.IsFinite(t) && t > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(target), t, "The held value must be finite and > 0 (the drift is relative to it).");
+        }
+    }
+
+    private static void CheckMeasuredTarget(double goal, HeldQuantity held)
+    {
+        if (!(double.IsFinite(goal) && goal > 1e-12))
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The held quantity {held} measured at the start is {goal}; a relative drift needs a finite value > 0. Pass an explicit target."));
+        }
+    }
+
+    private static void CheckTransfer(RateDistortionModel model, Multipliers start, TaskMixture training, TaskMixture evaluation, int steps)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(evaluation);
+        CheckStart(start);
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+    }
+
+    private sealed record Measurement(Functionals Mixture, Functionals? Source, Functionals? Target);
+
+    private sealed record HoldOutcome(Multipliers Multipliers, Measurement Measurement, int Corrections, int Epochs, bool Converged);
+
+    /// <summary>The steps of one run: logs, reports, records each step as it finishes, and decides whether to stop on failure.</summary>
+    private sealed class RunState(QuasiStaticProcess owner, ProcessKind kind, HeldQuantity held, DrivenMultiplier driven, IProgress<ProcessStep>? progress)
+    {
+        private readonly List<ProcessStep> steps = [];
+        private bool stopped;
+
+        public ProcessKind Kind => kind;
+
+        public HeldQuantity Held => held;
+
+        public DrivenMultiplier Driven => driven;
+
+        /// <summary>Adds a finished step; false when the process must stop (a failed step with stop-on-failure).</summary>
+        public bool Add(ProcessStep step, int total)
+        {
+            steps.Add(step);
+            if (owner.RecordFile is not null)
+            {
+                JsonLinesFile.WriteAtomically(owner.RecordFile, steps);
+            }
+
+            ProcessLog.StepFinished(owner.logger, kind, step.Index, total, step.Lambda, step.Gamma, step.Mix, step.Rate, step.Distortion, step.Classification, step.Drift, step.Corrections, step.Epochs, step.Seconds);
+            progress?.Report(step);
+            if (step.WithinTolerance || step.Index == 0)
+            {
+                return true;
+            }
+
+            ProcessLog.NotHeld(owner.logger, kind, step.Index, held, step.Tolerance, step.Drift, step.Corrections);
+            if (owner.StopOnFailure)
+            {
+                stopped = true;
+                ProcessLog.StoppedOnFailure(owner.logger, kind, step.Index);
+                return false;
+            }
+
+            return true;
+        }
+
+        public ProcessTrajectory Finish()
+        {
+            var trajectory = new ProcessTrajectory(steps, stopped);
+            ProcessLog.Finished(owner.logger, kind, steps.Count - 1, trajectory.FailedSteps.Count, trajectory.MaxAbsoluteDrift, trajectory.Work, trajectory.FreeEnergyChange, trajectory.TotalEpochs);
+            return trajectory;
+        }
+    }
+}
