@@ -8,6 +8,16 @@ namespace FreeEnergy.Core.Internal;
 /// <summary>Argument checks and helpers shared by the derivative estimators.</summary>
 internal static class EstimatorChecks
 {
+    /// <summary>The checks every estimator makes on entry: arguments present, λ &gt; 0, data fitting the model, not cancelled.</summary>
+    public static void RequireValidArguments(RateDistortionModel model, Multipliers multipliers, LabelledTensorDataset data, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        RequirePositiveLambda(multipliers);
+        model.ValidateData(data, nameof(data));
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
     /// <summary>Rejects a default <see cref="Multipliers"/> (λ = 0), the one invalid value the type can hold.</summary>
     public static void RequirePositiveLambda(Multipliers multipliers)
     {

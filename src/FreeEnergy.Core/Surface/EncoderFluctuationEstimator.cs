@@ -66,16 +66,12 @@ public sealed class EncoderFluctuationEstimator : IDerivativeEstimator
     /// <exception cref="OperationCanceledException">Cancelled (checked between batches).</exception>
     public SurfaceDerivatives Estimate(RateDistortionModel model, Multipliers multipliers, LabelledTensorDataset data, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(data);
-        EstimatorChecks.RequirePositiveLambda(multipliers);
+        EstimatorChecks.RequireValidArguments(model, multipliers, data, cancellationToken);
         if (model.Samples < 2)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The fluctuation estimator needs K ≥ 2 samples of z per input for unbiased per-input variances; the model has K = {model.Samples}. Build the model with WithSamples(k) for k ≥ 2 (the authors use 8)."), nameof(model));
         }
 
-        model.ValidateData(data, nameof(data));
-        cancellationToken.ThrowIfCancellationRequested();
         ulong seed = NoiseSeed is long s ? unchecked((ulong)s) : unchecked((ulong)model.Configuration.Seed ^ 0x9E3779B97F4A7C15UL);
         var network = model.Network;
         bool wasTraining = network.training;

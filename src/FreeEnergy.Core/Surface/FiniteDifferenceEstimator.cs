@@ -154,11 +154,7 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
     /// <exception cref="OperationCanceledException">Cancelled (the weights are restored).</exception>
     public FiniteDifferenceReport EstimateWithReport(RateDistortionModel model, Multipliers multipliers, LabelledTensorDataset data, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(data);
-        EstimatorChecks.RequirePositiveLambda(multipliers);
-        model.ValidateData(data, nameof(data));
-        cancellationToken.ThrowIfCancellationRequested();
+        EstimatorChecks.RequireValidArguments(model, multipliers, data, cancellationToken);
         var log = logger ?? model.Logger;
         var clock = Stopwatch.StartNew();
         double lambda = multipliers.Lambda;

@@ -191,11 +191,7 @@ public sealed class ImplicitDerivativeEstimator : IDerivativeEstimator
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public ImplicitDerivativeReport EstimateWithReport(RateDistortionModel model, Multipliers multipliers, LabelledTensorDataset data, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(data);
-        EstimatorChecks.RequirePositiveLambda(multipliers);
-        model.ValidateData(data, nameof(data));
-        cancellationToken.ThrowIfCancellationRequested();
+        EstimatorChecks.RequireValidArguments(model, multipliers, data, cancellationToken);
         var log = logger ?? model.Logger;
         var clock = Stopwatch.StartNew();
         var network = model.Network;
