@@ -6,7 +6,7 @@ using FreeEnergy.Core.Training;
 using FreeEnergy.Datasets;
 
 FreeEnergyRuntime.SetThreadCount(1); // fastest for small models on few cores, and bit-reproducible
-int maxEpochs = args.Length > 0 && int.TryParse(args[0], out int e) ? e : 10;
+int maxEpochs = args.Length > 0 && int.TryParse(args[0], out int e) ? e : 30;
 
 using var images = FashionMnist.LoadShippedTestSplit();
 var (training, evaluation) = images.StratifiedSplit(evaluationFraction: 0.2, seed: 1);
