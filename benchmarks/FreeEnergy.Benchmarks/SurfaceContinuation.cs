@@ -19,7 +19,9 @@ internal static class SurfaceContinuation
     {
         if (args.Contains("--help"))
         {
-            Console.WriteLine("surface [--max-epochs N] [--samples K] [--tolerance T] [--window W] [--decays N]: warm-started vs independent 12-point sweep on the shipped split.");
+            Console.WriteLine("surface [--max-epochs N] [--samples K] [--tolerance T] [--window W] [--decays N] [--functional-tolerance F] [--mode both|warm|independent] [--records DIR]:");
+            Console.WriteLine("  warm-started vs independent 12-point sweep on the shipped split. With --records, each half writes (and resumes)");
+            Console.WriteLine("  DIR/surface-warm.jsonl or DIR/surface-independent.jsonl, so the halves can run as two processes and be compared later.");
             return 0;
         }
 
@@ -27,9 +29,16 @@ internal static class SurfaceContinuation
         int samples = Option(args, "--samples", 1);
         int window = Option(args, "--window", 3);
         int decays = Option(args, "--decays", 0);
-        int at = Array.IndexOf(args, "--tolerance");
-        double tolerance = at >= 0 ? double.Parse(args[at + 1], CultureInfo.InvariantCulture) : 2e-3;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rule: relative change of J ≤ {tolerance} over {window} epochs, at most {maxEpochs} epochs, {decays} learning-rate cuts by 0.3; K = {samples}"));
+        double tolerance = Number(args, "--tolerance") ?? 2e-3;
+        double? functionalTolerance = Number(args, "--functional-tolerance");
+        string mode = Text(args, "--mode") ?? "both";
+        string? records = Text(args, "--records");
+        if (mode is not ("both" or "warm" or "independent"))
+        {
+            Console.Error.WriteLine($"--mode must be both, warm or independent; got '{mode}'.");
+            return 1;
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rule: relative change of J ≤ {tolerance} over {window} epochs, at most {maxEpochs} epochs, {decays} learning-rate cuts by 0.3, functional tolerance {functionalTolerance?.ToString(CultureInfo.InvariantCulture) ?? "none"}; K = {samples}; mode {mode}"));
         FreeEnergyRuntime.SetThreadCount(1);
         using var images = FashionMnist.LoadShippedTestSplit();
         var (training, evaluation) = images.StratifiedSplit(evaluationFraction: 0.2, seed: 1);
@@ -40,31 +49,73 @@ internal static class SurfaceContinuation
             RateDistortionModel Create() => RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithSamples(samples).WithSeed(1).Build();
             EquilibriumTrainer Trainer()
             {
-                var trainer = new EquilibriumTrainer().WithConvergence(window: window, relativeTolerance: tolerance, maxEpochs: maxEpochs).WithTrainingDataEvaluation(false);
+                var trainer = new EquilibriumTrainer().WithConvergence(window: window, relativeTolerance: tolerance, maxEpochs: maxEpochs, functionalTolerance: functionalTolerance).WithTrainingDataEvaluation(false);
                 return decays > 0 ? trainer.WithLearningRateDecay(0.3, decays) : trainer;
             }
             var progress = new ConsoleProgress();
 
-            var clock = Stopwatch.StartNew();
-            var warm = new SurfaceSweep(Create, Trainer()).Run(plan, training, evaluation, progress);
-            double warmSeconds = clock.Elapsed.TotalSeconds;
-            clock.Restart();
-            var independent = new SurfaceSweep(Create, Trainer()).WithIndependentTraining().Run(plan, training, evaluation, progress);
-            double independentSeconds = clock.Elapsed.TotalSeconds;
-
-            double Worst(Func<SurfaceRecord, double> f) => warm.Records.Zip(independent.Records, (w, c) => Math.Abs(f(w) - f(c)) / Math.Abs(f(c))).Max();
-            Console.WriteLine("| λ | γ | warm R | warm D | warm C | warm epochs | indep. R | indep. D | indep. C | indep. epochs |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
-            foreach (var (w, c) in warm.Records.Zip(independent.Records))
+            EquilibriumSurface? Sweep(bool independent)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {w.Lambda} | {w.Gamma} | {w.Rate:F2} | {w.Distortion:F2} | {w.Classification:F3} | {w.Epochs} | {c.Rate:F2} | {c.Distortion:F2} | {c.Classification:F3} | {c.Epochs} |"));
+                var sweep = new SurfaceSweep(Create, Trainer());
+                if (independent)
+                {
+                    sweep.WithIndependentTraining();
+                }
+
+                if (records is not null)
+                {
+                    sweep.WithRecordFile(Path.Combine(records, independent ? "surface-independent.jsonl" : "surface-warm.jsonl"));
+                }
+
+                var clock = Stopwatch.StartNew();
+                var surface = sweep.Run(plan, training, evaluation, progress);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(independent ? "independent" : "warm-started")}: {clock.Elapsed.TotalSeconds:F0} s in this run, {surface.Records.Sum(r => r.Epochs)} epochs, {surface.Records.Sum(r => r.Seconds):F0} s of training recorded"));
+                return surface;
             }
 
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-started: {warmSeconds:F0} s, {warm.Records.Sum(r => r.Epochs)} epochs; independent: {independentSeconds:F0} s, {independent.Records.Sum(r => r.Epochs)} epochs; speed-up {independentSeconds / warmSeconds:F2}x"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"largest relative difference: R {Worst(r => r.Rate):P2}, D {Worst(r => r.Distortion):P2}, C {Worst(r => r.Classification):P2}"));
+            var warm = mode is "both" or "warm" ? Sweep(independent: false) : null;
+            var independent = mode is "both" or "independent" ? Sweep(independent: true) : null;
+            if (records is not null)
+            {
+                string warmFile = Path.Combine(records, "surface-warm.jsonl"), independentFile = Path.Combine(records, "surface-independent.jsonl");
+                warm ??= File.Exists(warmFile) ? EquilibriumSurface.Load(warmFile) : null;
+                independent ??= File.Exists(independentFile) ? EquilibriumSurface.Load(independentFile) : null;
+            }
+
+            if (warm is not null && independent is not null && warm.Records.Count == independent.Records.Count)
+            {
+                Compare(warm, independent);
+            }
         }
 
         return 0;
+    }
+
+    private static void Compare(EquilibriumSurface warm, EquilibriumSurface independent)
+    {
+        double Worst(Func<SurfaceRecord, double> f) => warm.Records.Zip(independent.Records, (w, c) => Math.Abs(f(w) - f(c)) / Math.Abs(f(c))).Max();
+        Console.WriteLine("| λ | γ | warm R | warm D | warm C | warm epochs | indep. R | indep. D | indep. C | indep. epochs |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var (w, c) in warm.Records.Zip(independent.Records))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {w.Lambda} | {w.Gamma} | {w.Rate:F2} | {w.Distortion:F2} | {w.Classification:F3} | {w.Epochs} | {c.Rate:F2} | {c.Distortion:F2} | {c.Classification:F3} | {c.Epochs} |"));
+        }
+
+        double warmSeconds = warm.Records.Sum(r => r.Seconds), independentSeconds = independent.Records.Sum(r => r.Seconds);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-started: {warmSeconds:F0} s, {warm.Records.Sum(r => r.Epochs)} epochs; independent: {independentSeconds:F0} s, {independent.Records.Sum(r => r.Epochs)} epochs; speed-up {independentSeconds / warmSeconds:F2}x (time), {(double)independent.Records.Sum(r => r.Epochs) / warm.Records.Sum(r => r.Epochs):F2}x (epochs)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"largest relative difference: R {Worst(r => r.Rate):P2}, D {Worst(r => r.Distortion):P2}, C {Worst(r => r.Classification):P2}"));
+    }
+
+    private static double? Number(string[] args, string name)
+    {
+        int at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? double.Parse(args[at + 1], CultureInfo.InvariantCulture) : null;
+    }
+
+    private static string? Text(string[] args, string name)
+    {
+        int at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
     }
 
     private static int Option(string[] args, string name, int fallback)
