@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using FreeEnergy.Core.Models;
 
 namespace FreeEnergy.Core.Surface;
@@ -75,9 +76,11 @@ public sealed record SurfaceRecord
     public string? Checkpoint { get; init; }
 
     /// <summary>λ and γ.</summary>
+    [JsonIgnore]
     public Multipliers Multipliers => new(Lambda, Gamma);
 
     /// <summary>The evaluation functionals as a <see cref="Functionals"/> value (the count is not stored: 0).</summary>
+    [JsonIgnore]
     public Functionals Evaluation => new(Rate, Distortion, Classification, Accuracy, 0);
 
     /// <summary>The point as plain numbers for <see cref="IdentityCheck"/>.</summary>

@@ -1,0 +1,33 @@
+namespace FreeEnergy.Reproduce;
+
+/// <summary>
+/// How much work each experiment gets. <see cref="Default"/> is sized for about 10 minutes of <c>all</c> on a
+/// 2-core CPU with the MLP on the shipped split (5,000 images: 4,000 training, 1,000 evaluation; about 2 s per
+/// epoch at K = 2 on one torch thread); <see cref="Quick"/> for smoke tests.
+/// </summary>
+/// <param name="Examples">Images drawn (stratified) from the data before the 80/20 split; null keeps all.</param>
+/// <param name="Lambdas">λ of the sweep, high to low (one warm-started chain per γ).</param>
+/// <param name="Gammas">γ of the sweep.</param>
+/// <param name="SweepMaxEpochs">Epoch cap per sweep point (rule: relative change of J ≤ 2·10⁻³ over 3 epochs).</param>
+/// <param name="EquilibriumMaxEpochs">Epoch cap of the training to equilibrium before each process.</param>
+/// <param name="RelaxMaxEpochs">Epoch cap of each relaxation inside a process.</param>
+/// <param name="IsoSteps">Steps of λ from 4 to 0.5 (geometric) in the iso-classification process.</param>
+/// <param name="TransferSteps">Steps of r from 0 to 1 in transfer.</param>
+/// <param name="MaxCorrections">Corrections per process step.</param>
+internal sealed record Budget(
+    int? Examples,
+    double[] Lambdas,
+    double[] Gammas,
+    int SweepMaxEpochs,
+    int EquilibriumMaxEpochs,
+    int RelaxMaxEpochs,
+    int IsoSteps,
+    int TransferSteps,
+    int MaxCorrections)
+{
+    /// <summary>About 10 minutes of <c>all</c> on a 2-core CPU (MLP, shipped split).</summary>
+    public static Budget Default { get; } = new(5_000, [4, 2, 1, 0.5], [0, 1, 10], 30, 40, 4, 5, 4, 2);
+
+    /// <summary>Seconds: for smoke tests.</summary>
+    public static Budget Quick { get; } = new(1_000, [4, 1], [0, 10], 2, 3, 1, 2, 2, 1);
+}

@@ -1,0 +1,188 @@
+using System.Globalization;
+using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Models;
+using FreeEnergy.Core.Processes;
+using FreeEnergy.Core.Surface;
+using FreeEnergy.Core.Training;
+using FreeEnergy.Datasets;
+using Microsoft.Extensions.Logging;
+
+namespace FreeEnergy.Reproduce;
+
+/// <summary>The three experiments, each writing its records file into the output folder.</summary>
+internal sealed class Experiments(Settings settings, Budget budget, string outDirectory, ILoggerFactory loggerFactory, TextWriter progressWriter)
+{
+    /// <summary>Records file of the surface sweep.</summary>
+    public const string SurfaceFile = "surface.jsonl";
+
+    /// <summary>Records file of the iso-classification process.</summary>
+    public const string IsoClassificationFile = "iso-classification.jsonl";
+
+    /// <summary>Records file of the transfer process.</summary>
+    public const string TransferFile = "transfer.jsonl";
+
+    private static readonly int[] SourceClasses = [0, 1, 2, 3, 4];
+    private static readonly int[] TargetClasses = [5, 6, 7, 8, 9];
+
+    private readonly ILogger logger = loggerFactory.CreateLogger("FreeEnergy.Reproduce");
+
+    public void Run(Stage stages, CancellationToken cancellationToken)
+    {
+        var (training, evaluation) = LoadData();
+        using (training)
+        using (evaluation)
+        {
+            if ((stages & Stage.Surface) != 0)
+            {
+                Surface(training, evaluation, cancellationToken);
+            }
+
+            if ((stages & Stage.IsoClassification) != 0)
+            {
+                IsoClassification(training, evaluation, cancellationToken);
+            }
+
+            if ((stages & Stage.Transfer) != 0)
+            {
+                Transfer(training, evaluation, cancellationToken);
+            }
+        }
+    }
+
+    private (LabelledTensorDataset Training, LabelledTensorDataset Evaluation) LoadData()
+    {
+        using var images = settings.DataDirectory is null ? FashionMnist.LoadShippedTestSplit() : FashionMnist.LoadAll(settings.DataDirectory);
+        // A paper-scale run on a full folder uses every image unless --quick.
+        int? examples = settings.DataDirectory is not null && !settings.Quick ? null : budget.Examples;
+        if (examples is int count && count < images.Count)
+        {
+            using var subset = images.StratifiedSubset(count, settings.Seed);
+            return Split(subset);
+        }
+
+        return Split(images);
+    }
+
+    private (LabelledTensorDataset Training, LabelledTensorDataset Evaluation) Split(LabelledTensorDataset data)
+    {
+        var (training, evaluation) = data.StratifiedSplit(evaluationFraction: 0.2, seed: settings.Seed);
+        Log.Data(logger,
+            settings.DataDirectory ?? "the shipped Fashion-MNIST test split", training.Count, evaluation.Count, settings.Convolutional ? "conv" : "mlp", settings.Seed, settings.Quick ? " (quick budget)" : string.Empty);
+        return (training, evaluation);
+    }
+
+    private RateDistortionModel CreateModel()
+    {
+        var builder = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithSamples(2).WithSeed(settings.Seed);
+        return (settings.Convolutional ? builder.WithConvolutional() : builder).Build();
+    }
+
+    private void Surface(LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    {
+        var plan = SweepPlan.Grid(budget.Lambdas, budget.Gammas);
+        string path = Path.Combine(outDirectory, SurfaceFile);
+        Log.SurfaceStart(logger,
+            Join(budget.Lambdas), Join(budget.Gammas), budget.SweepMaxEpochs, path);
+        var trainer = new EquilibriumTrainer()
+            .WithConvergence(window: 3, relativeTolerance: 2e-3, maxEpochs: budget.SweepMaxEpochs)
+            .WithTrainingDataEvaluation(false);
+        var sweep = new SurfaceSweep(CreateModel, trainer).WithRecordFile(path).WithLogger(logger);
+        int total = plan.Points.Count;
+        using var bar = new ProgressBar(progressWriter, "surface", total, "points");
+        var surface = sweep.Run(plan, training, evaluation, new Reporter<SweepProgress>(p =>
+        {
+            if (p.Training is { } t)
+            {
+                bar.Detail(string.Create(CultureInfo.InvariantCulture, $"{p.Point.Multipliers} epoch {t.Epoch}/{t.MaxEpochs}"));
+            }
+            else
+            {
+                bar.Update(p.Completed, string.Create(CultureInfo.InvariantCulture, $"{p.Point.Multipliers} done"));
+            }
+        }), cancellationToken);
+        bar.Finish();
+        Log.SurfaceDone(logger, surface.Records.Count, surface.Records.Sum(r => r.Epochs));
+    }
+
+    private QuasiStaticProcess Process(string recordFile) =>
+        new QuasiStaticProcess(
+                new EquilibriumTrainer().WithAdam(1e-3).WithConvergence(window: 2, relativeTolerance: 2e-3, maxEpochs: budget.RelaxMaxEpochs).WithLearningRateDecay(0.3, 1).WithTrainingDataEvaluation(false),
+                new EncoderFluctuationEstimator())
+            .WithTolerance(0.02)
+            .WithMaxCorrections(budget.MaxCorrections)
+            .WithRecordFile(recordFile)
+            .WithLogger(logger);
+
+    private EquilibriumTrainer EquilibriumTrainer() =>
+        new EquilibriumTrainer().WithConvergence(window: 3, relativeTolerance: 1e-3, maxEpochs: budget.EquilibriumMaxEpochs).WithLearningRateDecay(0.3, 1).WithTrainingDataEvaluation(false);
+
+    private void ToEquilibrium(RateDistortionModel model, Multipliers start, LabelledTensorDataset training, LabelledTensorDataset evaluation, string name, CancellationToken cancellationToken)
+    {
+        using var bar = new ProgressBar(progressWriter, $"{name}: equilibrium at {start}", budget.EquilibriumMaxEpochs, "epochs");
+        var result = EquilibriumTrainer().Train(model, start, training, evaluation, new Reporter<TrainingProgress>(p =>
+        {
+            if (p.IsEndOfEpoch)
+            {
+                bar.Update(p.Epoch, string.Create(CultureInfo.InvariantCulture, $"J = {p.EvaluationObjective:F2} nats"));
+            }
+        }), cancellationToken);
+        bar.Finish();
+        Log.Equilibrium(logger,
+            name, start.ToString(), result.Epochs, result.Converged, result.Evaluation.Rate, result.Evaluation.Distortion, result.Evaluation.Classification);
+    }
+
+    private void IsoClassification(LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(outDirectory, IsoClassificationFile);
+        var start = new Multipliers(4, 2);
+        int steps = budget.IsoSteps;
+        var lambdas = Enumerable.Range(1, steps).Select(k => 4 * Math.Pow(0.5 / 4, (double)k / steps)).ToArray();
+        Log.IsoStart(logger, steps, path);
+        using var model = CreateModel();
+        ToEquilibrium(model, start, training, evaluation, "iso-classification", cancellationToken);
+        using var bar = new ProgressBar(progressWriter, "iso-classification", steps + 1, "steps");
+        var trajectory = Process(path).IsoClassification(model, start, lambdas, training, evaluation,
+            progress: new Reporter<ProcessStep>(s => bar.Update(s.Index + 1, StepDetail(s))), cancellationToken: cancellationToken);
+        bar.Finish();
+        Log.IsoDone(logger,
+            trajectory.Target, trajectory.MaxAbsoluteDrift, string.Join(", ", trajectory.FailedSteps), trajectory.Steps[0].Rate, trajectory.Final.Rate,
+            trajectory.Steps[0].Distortion, trajectory.Final.Distortion, trajectory.Work, trajectory.FreeEnergyChange);
+    }
+
+    private void Transfer(LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(outDirectory, TransferFile);
+        var start = new Multipliers(2, 2);
+        var (sourceTraining, targetTraining) = training.SplitClasses(SourceClasses, TargetClasses);
+        var (sourceEvaluation, targetEvaluation) = evaluation.SplitClasses(SourceClasses, TargetClasses);
+        using (sourceTraining)
+        using (targetTraining)
+        using (sourceEvaluation)
+        using (targetEvaluation)
+        {
+            Log.TransferStart(logger, budget.TransferSteps, path);
+            using var model = CreateModel();
+            ToEquilibrium(model, start, sourceTraining, sourceEvaluation, "transfer", cancellationToken);
+            var tasks = new TaskMixture(sourceTraining, targetTraining, 0);
+            var tests = new TaskMixture(sourceEvaluation, targetEvaluation, 0);
+            using var bar = new ProgressBar(progressWriter, "transfer", budget.TransferSteps + 1, "steps");
+            var trajectory = Process(path).Transfer(model, start, tasks, tests, budget.TransferSteps,
+                progress: new Reporter<ProcessStep>(s => bar.Update(s.Index + 1, StepDetail(s))), cancellationToken: cancellationToken);
+            bar.Finish();
+            var last = trajectory.Final;
+            Log.TransferDone(logger,
+                trajectory.Target, trajectory.MaxAbsoluteDrift, string.Join(", ", trajectory.FailedSteps), last.TargetAccuracy, last.SourceAccuracy, last.Lambda, last.Gamma, trajectory.TotalEpochs);
+        }
+    }
+
+    private static string StepDetail(ProcessStep s) =>
+        string.Create(CultureInfo.InvariantCulture, $"λ {s.Lambda:F3} γ {s.Gamma:F3}{(s.Mix is double r ? $" r {r:F2}" : string.Empty)} C {s.Classification:F4} drift {s.Drift:P2}");
+
+    private static string Join(IEnumerable<double> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>Reports synchronously on the training thread (<see cref="Progress{T}"/> would post to the thread pool).</summary>
+    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

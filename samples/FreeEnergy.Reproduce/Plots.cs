@@ -1,0 +1,282 @@
+using System.Globalization;
+using FreeEnergy.Core.Processes;
+using FreeEnergy.Core.Surface;
+using ScottPlot;
+using SkiaSharp;
+
+namespace FreeEnergy.Reproduce;
+
+/// <summary>Draws the figures from the records files in the output folder (PNG, 300 dpi-friendly sizes).</summary>
+internal static class Plots
+{
+    public const string RateDistortionFile = "rd-curves.png";
+    public const string SurfaceFile = "surface-rdc.png";
+    public const string IsoClassificationFile = "iso-classification.png";
+    public const string TransferFile = "transfer.png";
+
+    private static readonly ScottPlot.Palettes.Category10 Palette = new ScottPlot.Palettes.Category10();
+
+    /// <summary>Draws the figures of the stages whose records exist; returns the files written.</summary>
+    public static IReadOnlyList<string> DrawAll(string directory, Stage stages)
+    {
+        bool only = stages == Stage.Plot;
+        var written = new List<string>();
+        string surface = Path.Combine(directory, Experiments.SurfaceFile);
+        if ((only || stages.HasFlag(Stage.Surface)) && File.Exists(surface))
+        {
+            var records = EquilibriumSurface.Load(surface).Records;
+            if (records.Count > 0)
+            {
+                written.Add(RateDistortion(records, Path.Combine(directory, RateDistortionFile)));
+                written.Add(Surface(records, Path.Combine(directory, SurfaceFile)));
+            }
+        }
+
+        string iso = Path.Combine(directory, Experiments.IsoClassificationFile);
+        if ((only || stages.HasFlag(Stage.IsoClassification)) && File.Exists(iso))
+        {
+            written.Add(IsoClassification(ProcessTrajectory.Load(iso), Path.Combine(directory, IsoClassificationFile)));
+        }
+
+        string transfer = Path.Combine(directory, Experiments.TransferFile);
+        if ((only || stages.HasFlag(Stage.Transfer)) && File.Exists(transfer))
+        {
+            written.Add(Transfer(ProcessTrajectory.Load(transfer), Path.Combine(directory, TransferFile)));
+        }
+
+        return written;
+    }
+
+    /// <summary>R against D along each γ (the rate–distortion curves of the equilibrium surface).</summary>
+    private static string RateDistortion(IReadOnlyList<SurfaceRecord> records, string path)
+    {
+        var plot = new Plot();
+        int i = 0;
+        foreach (var row in records.GroupBy(r => r.Gamma).OrderBy(g => g.Key))
+        {
+            // In the order of the chain (λ from high to low), so that the line is the path of the continuation.
+            var points = row.OrderByDescending(r => r.Lambda).ToArray();
+            var line = plot.Add.Scatter(points.Select(p => p.Distortion).ToArray(), points.Select(p => p.Rate).ToArray(), Palette.GetColor(i++));
+            line.LegendText = string.Create(CultureInfo.InvariantCulture, $"γ = {row.Key:G4}");
+            line.MarkerSize = 8;
+            line.LineWidth = 2;
+            foreach (var p in points)
+            {
+                if (!p.Converged)
+                {
+                    // An open ring around the points that stopped at the epoch cap.
+                    plot.Add.Marker(p.Distortion, p.Rate, MarkerShape.OpenCircle, 18, Colors.Red);
+                }
+
+                var label = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"λ={p.Lambda:G3}"), p.Distortion, p.Rate);
+                label.LabelFontSize = 11;
+                label.LabelFontColor = line.Color;
+                label.OffsetX = 6;
+                label.OffsetY = -4;
+            }
+        }
+
+        if (records.Any(r => !r.Converged))
+        {
+            var unconverged = plot.Add.Marker(double.NaN, double.NaN, MarkerShape.OpenCircle, 14, Colors.Red);
+            unconverged.LegendText = "not converged (epoch cap)";
+        }
+
+        plot.Title("Equilibrium rate–distortion curves, one per γ (each line follows λ from high to low)");
+        plot.XLabel("distortion D (nats per example)");
+        plot.YLabel("rate R (nats per example)");
+        plot.ShowLegend(Edge.Right);
+        Pad(plot);
+        plot.SavePng(path, 1100, 700);
+        return path;
+    }
+
+    /// <summary>The surface R(D, C): every equilibrium point at (D, C), coloured by R, marker shape by γ.</summary>
+    private static string Surface(IReadOnlyList<SurfaceRecord> records, string path)
+    {
+        var plot = new Plot();
+        var colorAxis = new ColorAxis(new ScottPlot.Colormaps.Viridis(), records.Min(r => r.Rate), records.Max(r => r.Rate));
+        MarkerShape[] shapes = [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond, MarkerShape.OpenCircle];
+        int i = 0;
+        foreach (var row in records.GroupBy(r => r.Gamma).OrderBy(g => g.Key))
+        {
+            var shape = shapes[i++ % shapes.Length];
+            var points = row.OrderByDescending(r => r.Lambda).ToArray();
+            var guide = plot.Add.Scatter(points.Select(p => p.Distortion).ToArray(), points.Select(p => p.Classification).ToArray(), Colors.Gray.WithAlpha(0.5));
+            guide.MarkerSize = 0;
+            guide.LinePattern = LinePattern.Dotted;
+            foreach (var p in points)
+            {
+                plot.Add.Marker(p.Distortion, p.Classification, shape, 14, colorAxis.Color(p.Rate));
+            }
+
+            var legend = plot.Add.Marker(double.NaN, double.NaN, shape, 10, Colors.Black);
+            legend.LegendText = string.Create(CultureInfo.InvariantCulture, $"γ = {row.Key:G4}");
+        }
+
+        plot.Add.ColorBar(colorAxis);
+        plot.Title("Equilibrium surface R(D, C): colour = rate R (nats per example); dotted lines follow λ from high to low");
+        plot.XLabel("distortion D (nats per example)");
+        plot.YLabel("classification loss C (nats per example)");
+        plot.ShowLegend(Edge.Bottom);
+        Pad(plot);
+        plot.SavePng(path, 1000, 760);
+        return path;
+    }
+
+    /// <summary>R, D, C, drift, λ and γ against the step of the iso-classification process.</summary>
+    private static string IsoClassification(ProcessTrajectory trajectory, string path)
+    {
+        var steps = trajectory.Steps;
+        double[] x = [.. steps.Select(s => (double)s.Index)];
+        var rate = Panel("Rate", "R (nats)", x, ("R", steps.Select(s => s.Rate)));
+        var distortion = Panel("Distortion", "D (nats)", x, ("D", steps.Select(s => s.Distortion)));
+        var classification = Panel("Classification loss (held)", "C (nats)", x, ("C", steps.Select(s => s.Classification)));
+        if (trajectory.Target is double target)
+        {
+            var line = classification.Add.HorizontalLine(target, 1.5f, Colors.Black, LinePattern.Dashed);
+            line.LegendText = string.Create(CultureInfo.InvariantCulture, $"target C* = {target:F3}");
+            classification.ShowLegend(Edge.Right);
+        }
+
+        var drift = Panel("Relative drift of C", "(C − C*)/C* (%)", x, ("drift", steps.Select(s => 100 * s.Drift)));
+        MarkNotHeld(classification, steps, s => s.Classification);
+        MarkNotHeld(drift, steps, s => 100 * s.Drift);
+        var band = drift.Add.VerticalSpan(-100 * trajectory.Tolerance, 100 * trajectory.Tolerance);
+        band.FillStyle.Color = Colors.Green.WithAlpha(0.12);
+        band.LegendText = string.Create(CultureInfo.InvariantCulture, $"tolerance ±{trajectory.Tolerance:P0}");
+        drift.ShowLegend(Edge.Right);
+        var lambda = Panel("λ (driven)", "λ", x, ("λ", steps.Select(s => s.Lambda)));
+        var gamma = Panel("γ (corrected)", "γ", x, ("γ", steps.Select(s => s.Gamma)));
+        foreach (var p in new[] { rate, distortion, classification, drift, lambda, gamma })
+        {
+            p.XLabel("process step");
+            p.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        }
+
+        Save([rate, distortion, classification, drift, lambda, gamma], 3, 2, path,
+            string.Create(CultureInfo.InvariantCulture, $"Iso-classification: λ {steps[0].Lambda:G3} → {steps[^1].Lambda:G3}, target C* = {trajectory.Target:F3} nats, held within {trajectory.Tolerance:P0} at {steps.Count - 1 - trajectory.FailedSteps.Count} of {steps.Count - 1} steps"));
+        return path;
+    }
+
+    /// <summary>C, accuracies, λ and γ against the task ratio r of the transfer process.</summary>
+    private static string Transfer(ProcessTrajectory trajectory, string path)
+    {
+        var steps = trajectory.Steps;
+        double[] x = [.. steps.Select(s => s.Mix ?? 0)];
+        var classification = Panel("Classification loss", "C (nats)", x,
+            ("mixture C (held)", steps.Select(s => s.Classification)),
+            ("source C", steps.Select(s => s.SourceClassification ?? double.NaN)),
+            ("target C", steps.Select(s => s.TargetClassification ?? double.NaN)));
+        if (trajectory.Target is double target)
+        {
+            var line = classification.Add.HorizontalLine(target, 1.5f, Colors.Black, LinePattern.Dashed);
+            line.LegendText = string.Create(CultureInfo.InvariantCulture, $"C₀ = {target:F3}");
+        }
+
+        MarkNotHeld(classification, steps, s => s.Classification);
+        classification.ShowLegend(Edge.Right);
+        var accuracy = Panel("Accuracy", "accuracy (%)", x,
+            ("mixture", steps.Select(s => 100 * s.Accuracy)),
+            ("source (classes 0–4)", steps.Select(s => 100 * (s.SourceAccuracy ?? double.NaN))),
+            ("target (classes 5–9)", steps.Select(s => 100 * (s.TargetAccuracy ?? double.NaN))));
+        accuracy.ShowLegend(Edge.Right);
+        var lambda = Panel("λ (fixed unless a λ path is given)", "λ", x, ("λ", steps.Select(s => s.Lambda)));
+        var gamma = Panel("γ (corrected)", "γ", x, ("γ", steps.Select(s => s.Gamma)));
+        foreach (var p in new[] { classification, accuracy, lambda, gamma })
+        {
+            p.XLabel("task ratio r (0 = source, 1 = target)");
+        }
+
+        Save([classification, accuracy, lambda, gamma], 2, 2, path,
+            string.Create(CultureInfo.InvariantCulture, $"Transfer from classes 0–4 to 5–9 at constant classification loss C₀ = {trajectory.Target:F3} nats (held within {trajectory.Tolerance:P0} at {steps.Count - 1 - trajectory.FailedSteps.Count} of {steps.Count - 1} steps)"));
+        return path;
+    }
+
+    /// <summary>Rings the steps that ended outside the tolerance (the process kept its best attempt).</summary>
+    private static void MarkNotHeld(Plot plot, IReadOnlyList<ProcessStep> steps, Func<ProcessStep, double> value)
+    {
+        var failed = steps.Where(s => !s.WithinTolerance).ToArray();
+        if (failed.Length == 0)
+        {
+            return;
+        }
+
+        foreach (var s in failed)
+        {
+            plot.Add.Marker(s.Mix ?? s.Index, value(s), MarkerShape.OpenCircle, 16, Colors.Red);
+        }
+
+        var legend = plot.Add.Marker(double.NaN, double.NaN, MarkerShape.OpenCircle, 12, Colors.Red);
+        legend.LegendText = "not within tolerance";
+        plot.ShowLegend(Edge.Right);
+    }
+
+    private static Plot Panel(string title, string yLabel, double[] x, params (string Label, IEnumerable<double> Values)[] series)
+    {
+        var plot = new Plot();
+        int i = 0;
+        foreach (var (label, values) in series)
+        {
+            var line = plot.Add.Scatter(x, values.ToArray(), Palette.GetColor(i++));
+            line.LegendText = series.Length > 1 ? label : string.Empty;
+            line.MarkerSize = 7;
+            line.LineWidth = 2;
+        }
+
+        plot.Title(title, 14);
+        plot.YLabel(yLabel, 13);
+        Pad(plot);
+        return plot;
+    }
+
+    private static void Pad(Plot plot) => plot.Axes.Margins(0.12, 0.15);
+
+    private static void Save(Plot[] panels, int rows, int columns, string path, string title)
+    {
+        var multiplot = new Multiplot();
+        multiplot.Reset(panels[0]);
+        foreach (var panel in panels.Skip(1))
+        {
+            multiplot.AddPlot(panel);
+        }
+
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(rows, columns);
+        const int header = 44;
+        int width = 700 * columns;
+        int height = (340 * rows) + header;
+        using var surface = SKSurface.Create(new SKImageInfo(width, height));
+        var canvas = surface.Canvas;
+        canvas.Clear(SKColors.White);
+        foreach (var panel in panels)
+        {
+            // The same data-area padding in every panel, so that the columns line up; legends sit in the right margin.
+            panel.Layout.Fixed(new PixelPadding(80, 240, 55, 35));
+        }
+
+        using (var panelsImage = SKImage.FromEncodedData(multiplot.Render(width, height - header).GetImageBytes()))
+        {
+            canvas.DrawImage(panelsImage, 0, header);
+        }
+
+        using (var font = new SKFont(SKTypeface.FromFamilyName(null, SKFontStyle.Bold), 20))
+        using (var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true })
+        {
+            canvas.DrawText(title, width / 2f, 30, SKTextAlign.Center, font, paint);
+        }
+        using var image = surface.Snapshot();
+        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        using var file = File.Create(path);
+        data.SaveTo(file);
+    }
+
+    /// <summary>A colour axis for the colour bar of the surface plot.</summary>
+    private sealed class ColorAxis(IColormap colormap, double min, double max) : IHasColorAxis
+    {
+        public IColormap Colormap { get; } = colormap;
+
+        public ScottPlot.Range GetRange() => new(min, max);
+
+        public Color Color(double value) => Colormap.GetColor(max > min ? (value - min) / (max - min) : 0.5);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace FreeEnergy.Reproduce.Tests;
+
+public sealed class ReproduceAppTests
+{
+    private static readonly string[] CommonFields = ["lambda", "gamma", "rate", "distortion", "classification", "accuracy", "freeEnergy"];
+    private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    [Fact]
+    public void AllQuickWritesTheRecordsAndThePlots()
+    {
+        using var folder = new TempDirectory();
+        string results = Path.Combine(folder.Path, "results");
+        var (code, output, error, elapsed) = Run("all", "--quick", "--out", results);
+
+        Assert.True(code == 0, $"exit code {code}; stderr:\n{error}");
+        Assert.True(elapsed < TimeSpan.FromMinutes(1), $"all --quick took {elapsed}");
+        var surface = Records(Path.Combine(results, "surface.jsonl"));
+        Assert.Equal(4, surface.Count); // 2 λ × 2 γ
+        AssertFields(surface, CommonFields);
+        var iso = Records(Path.Combine(results, "iso-classification.jsonl"));
+        Assert.Equal(3, iso.Count); // step 0 and 2 steps
+        AssertFields(iso, [.. CommonFields, "drift"]);
+        var transfer = Records(Path.Combine(results, "transfer.jsonl"));
+        Assert.Equal(3, transfer.Count);
+        AssertFields(transfer, [.. CommonFields, "drift", "mix", "sourceAccuracy", "targetAccuracy"]);
+        Assert.Equal([0.0, 0.5, 1.0], transfer.Select(r => r.GetProperty("mix").GetDouble()));
+
+        foreach (string name in new[] { "rd-curves.png", "surface-rdc.png", "iso-classification.png", "transfer.png" })
+        {
+            string path = Path.Combine(results, name);
+            Assert.True(File.Exists(path), $"{name} is missing");
+            byte[] bytes = File.ReadAllBytes(path);
+            Assert.True(bytes.Length > 10_000, $"{name} has only {bytes.Length} bytes");
+            Assert.Equal(PngSignature, bytes[..8]);
+            Assert.Contains(path, output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void AnUnknownCommandIsAUsageError()
+    {
+        using var folder = new TempDirectory();
+        var (code, _, error, _) = Run("frobnicate", "--out", folder.Path);
+
+        Assert.Equal(ReproduceApp.UsageError, code);
+        Assert.Contains("frobnicate", error, StringComparison.Ordinal);
+        Assert.StartsWith("error:", error, StringComparison.Ordinal);
+        Assert.Single(Lines(error));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
+    }
+
+    [Fact]
+    public void AMissingDataFolderIsNamed()
+    {
+        using var folder = new TempDirectory();
+        string missing = Path.Combine(folder.Path, "no-such-data");
+        var (code, _, error, _) = Run("surface", "--quick", "--data", missing, "--out", Path.Combine(folder.Path, "results"));
+
+        Assert.Equal(ReproduceApp.Failure, code);
+        Assert.Contains(missing, error, StringComparison.Ordinal);
+        Assert.Contains("does not exist", error, StringComparison.Ordinal);
+        Assert.Single(Lines(error));
+        Assert.False(File.Exists(Path.Combine(folder.Path, "results", "surface.jsonl")));
+    }
+
+    [Fact]
+    public void AnUnwritableOutputFolderIsNamed()
+    {
+        using var folder = new TempDirectory();
+        string file = Path.Combine(folder.Path, "a-file");
+        File.WriteAllText(file, "not a folder");
+        string output = Path.Combine(file, "results"); // a folder cannot be made inside a file
+        var (code, _, error, _) = Run("all", "--quick", "--out", output);
+
+        Assert.Equal(ReproduceApp.Failure, code);
+        Assert.Contains("cannot write to the output folder", error, StringComparison.Ordinal);
+        Assert.Contains(output, error, StringComparison.Ordinal);
+        Assert.Single(Lines(error));
+    }
+
+    [Fact]
+    public void PlotWithoutRecordsFails()
+    {
+        using var folder = new TempDirectory();
+        var (code, _, error, _) = Run("plot", "--out", folder.Path);
+
+        Assert.Equal(ReproduceApp.Failure, code);
+        Assert.Contains("no records to plot", error, StringComparison.Ordinal);
+    }
+
+    private static (int Code, string Output, string Error, TimeSpan Elapsed) Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var clock = Stopwatch.StartNew();
+        int code = ReproduceApp.Run(args, output, error);
+        return (code, output.ToString(), error.ToString(), clock.Elapsed);
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static List<JsonElement> Records(string path)
+    {
+        Assert.True(File.Exists(path), $"{path} is missing");
+        return [.. File.ReadLines(path).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
+    }
+
+    private static void AssertFields(List<JsonElement> records, string[] fields)
+    {
+        Assert.NotEmpty(records);
+        foreach (var (record, index) in records.Select((r, i) => (r, i)))
+        {
+            foreach (string field in fields)
+            {
+                Assert.True(record.TryGetProperty(field, out var value), $"record {index} has no '{field}': {record}");
+                Assert.Equal(JsonValueKind.Number, value.ValueKind);
+                Assert.True(double.IsFinite(value.GetDouble()), $"record {index}: '{field}' is {value}");
+            }
+        }
+    }
+}
