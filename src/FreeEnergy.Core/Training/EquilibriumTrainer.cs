@@ -270,11 +270,7 @@ public sealed class EquilibriumTrainer
                 }
 
                 var readings = cat([loss!.detach().reshape(1), statistics!]).to(ScalarType.Float64).cpu().data<double>().ToArray();
-                if (!double.IsFinite(readings[0]))
-                {
-                    Log.Diverged(logger, epoch, step, multipliers.Lambda, multipliers.Gamma, readings[0]);
-                    throw new TrainingDivergedException(epoch, step, multipliers, readings[0]);
-                }
+                ThrowIfDiverged(readings[0], epoch, step, multipliers);
 
                 loss.backward();
                 optimizer.step();
@@ -295,11 +291,7 @@ public sealed class EquilibriumTrainer
 
             evaluated = evaluation.Evaluate(model, EvaluationBatchSize);
             double objective = evaluated.FreeEnergy(multipliers);
-            if (!double.IsFinite(objective))
-            {
-                Log.Diverged(logger, epoch, step, multipliers.Lambda, multipliers.Gamma, objective);
-                throw new TrainingDivergedException(epoch, step, multipliers, objective);
-            }
+            ThrowIfDiverged(objective, epoch, step, multipliers);
 
             history.Add(objective);
             window.Add(objective);
@@ -339,6 +331,16 @@ public sealed class EquilibriumTrainer
             ? (evaluationIsTraining ? evaluated : training.Evaluate(model, EvaluationBatchSize))
             : null;
         return new TrainingResult(multipliers, trainingFunctionals, evaluated, epoch, converged, clock.Elapsed, history.AsReadOnly());
+    }
+
+    /// <summary>Logs and throws when <paramref name="loss"/> is NaN or infinite.</summary>
+    private void ThrowIfDiverged(double loss, int epoch, long step, Multipliers multipliers)
+    {
+        if (!double.IsFinite(loss))
+        {
+            Log.Diverged(logger, epoch, step, multipliers.Lambda, multipliers.Gamma, loss);
+            throw new TrainingDivergedException(epoch, step, multipliers, loss);
+        }
     }
 
     private static TrainingProgress Report(int epoch, int maxEpochs, long step, long stepsPerEpoch, Multipliers m, double[] sums, long seen, List<double> history, TimeSpan elapsed)
