@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using FreeEnergy.Core.Data;
 using FreeEnergy.Core.Models;
-using FreeEnergy.Core.Surface;
 using FreeEnergy.Core.Training;
 using Xunit.Abstractions;
 
@@ -11,64 +8,34 @@ namespace FreeEnergy.Core.Tests.Surface;
 /// The three estimators on the one neural model whose surface derivatives are known in closed form: the
 /// linear Gaussian encoder/decoder on x ~ N(0, diag s²) at γ = 0 (theory.md §2). Trained once per class.
 /// </summary>
-public sealed class GaussianDerivativeEstimatorFixture : IDisposable
+public sealed class GaussianDerivativeEstimatorFixture : DerivativeEstimatorFixture
 {
     /// <summary>s_i; at λ = 2 the water-filling threshold 1/λ = 0.5 leaves dimensions 0 and 1 active (λs² = 8 and 2) and 2, 3 inactive (0.5, 0.125).</summary>
     public static readonly double[] Scales = [2.0, 1.0, 0.5, 0.25];
 
+    private static readonly Multipliers Point = new(2, 0);
+
     public GaussianDerivativeEstimatorFixture()
+        : base(
+            TestData.GaussianSource(Scales, 2048, 7),
+            RateDistortionModel.CreateBuilder()
+                .WithInputShape(4).WithClasses(1).WithMlp().WithLatentSize(4).WithSamples(8)
+                .WithGaussianDecoder(1.0).WithSeed(3).Build(),
+            new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(256)
+                .WithConvergence(window: 5, relativeTolerance: 3e-4, maxEpochs: 300).WithLearningRateDecay(0.3, 3),
+            Point,
+            lambdaStep: 0.1,
+            gammaStep: 0.1,
+            minimumGammaStep: 0.1)
     {
-        var clock = Stopwatch.StartNew();
-        Data = TestData.GaussianSource(Scales, 2048, 7);
-        Model = RateDistortionModel.CreateBuilder()
-            .WithInputShape(4).WithClasses(1).WithMlp().WithLatentSize(4).WithSamples(8)
-            .WithGaussianDecoder(1.0).WithSeed(3).Build();
-        Trainer = new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(256)
-            .WithConvergence(window: 5, relativeTolerance: 3e-4, maxEpochs: 300).WithLearningRateDecay(0.3, 3);
-        Training = Trainer.Train(Model, Multipliers, Data);
-        TrainingSeconds = clock.Elapsed.TotalSeconds;
-
-        clock.Restart();
-        Implicit = new ImplicitDerivativeEstimator().EstimateWithReport(Model, Multipliers, Data);
-        ImplicitSeconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        FiniteDifference = new FiniteDifferenceEstimator().WithTrainer(Trainer).WithSteps(0.1, 0.1, 0.1).EstimateWithReport(Model, Multipliers, Data);
-        FiniteDifferenceSeconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        Fluctuation = new EncoderFluctuationEstimator().Estimate(Model, Multipliers, Data);
-        FluctuationSeconds = clock.Elapsed.TotalSeconds;
     }
-
-    public static Multipliers Multipliers { get; } = new(2, 0);
-
-    public LabelledTensorDataset Data { get; }
-
-    public RateDistortionModel Model { get; }
-
-    public EquilibriumTrainer Trainer { get; }
-
-    public TrainingResult Training { get; }
-
-    public ImplicitDerivativeReport Implicit { get; }
-
-    public FiniteDifferenceReport FiniteDifference { get; }
-
-    public SurfaceDerivatives Fluctuation { get; }
-
-    public double TrainingSeconds { get; }
-
-    public double ImplicitSeconds { get; }
-
-    public double FiniteDifferenceSeconds { get; }
-
-    public double FluctuationSeconds { get; }
 
     /// <summary>D_λ on the surface: −Σ over active dimensions (λs_i² &gt; 1) of 1/(2λ²).</summary>
     public static double SurfaceDLambda
     {
         get
         {
-            double lambda = Multipliers.Lambda;
+            double lambda = Point.Lambda;
             return -Scales.Count(s => lambda * s * s > 1) / (2 * lambda * lambda);
         }
     }
@@ -86,12 +53,6 @@ public sealed class GaussianDerivativeEstimatorFixture : IDisposable
             double[] variances = [.. Data.Inputs.to(TorchSharp.torch.ScalarType.Float64).var([0]).data<double>()];
             return -variances.Where(v => lambda * v > 1).Sum(v => (1 - (1 / Math.Pow(lambda * v, 2))) / (2 * lambda * lambda));
         }
-    }
-
-    public void Dispose()
-    {
-        Model.Dispose();
-        Data.Dispose();
     }
 }
 

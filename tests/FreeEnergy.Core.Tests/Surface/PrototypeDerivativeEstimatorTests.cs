@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using FreeEnergy.Core.Data;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Surface;
 using FreeEnergy.Core.Training;
@@ -12,57 +10,19 @@ namespace FreeEnergy.Core.Tests.Surface;
 /// 4×4 prototypes of 3 classes, linear encoder/decoder (Bernoulli), latent size 3, K = 8, at λ = 1, γ = 1.
 /// Trained and estimated once per class.
 /// </summary>
-public sealed class PrototypeDerivativeEstimatorFixture : IDisposable
+public sealed class PrototypeDerivativeEstimatorFixture : DerivativeEstimatorFixture
 {
     public PrototypeDerivativeEstimatorFixture()
+        : base(
+            TestData.Prototypes(512, 3, 5),
+            RateDistortionModel.CreateBuilder().WithInputShape(1, 4, 4).WithClasses(3).WithMlp().WithLatentSize(3).WithSamples(8).WithSeed(4).Build(),
+            new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(64)
+                .WithConvergence(window: 3, relativeTolerance: 3e-4, maxEpochs: 400).WithLearningRateDecay(0.3, 3),
+            new Multipliers(1, 1),
+            lambdaStep: 0.2,
+            gammaStep: 0.2,
+            minimumGammaStep: 0.1)
     {
-        var clock = Stopwatch.StartNew();
-        Data = TestData.Prototypes(512, 3, 5);
-        Model = RateDistortionModel.CreateBuilder().WithInputShape(1, 4, 4).WithClasses(3).WithMlp().WithLatentSize(3).WithSamples(8).WithSeed(4).Build();
-        Trainer = new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(64)
-            .WithConvergence(window: 3, relativeTolerance: 3e-4, maxEpochs: 400).WithLearningRateDecay(0.3, 3);
-        Training = Trainer.Train(Model, Multipliers, Data);
-        TrainingSeconds = clock.Elapsed.TotalSeconds;
-
-        clock.Restart();
-        Implicit = new ImplicitDerivativeEstimator().EstimateWithReport(Model, Multipliers, Data);
-        ImplicitSeconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        FiniteDifference = new FiniteDifferenceEstimator().WithTrainer(Trainer).WithSteps(0.2, 0.2, 0.1).EstimateWithReport(Model, Multipliers, Data);
-        FiniteDifferenceSeconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        Fluctuation = new EncoderFluctuationEstimator().Estimate(Model, Multipliers, Data);
-        FluctuationSeconds = clock.Elapsed.TotalSeconds;
-    }
-
-    public static Multipliers Multipliers { get; } = new(1, 1);
-
-    public LabelledTensorDataset Data { get; }
-
-    public RateDistortionModel Model { get; }
-
-    public EquilibriumTrainer Trainer { get; }
-
-    public TrainingResult Training { get; }
-
-    public ImplicitDerivativeReport Implicit { get; }
-
-    public FiniteDifferenceReport FiniteDifference { get; }
-
-    public SurfaceDerivatives Fluctuation { get; }
-
-    public double TrainingSeconds { get; }
-
-    public double ImplicitSeconds { get; }
-
-    public double FiniteDifferenceSeconds { get; }
-
-    public double FluctuationSeconds { get; }
-
-    public void Dispose()
-    {
-        Model.Dispose();
-        Data.Dispose();
     }
 }
 
