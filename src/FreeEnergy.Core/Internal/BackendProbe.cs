@@ -32,12 +32,16 @@ internal sealed record BackendProbe(bool IsLinux, string? ShimPath, bool LibTorc
     public static BackendProbe Detect(string applicationDirectory, string? hostLibStdCxx)
     {
         bool isLinux = OperatingSystem.IsLinux();
-        string native = Path.Combine(applicationDirectory, "runtimes", isLinux ? "linux-x64" : OperatingSystem.IsWindows() ? "win-x64" : "osx-arm64", "native");
-        string? shim = new[] { "libLibTorchSharp.so", "LibTorchSharp.dll", "libLibTorchSharp.dylib" }
-            .Select(name => Path.Combine(native, name))
+        // A framework-dependent build keeps native libraries under runtimes/<rid>/native; a build or publish for
+        // one runtime identifier (dotnet publish -r linux-x64) puts them in the application folder itself.
+        string rid = isLinux ? "linux-x64" : OperatingSystem.IsWindows() ? "win-x64" : "osx-arm64";
+        string[] folders = [Path.Combine(applicationDirectory, "runtimes", rid, "native"), applicationDirectory];
+        string? shim = folders
+            .SelectMany(folder => new[] { "libLibTorchSharp.so", "LibTorchSharp.dll", "libLibTorchSharp.dylib" }.Select(name => Path.Combine(folder, name)))
             .FirstOrDefault(File.Exists);
-        bool libTorch = new[] { "libtorch_cpu.so", "torch_cpu.dll", "libtorch_cpu.dylib", "libtorch_cuda.so", "torch_cuda.dll" }
-            .Any(name => File.Exists(Path.Combine(native, name)));
+        bool libTorch = folders
+            .SelectMany(folder => new[] { "libtorch_cpu.so", "torch_cpu.dll", "libtorch_cpu.dylib", "libtorch_cuda.so", "torch_cuda.dll" }.Select(name => Path.Combine(folder, name)))
+            .Any(File.Exists);
         var missing = shim is not null && shim.EndsWith(".so", StringComparison.Ordinal)
             ? MissingVersions(shim, hostLibStdCxx)
             : [];

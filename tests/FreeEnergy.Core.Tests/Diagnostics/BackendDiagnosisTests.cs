@@ -65,6 +65,35 @@ public class BackendDiagnosisTests
         Assert.Empty(BackendProbe.MissingVersions(patched, host));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TheProbeFindsTheNativeLibrariesInEitherOutputLayout(bool runtimeSpecific)
+    {
+        // A portable build keeps them under runtimes/<rid>/native; output for one runtime identifier
+        // (dotnet publish -r linux-x64) puts them in the application folder itself.
+        string app = Path.Combine(Path.GetTempPath(), "fe-probe-" + Guid.NewGuid().ToString("N"));
+        string rid = OperatingSystem.IsLinux() ? "linux-x64" : OperatingSystem.IsWindows() ? "win-x64" : "osx-arm64";
+        string native = runtimeSpecific ? app : Path.Combine(app, "runtimes", rid, "native");
+        string shimName = OperatingSystem.IsLinux() ? "libLibTorchSharp.so" : OperatingSystem.IsWindows() ? "LibTorchSharp.dll" : "libLibTorchSharp.dylib";
+        string torchName = OperatingSystem.IsLinux() ? "libtorch_cpu.so" : OperatingSystem.IsWindows() ? "torch_cpu.dll" : "libtorch_cpu.dylib";
+        try
+        {
+            Directory.CreateDirectory(native);
+            File.WriteAllBytes(Path.Combine(native, shimName), [1, 2, 3]);
+            var withoutTorch = BackendProbe.Detect(app, hostLibStdCxx: null);
+            Assert.Equal(Path.Combine(native, shimName), withoutTorch.ShimPath);
+            Assert.False(withoutTorch.LibTorchFound);
+
+            File.WriteAllBytes(Path.Combine(native, torchName), [1, 2, 3]);
+            Assert.True(BackendProbe.Detect(app, hostLibStdCxx: null).LibTorchFound);
+        }
+        finally
+        {
+            Directory.Delete(app, recursive: true);
+        }
+    }
+
     [Fact]
     public void TheRuntimeReportsThreadsAndLiveTensors()
     {
