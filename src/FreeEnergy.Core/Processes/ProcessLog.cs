@@ -5,8 +5,9 @@ namespace FreeEnergy.Core.Processes;
 /// <summary>The log messages of quasi-static processes (event ids 30–49).</summary>
 internal static partial class ProcessLog
 {
-    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "{Kind} step {Step}/{Steps} at λ = {Lambda}, γ = {Gamma}, r = {Mix}: R = {Rate:F4}, D = {Distortion:F4}, C = {Classification:F4}, drift {Drift:P2} after {Corrections} corrections, {Epochs} epochs in {Seconds:F1} s")]
-    public static partial void StepFinished(ILogger logger, ProcessKind kind, int step, int steps, double lambda, double gamma, double? mix, double rate, double distortion, double classification, double drift, int corrections, int epochs, double seconds);
+    // Mix is ", r = <value>" for a transfer step and empty otherwise (see MixText).
+    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "{Kind} step {Step}/{Steps} at λ = {Lambda}, γ = {Gamma}{Mix}: R = {Rate:F4}, D = {Distortion:F4}, C = {Classification:F4}, drift {Drift:P2} after {Corrections} corrections, {Epochs} epochs in {Seconds:F1} s")]
+    public static partial void StepFinished(ILogger logger, ProcessKind kind, int step, int steps, double lambda, double gamma, string mix, double rate, double distortion, double classification, double drift, int corrections, int epochs, double seconds);
 
     [LoggerMessage(EventId = 31, Level = LogLevel.Debug, Message = "{Kind} step {Step}, correction {Correction}: {Held} = {Value:F5} (target {Target:F5}), free multiplier {From} → {To} by {Method}")]
     public static partial void Correction(ILogger logger, ProcessKind kind, int step, int correction, HeldQuantity held, double value, double target, double from, double to, string method);
@@ -22,4 +23,7 @@ internal static partial class ProcessLog
 
     [LoggerMessage(EventId = 35, Level = LogLevel.Warning, Message = "{Kind} stopped at step {Step}: the constraint was not held and the process stops on failure")]
     public static partial void StoppedOnFailure(ILogger logger, ProcessKind kind, int step);
+
+    /// <summary>The task ratio as it appears in <see cref="StepFinished"/>: ", r = 0.5", or nothing outside a transfer.</summary>
+    public static string MixText(double? mix) => mix is double r ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", r = {r:G4}") : string.Empty;
 }

@@ -855,7 +855,8 @@ public sealed class QuasiStaticProcess
                 JsonLinesFile.WriteAtomically(owner.RecordFile, steps);
             }
 
-            ProcessLog.StepFinished(owner.logger, kind, step.Index, total, step.Lambda, step.Gamma, step.Mix, step.Rate, step.Distortion, step.Classification, step.Drift, step.Corrections, step.Epochs, step.Seconds);
+            string mix = ProcessLog.MixText(step.Mix);
+            ProcessLog.StepFinished(owner.logger, kind, step.Index, total, step.Lambda, step.Gamma, mix, step.Rate, step.Distortion, step.Classification, step.Drift, step.Corrections, step.Epochs, step.Seconds);
             progress?.Report(step);
             if (step.WithinTolerance || step.Index == 0)
             {
