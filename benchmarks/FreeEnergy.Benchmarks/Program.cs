@@ -7,6 +7,8 @@ var commands = new (string Name, string Summary, Func<string[], int> Run)[]
     ("surface", "a 12-point sweep on the shipped split: warm starts vs independent training", SurfaceContinuation.Run),
     ("process", "iso-classification over λ 4 → 0.5 and transfer 0–4 → 5–9 at constant C vs fine-tuning vs the authors' controller", ProcessBenchmarks.Run),
     ("epoch", "per-epoch training time of the default MLP at K = 1 and K = 8 on 10,000 images", EpochTime.Run),
+    ("overhead", "library training against a raw TorchSharp loop (MLP K = 1, 8, conv), live tensors, working set; --json FILE", OverheadBenchmark.Run),
+    ("micro", "BenchmarkDotNet micro-benchmarks: a short training epoch and an evaluation pass, library vs raw loop", MicroBenchmarks.Run),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -19,6 +21,12 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
     }
 
     return args.Length == 0 ? 1 : 0;
+}
+
+// "--json FILE" on its own is the overhead benchmark writing its JSON report.
+if (args[0] == "--json")
+{
+    return OverheadBenchmark.Run(args);
 }
 
 var command = commands.FirstOrDefault(c => string.Equals(c.Name, args[0], StringComparison.OrdinalIgnoreCase));

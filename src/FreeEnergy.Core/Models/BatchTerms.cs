@@ -13,12 +13,22 @@ namespace FreeEnergy.Core.Models;
 /// </remarks>
 public sealed class BatchTerms : IDisposable
 {
-    internal BatchTerms(Tensor rate, Tensor distortion, Tensor classification, Tensor correct)
+    private readonly Tensor logits;
+    private readonly Tensor labels;
+    private Tensor? correct;
+
+    /// <param name="rate">R per input, [B].</param>
+    /// <param name="distortion">ℓ_d per sample, [K, B].</param>
+    /// <param name="classification">ℓ_c per sample, [K, B].</param>
+    /// <param name="logits">The classifier's logits, [K·B, classes]: <see cref="Correct"/> is computed from them when first asked for.</param>
+    /// <param name="labels">The labels repeated K times, [K·B].</param>
+    internal BatchTerms(Tensor rate, Tensor distortion, Tensor classification, Tensor logits, Tensor labels)
     {
         Rate = rate;
         Distortion = distortion;
         Classification = classification;
-        Correct = correct;
+        this.logits = logits;
+        this.labels = labels;
     }
 
     /// <summary>Rate per input, shape [B]: KL(e(·|x) ‖ m), analytic or averaged over the K samples.</summary>
@@ -30,8 +40,12 @@ public sealed class BatchTerms : IDisposable
     /// <summary>Classification loss per sample, shape [K, B]: ℓ_c = −log c(y|z).</summary>
     public Tensor Classification { get; }
 
-    /// <summary>Whether the most likely class of each sample is the label, shape [K, B], float 0 or 1.</summary>
-    public Tensor Correct { get; }
+    /// <summary>
+    /// Whether the most likely class of each sample is the label, shape [K, B], float 0 or 1. Computed when
+    /// first asked for (training does not need it) and then owned like the other terms: it lives in the
+    /// dispose scope of <see cref="Rate"/> and is disposed with this object.
+    /// </summary>
+    public Tensor Correct => correct ??= ComputeCorrect();
 
     /// <summary>The number of inputs B.</summary>
     public long BatchSize => Rate.shape[0];
@@ -69,12 +83,42 @@ public sealed class BatchTerms : IDisposable
         ]).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The training step's loss and statistics in one pass: the scalar objective of <see cref="Objective"/>
+    /// (with its autograd graph) and, detached, [J, ΣR, ΣD, ΣC] of shape [4] (D and C averaged over the
+    /// samples first), computed from the same sample means so that a step reads the device once and does
+    /// not evaluate the accuracy it does not report. Both tensors are in the caller's dispose scope.
+    /// </summary>
+    internal (Tensor Objective, Tensor Readings) ObjectiveAndSums(Multipliers multipliers)
+    {
+        var distortion = Distortion.mean([0]);
+        var classification = Classification.mean([0]);
+        var perExample = Rate + (distortion * multipliers.Lambda);
+        if (multipliers.Gamma != 0)
+        {
+            perExample = perExample + (classification * multipliers.Gamma);
+        }
+
+        var objective = perExample.mean();
+        using var noGrad = no_grad();
+        return (objective, stack([objective, Rate.sum(), distortion.sum(), classification.sum()]));
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
         Rate.Dispose();
         Distortion.Dispose();
         Classification.Dispose();
-        Correct.Dispose();
+        correct?.Dispose();
+        logits.Dispose();
+        labels.Dispose();
+    }
+
+    private Tensor ComputeCorrect()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return logits.argmax(-1).eq(labels).to(Rate.dtype).reshape(Samples, BatchSize).MoveToOtherDisposeScope(Rate);
     }
 }

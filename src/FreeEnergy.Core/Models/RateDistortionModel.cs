@@ -36,6 +36,8 @@ public sealed class RateDistortionModel : IDisposable
     private readonly RateDistortionNetwork network;
     private readonly Generator trainingNoise;
     private readonly double gaussianConstant;
+    private readonly long[] inputShape;
+    private readonly bool onCpu;
     private bool disposed;
 
     internal RateDistortionModel(ModelConfiguration configuration, ILogger? logger)
@@ -50,6 +52,8 @@ public sealed class RateDistortionModel : IDisposable
         }
 
         network.to(Device);
+        inputShape = [.. configuration.InputShape.Select(s => (long)s)];
+        onCpu = Device.type == DeviceType.CPU;
         trainingNoise = new Generator(unchecked((ulong)configuration.Seed) + 1);
         double variance = configuration.GaussianSigma * configuration.GaussianSigma;
         gaussianConstant = 0.5 * configuration.InputElements * Math.Log(2 * Math.PI * variance);
@@ -111,7 +115,13 @@ public sealed class RateDistortionModel : IDisposable
         long batch = x.shape[0];
         int samples = Samples;
         var (mean, logVariance) = Network.Encoder.call(x);
-        var epsilon = randn([samples, batch, Configuration.LatentSize], dtype: mean.dtype, generator: noise ?? trainingNoise).to(Device); // TorchSharp generators are CPU-only (dotnet/TorchSharp#1194): draw on the CPU, move once.
+        // TorchSharp generators are CPU-only (dotnet/TorchSharp#1194): draw on the CPU, move once (not at all on the CPU).
+        var epsilon = randn([samples, batch, Configuration.LatentSize], dtype: mean.dtype, generator: noise ?? trainingNoise);
+        if (!onCpu)
+        {
+            epsilon = epsilon.to(Device);
+        }
+
         var z = mean.unsqueeze(0) + ((logVariance * 0.5).exp().unsqueeze(0) * epsilon);
         var flatZ = z.reshape(samples * batch, Configuration.LatentSize);
 
@@ -124,13 +134,13 @@ public sealed class RateDistortionModel : IDisposable
         var logits = Network.Classifier.call(flatZ);
         var repeatedLabels = y.repeat(samples);
         var classification = nn.functional.cross_entropy(logits, repeatedLabels, reduction: nn.Reduction.None).reshape(samples, batch);
-        var correct = logits.argmax(-1).eq(repeatedLabels).to(mean.dtype).reshape(samples, batch);
         var rate = Network.Prior.Rate(mean, logVariance, z);
         return new BatchTerms(
             rate.MoveToOuterDisposeScope(),
             distortion.MoveToOuterDisposeScope(),
             classification.MoveToOuterDisposeScope(),
-            correct.MoveToOuterDisposeScope());
+            logits.MoveToOuterDisposeScope(),
+            repeatedLabels.MoveToOuterDisposeScope());
     }
 
     /// <summary>
@@ -150,20 +160,22 @@ public sealed class RateDistortionModel : IDisposable
         using var noise = new Generator(seed);
         bool wasTraining = Network.training;
         Network.eval();
-        var totals = new double[4];
+        double[] totals;
         try
         {
             using var noGrad = no_grad();
+
+            // Batch sums are added up on the device in float64 (the same additions as on the host) and read once.
+            using var accumulated = zeros(4, dtype: ScalarType.Float64, device: Device);
             foreach (var batch in data.Batches(batchSize))
             {
                 using var scope = NewDisposeScope();
                 using var terms = Forward(batch.Inputs, batch.Labels, noise);
-                var sums = terms.Sums().to(ScalarType.Float64).cpu().data<double>().ToArray();
-                for (int i = 0; i < totals.Length; i++)
-                {
-                    totals[i] += sums[i];
-                }
+                accumulated.add_(terms.Sums().to(ScalarType.Float64));
             }
+
+            using var host = accumulated.cpu();
+            totals = host.data<double>().ToArray();
         }
         finally
         {
@@ -312,10 +324,11 @@ public sealed class RateDistortionModel : IDisposable
 
     private void ValidateBatch(Tensor inputs, Tensor labels)
     {
-        long[] expected = [.. Configuration.InputShape.Select(s => (long)s)];
-        if (inputs.dim() != expected.Length + 1 || !inputs.shape.Skip(1).SequenceEqual(expected) || inputs.shape[0] < 1)
+        long[] expected = inputShape;
+        long[] shape = inputs.shape;
+        if (shape.Length != expected.Length + 1 || !shape.AsSpan(1).SequenceEqual(expected) || shape[0] < 1)
         {
-            throw new ArgumentException($"Inputs must have shape [B, {string.Join(", ", expected)}] with B ≥ 1; got {LabelledTensorDataset.Shape(inputs.shape)}.", nameof(inputs));
+            throw new ArgumentException($"Inputs must have shape [B, {string.Join(", ", expected)}] with B ≥ 1; got {LabelledTensorDataset.Shape(shape)}.", nameof(inputs));
         }
 
         if (!inputs.is_floating_point())
@@ -323,9 +336,10 @@ public sealed class RateDistortionModel : IDisposable
             throw new ArgumentException($"Inputs must be floating point; got {inputs.dtype}.", nameof(inputs));
         }
 
-        if (labels.dim() != 1 || labels.shape[0] != inputs.shape[0])
+        long[] labelShape = labels.shape;
+        if (labelShape.Length != 1 || labelShape[0] != shape[0])
         {
-            throw new ArgumentException($"Labels must have shape [{inputs.shape[0]}]; got {LabelledTensorDataset.Shape(labels.shape)}.", nameof(labels));
+            throw new ArgumentException($"Labels must have shape [{shape[0]}]; got {LabelledTensorDataset.Shape(labelShape)}.", nameof(labels));
         }
 
         if (labels.dtype != ScalarType.Int64)

@@ -4,6 +4,7 @@ using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FreeEnergy.Core.Training;
@@ -251,30 +252,11 @@ public sealed class EquilibriumTrainer
 
                 step++;
                 optimizer.zero_grad();
-                Tensor? loss = null;
-                Tensor? statistics = null;
-                long examples = 0;
-                foreach (var (inputs, labels, weight) in batches)
-                {
-                    if (weight == 0)
-                    {
-                        continue;
-                    }
-
-                    var terms = model.Forward(inputs, labels);
-                    var part = terms.Objective(multipliers) * weight;
-                    var partStatistics = terms.Sums() * weight;
-                    loss = loss is null ? part : loss + part;
-                    statistics = statistics is null ? partStatistics : statistics + partStatistics;
-                    examples += inputs.shape[0];
-                }
-
-                var readings = cat([loss!.detach().reshape(1), statistics!]).to(ScalarType.Float64).cpu().data<double>().ToArray();
+                var (loss, readings, b) = Forward(model, batches, multipliers);
                 ThrowIfDiverged(readings[0], epoch, step, multipliers);
 
                 loss.backward();
                 optimizer.step();
-                long b = batches.Length == 1 ? examples : batches[0].Inputs.shape[0];
                 seen += b;
                 for (int i = 0; i < 3; i++)
                 {
@@ -331,6 +313,49 @@ public sealed class EquilibriumTrainer
             ? (evaluationIsTraining ? evaluated : training.Evaluate(model, EvaluationBatchSize))
             : null;
         return new TrainingResult(multipliers, trainingFunctionals, evaluated, epoch, converged, clock.Elapsed, history.AsReadOnly());
+    }
+
+    /// <summary>
+    /// The forward pass of one step: the loss to back-propagate, the step's readings [J, ΣR, ΣD, ΣC] copied to
+    /// the host in one read (J is needed at once, to stop before a non-finite loss reaches the weights), and
+    /// the number of examples the step counts for. The tensors live in the caller's dispose scope.
+    /// </summary>
+    private static (Tensor Loss, double[] Readings, long Examples) Forward(RateDistortionModel model, (Tensor Inputs, Tensor Labels, double Weight)[] batches, Multipliers multipliers)
+    {
+        if (batches.Length == 1 && batches[0].Weight == 1)
+        {
+            // The common case, one dataset: no weighting, nothing to add up.
+            var (inputs, labels, _) = batches[0];
+            var (objective, statistics) = model.Forward(inputs, labels).ObjectiveAndSums(multipliers);
+            return (objective, Read(statistics), inputs.shape[0]);
+        }
+
+        Tensor? loss = null;
+        Tensor? readings = null;
+        foreach (var (inputs, labels, weight) in batches)
+        {
+            if (weight == 0)
+            {
+                continue;
+            }
+
+            var (objective, statistics) = model.Forward(inputs, labels).ObjectiveAndSums(multipliers);
+            var part = objective * weight;
+            var partReadings = statistics * weight;
+            loss = loss is null ? part : loss + part;
+            readings = readings is null ? partReadings : readings + partReadings;
+        }
+
+        return (loss!, Read(readings!), batches[0].Inputs.shape[0]);
+    }
+
+    /// <summary>Copies a small tensor to the host as doubles (float32 values convert exactly).</summary>
+    private static double[] Read(Tensor values)
+    {
+        var host = values.device_type == DeviceType.CPU ? values : values.cpu();
+        return host.dtype == ScalarType.Float32
+            ? Array.ConvertAll(host.data<float>().ToArray(), v => (double)v)
+            : host.to(ScalarType.Float64).data<double>().ToArray();
     }
 
     /// <summary>Logs and throws when <paramref name="loss"/> is NaN or infinite.</summary>
