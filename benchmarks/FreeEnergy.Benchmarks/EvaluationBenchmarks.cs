@@ -27,12 +27,7 @@ public class EvaluationBenchmarks : IDisposable
     {
         images = FashionMnist.LoadShippedTestSplit();
         data = images.Subset([.. Enumerable.Range(0, 2000).Select(i => (long)i)]);
-        model = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithSamples(Samples).WithSeed(1).Build();
-        raw = new RawTrainingLoop(false, Samples, [512, 256]);
-        string checkpoint = Path.Combine(Path.GetTempPath(), $"fe-micro-{Environment.ProcessId}.bin");
-        model.Save(checkpoint);
-        raw.LoadCheckpoint(checkpoint);
-        File.Delete(checkpoint);
+        (model, raw) = MatchedNetworks.DefaultMlp(Samples);
     }
 
     /// <summary>The raw evaluation.</summary>

@@ -34,12 +34,7 @@ public class TrainingBenchmarks : IDisposable
         images = FashionMnist.LoadShippedTestSplit();
         training = images.Subset([.. Enumerable.Range(0, 640).Select(i => (long)i)]);
         evaluation = images.Subset([.. Enumerable.Range(9936, 64).Select(i => (long)i)]);
-        model = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithSamples(Samples).WithSeed(1).Build();
-        raw = new RawTrainingLoop(false, Samples, [512, 256]);
-        string checkpoint = Path.Combine(Path.GetTempPath(), $"fe-micro-{Environment.ProcessId}.bin");
-        model.Save(checkpoint);
-        raw.LoadCheckpoint(checkpoint);
-        File.Delete(checkpoint);
+        (model, raw) = MatchedNetworks.DefaultMlp(Samples);
         shuffle = new Generator(3);
         noise = new Generator(2);
         trainer = new EquilibriumTrainer().WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 1).WithTrainingDataEvaluation(false);
