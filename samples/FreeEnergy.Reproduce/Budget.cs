@@ -14,6 +14,12 @@ namespace FreeEnergy.Reproduce;
 /// <param name="IsoSteps">Steps of λ from 4 to 0.5 (geometric) in the iso-classification process.</param>
 /// <param name="TransferSteps">Steps of r from 0 to 1 in transfer.</param>
 /// <param name="MaxCorrections">Corrections per process step.</param>
+/// <param name="AuthorsEpochsPerPass">Epochs per pass of the authors' transfer controller (theirs: 2).</param>
+/// <param name="AuthorsMaxPasses">
+/// The cap on the authors' controller's passes per step of r (theirs: none), so that it costs at most
+/// <paramref name="TransferSteps"/> × <paramref name="AuthorsMaxPasses"/> × <paramref name="AuthorsEpochsPerPass"/> epochs.
+/// Fine-tuning, the other comparison, gets as many epochs as the transfer at constant C took.
+/// </param>
 internal sealed record Budget(
     int? Examples,
     double[] Lambdas,
@@ -23,11 +29,13 @@ internal sealed record Budget(
     int RelaxMaxEpochs,
     int IsoSteps,
     int TransferSteps,
-    int MaxCorrections)
+    int MaxCorrections,
+    int AuthorsEpochsPerPass,
+    int AuthorsMaxPasses)
 {
     /// <summary>About 10 minutes of <c>all</c> on a 2-core CPU (MLP, shipped split).</summary>
-    public static Budget Default { get; } = new(5_000, [4, 2, 1, 0.5], [0, 1, 10], 30, 40, 4, 5, 4, 2);
+    public static Budget Default { get; } = new(5_000, [4, 2, 1, 0.5], [0, 1, 10], 30, 40, 4, 5, 4, 2, 2, 3);
 
     /// <summary>Seconds: for smoke tests.</summary>
-    public static Budget Quick { get; } = new(1_000, [4, 1], [0, 10], 2, 3, 1, 2, 2, 1);
+    public static Budget Quick { get; } = new(1_000, [4, 1], [0, 10], 2, 3, 1, 2, 2, 1, 1, 1);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FreeEnergy.Core.Cuda;
 using FreeEnergy.Core.Data;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Processes;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FreeEnergy.Reproduce;
 
-/// <summary>The three experiments, each writing its records file into the output folder.</summary>
+/// <summary>The three experiments, each writing its records files into the output folder.</summary>
 internal sealed class Experiments(Settings settings, Budget budget, string outDirectory, ILoggerFactory loggerFactory, TextWriter progressWriter)
 {
     /// <summary>Records file of the surface sweep.</summary>
@@ -18,8 +19,14 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     /// <summary>Records file of the iso-classification process.</summary>
     public const string IsoClassificationFile = "iso-classification.jsonl";
 
-    /// <summary>Records file of the transfer process.</summary>
+    /// <summary>Records file of the transfer process at constant C.</summary>
     public const string TransferFile = "transfer.jsonl";
+
+    /// <summary>Records file of the authors' transfer controller (the first comparison).</summary>
+    public const string TransferAuthorsFile = "transfer-authors.jsonl";
+
+    /// <summary>Records file of fine-tuning on the target task (the second comparison).</summary>
+    public const string TransferFineTuneFile = "transfer-finetune.jsonl";
 
     private static readonly int[] SourceClasses = [0, 1, 2, 3, 4];
     private static readonly int[] TargetClasses = [5, 6, 7, 8, 9];
@@ -67,13 +74,29 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     {
         var (training, evaluation) = data.StratifiedSplit(evaluationFraction: 0.2, seed: settings.Seed);
         Log.Data(logger,
-            settings.DataDirectory ?? "the shipped Fashion-MNIST test split", training.Count, evaluation.Count, settings.Convolutional ? "conv" : "mlp", settings.Seed, settings.Quick ? " (quick budget)" : string.Empty);
-        return (training, evaluation);
+            settings.DataDirectory ?? "the shipped Fashion-MNIST test split", training.Count, evaluation.Count, settings.Convolutional ? "conv" : "mlp", settings.Cuda ? "cuda:0" : "cpu", settings.Seed, settings.Quick ? " (quick budget)" : string.Empty);
+        if (!settings.Cuda)
+        {
+            return (training, evaluation);
+        }
+
+        // On a GPU, copy the data to the device once rather than once per batch and epoch.
+        using (training)
+        using (evaluation)
+        {
+            var device = CudaDevices.Require();
+            return (training.To(device), evaluation.To(device));
+        }
     }
 
     private RateDistortionModel CreateModel()
     {
         var builder = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithSamples(2).WithSeed(settings.Seed);
+        if (settings.Cuda)
+        {
+            builder = builder.UseCuda();
+        }
+
         return (settings.Convolutional ? builder.WithConvolutional() : builder).Build();
     }
 
@@ -149,6 +172,11 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
             trajectory.Steps[0].Distortion, trajectory.Final.Distortion, trajectory.Work, trajectory.FreeEnergyChange);
     }
 
+    /// <summary>
+    /// Transfer from classes 0–4 to 5–9, three ways from the same source equilibrium at (2, 2): at constant C
+    /// (γ predicted and corrected), with the authors' controller, and by fine-tuning on the target only for as
+    /// many epochs as the constant-C transfer took.
+    /// </summary>
     private void Transfer(LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
     {
         string path = Path.Combine(outDirectory, TransferFile);
@@ -161,18 +189,74 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         using (targetEvaluation)
         {
             Log.TransferStart(logger, budget.TransferSteps, path);
-            using var model = CreateModel();
-            ToEquilibrium(model, start, sourceTraining, sourceEvaluation, "transfer", cancellationToken);
             var tasks = new TaskMixture(sourceTraining, targetTraining, 0);
             var tests = new TaskMixture(sourceEvaluation, targetEvaluation, 0);
-            using var bar = new ProgressBar(progressWriter, "transfer", budget.TransferSteps + 1, "steps");
-            var trajectory = Process(path).Transfer(model, start, tasks, tests, budget.TransferSteps,
-                progress: new Reporter<ProcessStep>(s => bar.Update(s.Index + 1, StepDetail(s))), cancellationToken: cancellationToken);
-            bar.Finish();
-            var last = trajectory.Final;
-            Log.TransferDone(logger,
-                trajectory.Target, trajectory.MaxAbsoluteDrift, string.Join(", ", trajectory.FailedSteps), last.TargetAccuracy, last.SourceAccuracy, last.Lambda, last.Gamma, trajectory.TotalEpochs);
+
+            // Every method starts from the same weights: the source equilibrium, kept in a checkpoint for the run.
+            string checkpoint = Path.Combine(outDirectory, string.Create(CultureInfo.InvariantCulture, $".transfer-source-{Environment.ProcessId}.fe"));
+            try
+            {
+                ProcessTrajectory atConstantC;
+                using (var model = CreateModel())
+                {
+                    ToEquilibrium(model, start, sourceTraining, sourceEvaluation, "transfer", cancellationToken);
+                    model.Save(checkpoint);
+                    using var bar = new ProgressBar(progressWriter, "transfer at constant C", budget.TransferSteps + 1, "steps");
+                    atConstantC = Process(path).Transfer(model, start, tasks, tests, budget.TransferSteps,
+                        progress: new Reporter<ProcessStep>(s => bar.Update(s.Index + 1, StepDetail(s))), cancellationToken: cancellationToken);
+                    bar.Finish();
+                }
+
+                var last = atConstantC.Final;
+                Log.TransferDone(logger,
+                    atConstantC.Target, atConstantC.MaxAbsoluteDrift, string.Join(", ", atConstantC.FailedSteps), last.TargetAccuracy, last.SourceAccuracy, last.Lambda, last.Gamma, atConstantC.TotalEpochs);
+
+                var authors = AuthorsController(checkpoint, start, tasks, tests, cancellationToken);
+                var fineTuned = FineTune(checkpoint, start, tasks, tests, Math.Max(1, atConstantC.TotalEpochs), cancellationToken);
+                Log.TransferComparison(logger,
+                    last.TargetAccuracy, last.Classification, atConstantC.TotalEpochs,
+                    authors.Final.TargetAccuracy, authors.Final.Classification, authors.TotalEpochs,
+                    fineTuned.Final.TargetAccuracy, fineTuned.Final.Classification, fineTuned.TotalEpochs);
+            }
+            finally
+            {
+                File.Delete(checkpoint);
+            }
         }
+    }
+
+    /// <summary>The authors' controller (λ → 0.5, γ += 0.1 per extra pass while C ≥ C₀), capped per step.</summary>
+    private ProcessTrajectory AuthorsController(string checkpoint, Multipliers start, TaskMixture tasks, TaskMixture tests, CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(outDirectory, TransferAuthorsFile);
+        var options = new AuthorsControllerOptions(epochsPerPass: budget.AuthorsEpochsPerPass, maxPassesPerStep: budget.AuthorsMaxPasses);
+        Log.AuthorsStart(logger, budget.TransferSteps, options.EpochsPerPass, options.MaxPassesPerStep, options.LambdaMin, options.GammaIncrement, path);
+        using var model = RateDistortionModel.Load(checkpoint);
+        using var bar = new ProgressBar(progressWriter, "transfer, authors' controller", budget.TransferSteps + 1, "steps");
+        var trajectory = Process(path).TransferWithAuthorsController(model, start, tasks, tests, budget.TransferSteps, options,
+            new Reporter<ProcessStep>(s => bar.Update(s.Index + 1, StepDetail(s))), cancellationToken);
+        bar.Finish();
+        var last = trajectory.Final;
+        int steps = trajectory.Steps.Count - 1;
+        Log.AuthorsDone(logger,
+            trajectory.Target, steps - trajectory.FailedSteps.Count, steps, string.Join(", ", trajectory.FailedSteps), last.Classification, last.Drift,
+            last.TargetAccuracy, last.SourceAccuracy, last.Lambda, last.Gamma, trajectory.TotalEpochs);
+        return trajectory;
+    }
+
+    /// <summary>The baseline: train on the target task only at the starting multipliers for a fixed number of epochs.</summary>
+    private ProcessTrajectory FineTune(string checkpoint, Multipliers start, TaskMixture tasks, TaskMixture tests, int epochs, CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(outDirectory, TransferFineTuneFile);
+        Log.FineTuneStart(logger, start.Lambda, start.Gamma, epochs, path);
+        using var model = RateDistortionModel.Load(checkpoint);
+        using var bar = new ProgressBar(progressWriter, string.Create(CultureInfo.InvariantCulture, $"transfer, fine-tuning ({epochs} epochs)"), 2, "steps");
+        var trajectory = Process(path).FineTune(model, start, tasks, tests, epochs,
+            new Reporter<ProcessStep>(s => bar.Update(s.Index + 1, StepDetail(s))), cancellationToken);
+        bar.Finish();
+        var last = trajectory.Final;
+        Log.FineTuneDone(logger, last.Classification, last.Drift, trajectory.Target, last.TargetAccuracy, last.SourceAccuracy, trajectory.TotalEpochs);
+        return trajectory;
     }
 
     private static string StepDetail(ProcessStep s) =>

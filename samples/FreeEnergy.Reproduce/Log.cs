@@ -5,8 +5,8 @@ namespace FreeEnergy.Reproduce;
 /// <summary>The program's log messages (source-generated).</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Information, "Data: {Source}, {Training} training and {Evaluation} evaluation images; model {Model}, K = 2, seed {Seed}{Quick}.")]
-    public static partial void Data(ILogger logger, string source, long training, long evaluation, string model, int seed, string quick);
+    [LoggerMessage(1, LogLevel.Information, "Data: {Source}, {Training} training and {Evaluation} evaluation images; model {Model} on {Device}, K = 2, seed {Seed}{Quick}.")]
+    public static partial void Data(ILogger logger, string source, long training, long evaluation, string model, string device, int seed, string quick);
 
     [LoggerMessage(2, LogLevel.Information, "Surface: λ ∈ {{{Lambdas}}} × γ ∈ {{{Gammas}}}, at most {Epochs} epochs per point, into {Path}.")]
     public static partial void SurfaceStart(ILogger logger, string lambdas, string gammas, int epochs, string path);
@@ -28,6 +28,21 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Information, "Transfer: C₀ = {Target:F4} nats, largest |drift| {Drift:P2}, steps not held [{Failed}]; final target accuracy {TargetAccuracy:P1}, source accuracy {SourceAccuracy:P1}, (λ, γ) = ({Lambda:F3}, {Gamma:F3}); {Epochs} epochs.")]
     public static partial void TransferDone(ILogger logger, double? target, double drift, string failed, double? targetAccuracy, double? sourceAccuracy, double lambda, double gamma, int epochs);
+
+    [LoggerMessage(10, LogLevel.Information, "Transfer, authors' controller: from the same source equilibrium, r 0 → 1 in {Steps} steps, {EpochsPerPass} epochs per pass, at most {MaxPasses} passes per step (λ → {LambdaMin:G3} and γ += {GammaIncrement:G3} per extra pass while C ≥ C₀), into {Path}.")]
+    public static partial void AuthorsStart(ILogger logger, int steps, int epochsPerPass, int maxPasses, double lambdaMin, double gammaIncrement, string path);
+
+    [LoggerMessage(11, LogLevel.Information, "Transfer, authors' controller: C₀ = {Target:F4} nats, C < C₀ reached at {Held} of {Steps} steps (pass cap hit at [{Failed}]); final C = {Classification:F4} nats (drift {Drift:P2}), target accuracy {TargetAccuracy:P1}, source accuracy {SourceAccuracy:P1}, (λ, γ) = ({Lambda:F3}, {Gamma:F3}); {Epochs} epochs.")]
+    public static partial void AuthorsDone(ILogger logger, double? target, int held, int steps, string failed, double classification, double drift, double? targetAccuracy, double? sourceAccuracy, double lambda, double gamma, int epochs);
+
+    [LoggerMessage(12, LogLevel.Information, "Transfer, fine-tuning: from the same source equilibrium, classes 5–9 only at (λ, γ) = ({Lambda:G3}, {Gamma:G3}) for {Epochs} epochs (as many as the constant-C transfer took), into {Path}.")]
+    public static partial void FineTuneStart(ILogger logger, double lambda, double gamma, int epochs, string path);
+
+    [LoggerMessage(13, LogLevel.Information, "Transfer, fine-tuning: final C = {Classification:F4} nats (drift {Drift:P2} from C₀ = {Target:F4}), target accuracy {TargetAccuracy:P1}, source accuracy {SourceAccuracy:P1}; {Epochs} epochs.")]
+    public static partial void FineTuneDone(ILogger logger, double classification, double drift, double? target, double? targetAccuracy, double? sourceAccuracy, int epochs);
+
+    [LoggerMessage(14, LogLevel.Information, "Transfer compared (target accuracy, final C, epochs): constant C {ConstantAccuracy:P1}, {ConstantC:F4} nats, {ConstantEpochs}; authors' controller {AuthorsAccuracy:P1}, {AuthorsC:F4} nats, {AuthorsEpochs}; fine-tuning {FineTuneAccuracy:P1}, {FineTuneC:F4} nats, {FineTuneEpochs}.")]
+    public static partial void TransferComparison(ILogger logger, double? constantAccuracy, double constantC, int constantEpochs, double? authorsAccuracy, double authorsC, int authorsEpochs, double? fineTuneAccuracy, double fineTuneC, int fineTuneEpochs);
 
     [LoggerMessage(9, LogLevel.Warning, "Cancelled: the finished points and steps are kept in {Directory}.")]
     public static partial void Cancelled(ILogger logger, string directory);

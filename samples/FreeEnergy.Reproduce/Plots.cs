@@ -13,8 +13,12 @@ internal static class Plots
     public const string SurfaceFile = "surface-rdc.png";
     public const string IsoClassificationFile = "iso-classification.png";
     public const string TransferFile = "transfer.png";
+    public const string TransferComparisonFile = "transfer-comparison.png";
 
     private static readonly ScottPlot.Palettes.Category10 Palette = new ScottPlot.Palettes.Category10();
+
+    /// <summary>One marker per transfer method (constant C, authors' controller, fine-tuning), so that print in grey still tells them apart.</summary>
+    private static readonly MarkerShape[] MethodMarkers = [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp];
 
     /// <summary>Draws the figures of the stages whose records exist; returns the files written.</summary>
     public static IReadOnlyList<string> DrawAll(string directory, Stage stages)
@@ -42,6 +46,25 @@ internal static class Plots
         if ((only || stages.HasFlag(Stage.Transfer)) && File.Exists(transfer))
         {
             written.Add(Transfer(ProcessTrajectory.Load(transfer), Path.Combine(directory, TransferFile)));
+        }
+
+        if (only || stages.HasFlag(Stage.Transfer))
+        {
+            // The comparison needs at least one of the two baselines; it draws whichever of the three methods exist.
+            var methods = new (string File, string Name)[]
+                {
+                    (Experiments.TransferFile, "constant C"),
+                    (Experiments.TransferAuthorsFile, "authors' controller"),
+                    (Experiments.TransferFineTuneFile, "fine-tuning"),
+                }
+                .Select((m, i) => (m.Name, Index: i, Path: Path.Combine(directory, m.File)))
+                .Where(m => File.Exists(m.Path))
+                .Select(m => new Method(m.Name, m.Index, ProcessTrajectory.Load(m.Path)))
+                .ToArray();
+            if (methods.Any(m => m.Index > 0))
+            {
+                written.Add(TransferComparison(methods, Path.Combine(directory, TransferComparisonFile)));
+            }
         }
 
         return written;
@@ -129,9 +152,9 @@ internal static class Plots
     {
         var steps = trajectory.Steps;
         double[] x = [.. steps.Select(s => (double)s.Index)];
-        var rate = Panel("Rate", "R (nats)", x, ("R", steps.Select(s => s.Rate)));
-        var distortion = Panel("Distortion", "D (nats)", x, ("D", steps.Select(s => s.Distortion)));
-        var classification = Panel("Classification loss (held)", "C (nats)", x, ("C", steps.Select(s => s.Classification)));
+        var rate = Panel("Rate", "R (nats per example)", x, ("R", steps.Select(s => s.Rate)));
+        var distortion = Panel("Distortion", "D (nats per example)", x, ("D", steps.Select(s => s.Distortion)));
+        var classification = Panel("Classification loss (held)", "C (nats per example)", x, ("C", steps.Select(s => s.Classification)));
         if (trajectory.Target is double target)
         {
             var line = classification.Add.HorizontalLine(target, 1.5f, Colors.Black, LinePattern.Dashed);
@@ -150,7 +173,7 @@ internal static class Plots
         var gamma = Panel("γ (corrected)", "γ", x, ("γ", steps.Select(s => s.Gamma)));
         foreach (var p in new[] { rate, distortion, classification, drift, lambda, gamma })
         {
-            p.XLabel("process step");
+            p.XLabel("process step", 13);
             p.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         }
 
@@ -164,7 +187,7 @@ internal static class Plots
     {
         var steps = trajectory.Steps;
         double[] x = [.. steps.Select(s => s.Mix ?? 0)];
-        var classification = Panel("Classification loss", "C (nats)", x,
+        var classification = Panel("Classification loss", "C (nats per example)", x,
             ("mixture C (held)", steps.Select(s => s.Classification)),
             ("source C", steps.Select(s => s.SourceClassification ?? double.NaN)),
             ("target C", steps.Select(s => s.TargetClassification ?? double.NaN)));
@@ -185,11 +208,72 @@ internal static class Plots
         var gamma = Panel("γ (corrected)", "γ", x, ("γ", steps.Select(s => s.Gamma)));
         foreach (var p in new[] { classification, accuracy, lambda, gamma })
         {
-            p.XLabel("task ratio r (0 = source, 1 = target)");
+            p.XLabel("task ratio r (0 = source, 1 = target)", 13);
         }
 
         Save([classification, accuracy, lambda, gamma], 2, 2, path,
             string.Create(CultureInfo.InvariantCulture, $"Transfer from classes 0–4 to 5–9 at constant classification loss C₀ = {trajectory.Target:F3} nats (held within {trajectory.Tolerance:P0} at {steps.Count - 1 - trajectory.FailedSteps.Count} of {steps.Count - 1} steps)"));
+        return path;
+    }
+
+    /// <summary>
+    /// The three transfer methods side by side: target and source accuracy, the mixture's C (with C₀ and the
+    /// tolerance band), target accuracy against the cumulative training epochs, λ and γ.
+    /// </summary>
+    private static string TransferComparison(IReadOnlyList<Method> methods, string path)
+    {
+        const string RLabel = "task ratio r (0 = source, 1 = target)";
+        static double[] R(ProcessTrajectory t) => [.. t.Steps.Select(s => s.Mix ?? 0)];
+        static double[] Cumulative(ProcessTrajectory t)
+        {
+            double sum = 0;
+            return [.. t.Steps.Select(s => sum += s.Epochs)];
+        }
+
+        Plot Compare(string title, string yLabel, string xLabel, Func<ProcessTrajectory, double[]> x, Func<ProcessStep, double> y)
+        {
+            var plot = new Plot();
+            foreach (var m in methods)
+            {
+                var line = plot.Add.Scatter(x(m.Trajectory), [.. m.Trajectory.Steps.Select(y)], Palette.GetColor(m.Index));
+                line.LegendText = m.Name;
+                line.MarkerSize = 7;
+                line.MarkerShape = MethodMarkers[m.Index];
+                line.LineWidth = 2;
+                // Fine-tuning has only its start and end: a dashed line says that nothing was measured in between.
+                line.LinePattern = m.Trajectory.Kind == ProcessKind.FineTuning ? LinePattern.Dashed : LinePattern.Solid;
+            }
+
+            plot.Title(title, 14);
+            plot.YLabel(yLabel, 13);
+            plot.XLabel(xLabel, 13);
+            plot.ShowLegend(Edge.Right);
+            Pad(plot);
+            return plot;
+        }
+
+        var target = Compare("Target accuracy (classes 5–9)", "accuracy (%)", RLabel, R, s => 100 * (s.TargetAccuracy ?? double.NaN));
+        var source = Compare("Source accuracy (classes 0–4)", "accuracy (%)", RLabel, R, s => 100 * (s.SourceAccuracy ?? double.NaN));
+        var classification = Compare("Classification loss of the mixture p_r", "C (nats per example)", RLabel, R, s => s.Classification);
+        var reference = methods[0].Trajectory;
+        if (reference.Target is double c0)
+        {
+            var band = classification.Add.VerticalSpan(c0 * (1 - reference.Tolerance), c0 * (1 + reference.Tolerance));
+            band.FillStyle.Color = Colors.Green.WithAlpha(0.12);
+            band.LegendText = string.Create(CultureInfo.InvariantCulture, $"C₀ ± {reference.Tolerance:P0}");
+            var line = classification.Add.HorizontalLine(c0, 1.5f, Colors.Black, LinePattern.Dashed);
+            line.LegendText = string.Create(CultureInfo.InvariantCulture, $"C₀ = {c0:F3}");
+        }
+
+        var cost = Compare("Target accuracy against training cost", "accuracy (%)", "training epochs (cumulative)", Cumulative, s => 100 * (s.TargetAccuracy ?? double.NaN));
+        var lambda = Compare("λ (constant C and fine-tuning: fixed; authors: toward 0.5)", "λ", RLabel, R, s => s.Lambda);
+        var gamma = Compare("γ (constant C: corrected; authors: +0.1 per extra pass)", "γ", RLabel, R, s => s.Gamma);
+        var first = reference.Steps[0];
+        string summary = "At r = 1, target accuracy / C / epochs: " + string.Join(";   ", methods.Select(m => string.Create(CultureInfo.InvariantCulture,
+            $"{m.Name} {100 * (m.Trajectory.Final.TargetAccuracy ?? double.NaN):F1} % / {m.Trajectory.Final.Classification:F3} nats / {m.Trajectory.TotalEpochs}")));
+        Save([target, source, classification, cost, lambda, gamma], 3, 2, path,
+            string.Create(CultureInfo.InvariantCulture, $"Transfer from classes 0–4 to 5–9: three methods from the same source equilibrium at (λ, γ) = ({first.Lambda:G3}, {first.Gamma:G3})"),
+            summary);
         return path;
     }
 
@@ -232,7 +316,7 @@ internal static class Plots
 
     private static void Pad(Plot plot) => plot.Axes.Margins(0.12, 0.15);
 
-    private static void Save(Plot[] panels, int rows, int columns, string path, string title)
+    private static void Save(Plot[] panels, int rows, int columns, string path, string title, string? subtitle = null)
     {
         var multiplot = new Multiplot();
         multiplot.Reset(panels[0]);
@@ -242,7 +326,7 @@ internal static class Plots
         }
 
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(rows, columns);
-        const int header = 44;
+        int header = subtitle is null ? 44 : 72;
         int width = 700 * columns;
         int height = (340 * rows) + header;
         using var surface = SKSurface.Create(new SKImageInfo(width, height));
@@ -264,11 +348,22 @@ internal static class Plots
         {
             canvas.DrawText(title, width / 2f, 30, SKTextAlign.Center, font, paint);
         }
+
+        if (subtitle is not null)
+        {
+            using var font = new SKFont(SKTypeface.FromFamilyName(null, SKFontStyle.Normal), 16);
+            using var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+            canvas.DrawText(subtitle, width / 2f, 58, SKTextAlign.Center, font, paint);
+        }
+
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
         using var file = File.Create(path);
         data.SaveTo(file);
     }
+
+    /// <summary>A transfer method of the comparison: its name, its index (colour and marker) and its trajectory.</summary>
+    private sealed record Method(string Name, int Index, ProcessTrajectory Trajectory);
 
     /// <summary>A colour axis for the colour bar of the surface plot.</summary>
     private sealed class ColorAxis(IColormap colormap, double min, double max) : IHasColorAxis

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FreeEnergy.Core.Cuda;
 using FreeEnergy.Core.Diagnostics;
 using Microsoft.Extensions.Logging;
 
@@ -45,6 +46,13 @@ public static class ReproduceApp
             Recursive = true,
         };
         modelOption.AcceptOnlyFromAmong("mlp", "conv");
+        var deviceOption = new Option<string>("--device")
+        {
+            Description = "cpu (default; one torch thread) or cuda (cuda:0; needs a build with -p:CudaBundle=linux or windows on a machine with an NVIDIA GPU).",
+            DefaultValueFactory = _ => "cpu",
+            Recursive = true,
+        };
+        deviceOption.AcceptOnlyFromAmong("cpu", "cuda");
         var seedOption = new Option<int>("--seed")
         {
             Description = "Seed of the weights, the z-noise, the shuffling and the data subsets.",
@@ -61,6 +69,7 @@ public static class ReproduceApp
         root.Options.Add(outOption);
         root.Options.Add(dataOption);
         root.Options.Add(modelOption);
+        root.Options.Add(deviceOption);
         root.Options.Add(seedOption);
         root.Options.Add(quickOption);
 
@@ -69,6 +78,7 @@ public static class ReproduceApp
             parse.GetValue(outOption)!,
             parse.GetValue(dataOption),
             parse.GetValue(modelOption) == "conv",
+            parse.GetValue(deviceOption) == "cuda",
             parse.GetValue(seedOption),
             parse.GetValue(quickOption));
         void Add(Command command, Stage stages)
@@ -81,7 +91,7 @@ public static class ReproduceApp
         {
             ("surface", "Sweep λ × γ to equilibrium (continuation along each γ); writes surface.jsonl and its plots.", Stage.Surface | Stage.Plot),
             ("iso-classification", "Quasi-static process over λ holding C (γ predicted and corrected); writes iso-classification.jsonl and its plot.", Stage.IsoClassification | Stage.Plot),
-            ("transfer", "Transfer from classes 0–4 to 5–9 at constant C; writes transfer.jsonl and its plot.", Stage.Transfer | Stage.Plot),
+            ("transfer", "Transfer from classes 0–4 to 5–9 at constant C, compared with the authors' controller and fine-tuning; writes transfer.jsonl, transfer-authors.jsonl, transfer-finetune.jsonl and their plots.", Stage.Transfer | Stage.Plot),
             ("plot", "Draws the plots from the records already in --out.", Stage.Plot),
             ("all", "surface, iso-classification, transfer, then plot (the default).", Stage.All),
         };
@@ -119,6 +129,20 @@ public static class ReproduceApp
             return Failure;
         }
 
+        if (settings.Cuda && (stages & (Stage.Surface | Stage.IsoClassification | Stage.Transfer)) != 0)
+        {
+            try
+            {
+                // At once, with the cause and the fix, when this build has no CUDA bundle or no GPU is usable.
+                CudaDevices.Require();
+            }
+            catch (FreeEnergyBackendException e)
+            {
+                error.WriteLine($"error: --device cuda: {e.Message} This program gets the CUDA backend when built with -p:CudaBundle=linux (or windows): dotnet run -c Release --project samples/FreeEnergy.Reproduce -p:CudaBundle=linux -- … --device cuda.");
+                return Failure;
+            }
+        }
+
         using var loggerFactory = LoggerFactory.Create(builder => builder
             .SetMinimumLevel(LogLevel.Information)
             .AddSimpleConsole(o =>
@@ -133,7 +157,11 @@ public static class ReproduceApp
         {
             if ((stages & (Stage.Surface | Stage.IsoClassification | Stage.Transfer)) != 0)
             {
-                FreeEnergyRuntime.SetThreadCount(1); // fastest for these small models on few cores, and bit-reproducible
+                if (!settings.Cuda)
+                {
+                    FreeEnergyRuntime.SetThreadCount(1); // fastest for these small models on few cores, and bit-reproducible
+                }
+
                 var experiments = new Experiments(settings, budget, outDirectory, loggerFactory, error);
                 experiments.Run(stages, cancellationToken);
             }
@@ -143,7 +171,7 @@ public static class ReproduceApp
                 var written = Plots.DrawAll(outDirectory, stages);
                 if (written.Count == 0)
                 {
-                    error.WriteLine($"error: no records to plot in '{outDirectory}' (surface.jsonl, iso-classification.jsonl, transfer.jsonl); run surface, iso-classification or transfer first.");
+                    error.WriteLine($"error: no records to plot in '{outDirectory}' (surface.jsonl, iso-classification.jsonl, transfer.jsonl, transfer-authors.jsonl, transfer-finetune.jsonl); run surface, iso-classification or transfer first.");
                     return Failure;
                 }
 
@@ -215,4 +243,4 @@ internal enum Stage
 }
 
 /// <summary>The parsed options.</summary>
-internal sealed record Settings(string OutDirectory, string? DataDirectory, bool Convolutional, int Seed, bool Quick);
+internal sealed record Settings(string OutDirectory, string? DataDirectory, bool Convolutional, bool Cuda, int Seed, bool Quick);

@@ -5,7 +5,10 @@ namespace FreeEnergy.Reproduce.Tests;
 
 public sealed class ReproduceAppTests
 {
-    private static readonly string[] CommonFields = ["lambda", "gamma", "rate", "distortion", "classification", "accuracy", "freeEnergy"];
+    internal static readonly string[] CommonFields = ["lambda", "gamma", "rate", "distortion", "classification", "accuracy", "freeEnergy"];
+
+    /// <summary>The fields of every transfer records file (constant C, the authors' controller, fine-tuning).</summary>
+    internal static readonly string[] TransferFields = [.. CommonFields, "drift", "mix", "sourceAccuracy", "targetAccuracy", "sourceClassification", "targetClassification", "epochs"];
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     [Fact]
@@ -25,10 +28,31 @@ public sealed class ReproduceAppTests
         AssertFields(iso, [.. CommonFields, "drift"]);
         var transfer = Records(Path.Combine(results, "transfer.jsonl"));
         Assert.Equal(3, transfer.Count);
-        AssertFields(transfer, [.. CommonFields, "drift", "mix", "sourceAccuracy", "targetAccuracy"]);
+        AssertFields(transfer, TransferFields);
         Assert.Equal([0.0, 0.5, 1.0], transfer.Select(r => r.GetProperty("mix").GetDouble()));
 
-        foreach (string name in new[] { "rd-curves.png", "surface-rdc.png", "iso-classification.png", "transfer.png" })
+        // The two comparisons start from the same source equilibrium as the transfer at constant C.
+        var authors = Records(Path.Combine(results, "transfer-authors.jsonl"));
+        Assert.Equal(3, authors.Count); // step 0 and 2 steps of r
+        AssertFields(authors, TransferFields);
+        Assert.Equal([0.0, 0.5, 1.0], authors.Select(r => r.GetProperty("mix").GetDouble()));
+        Assert.All(authors, r => Assert.Equal("authorsController", r.GetProperty("process").GetString()));
+        var fineTuned = Records(Path.Combine(results, "transfer-finetune.jsonl"));
+        Assert.Equal(2, fineTuned.Count); // the start and the end
+        AssertFields(fineTuned, TransferFields);
+        Assert.Equal([0.0, 1.0], fineTuned.Select(r => r.GetProperty("mix").GetDouble()));
+        Assert.All(fineTuned, r => Assert.Equal("fineTuning", r.GetProperty("process").GetString()));
+        Assert.Equal(transfer.Sum(r => r.GetProperty("epochs").GetInt32()), fineTuned[1].GetProperty("epochs").GetInt32());
+        foreach (var start in new[] { authors[0], fineTuned[0] })
+        {
+            Assert.Equal(transfer[0].GetProperty("classification").GetDouble(), start.GetProperty("classification").GetDouble());
+            Assert.Equal(transfer[0].GetProperty("targetAccuracy").GetDouble(), start.GetProperty("targetAccuracy").GetDouble());
+        }
+
+        Assert.Empty(Directory.EnumerateFiles(results, "*.fe")); // the shared source checkpoint is removed
+        Assert.Empty(Directory.EnumerateFiles(results, ".*"));
+
+        foreach (string name in new[] { "rd-curves.png", "surface-rdc.png", "iso-classification.png", "transfer.png", "transfer-comparison.png" })
         {
             string path = Path.Combine(results, name);
             Assert.True(File.Exists(path), $"{name} is missing");
@@ -82,6 +106,21 @@ public sealed class ReproduceAppTests
     }
 
     [Fact]
+    public void CudaWithoutACudaBackendIsOneClearError()
+    {
+        // The test build carries only the CPU libtorch, so --device cuda cannot work here, GPU or not.
+        using var folder = new TempDirectory();
+        string results = Path.Combine(folder.Path, "results");
+        var (code, _, error, _) = Run("surface", "--quick", "--device", "cuda", "--out", results);
+
+        Assert.Equal(ReproduceApp.Failure, code);
+        string line = Assert.Single(Lines(error));
+        Assert.StartsWith("error: --device cuda:", line, StringComparison.Ordinal);
+        Assert.Contains("CudaBundle", line, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(results, "surface.jsonl")));
+    }
+
+    [Fact]
     public void PlotWithoutRecordsFails()
     {
         using var folder = new TempDirectory();
@@ -91,7 +130,7 @@ public sealed class ReproduceAppTests
         Assert.Contains("no records to plot", error, StringComparison.Ordinal);
     }
 
-    private static (int Code, string Output, string Error, TimeSpan Elapsed) Run(params string[] args)
+    internal static (int Code, string Output, string Error, TimeSpan Elapsed) Run(params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
@@ -100,15 +139,15 @@ public sealed class ReproduceAppTests
         return (code, output.ToString(), error.ToString(), clock.Elapsed);
     }
 
-    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    internal static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    private static List<JsonElement> Records(string path)
+    internal static List<JsonElement> Records(string path)
     {
         Assert.True(File.Exists(path), $"{path} is missing");
         return [.. File.ReadLines(path).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
     }
 
-    private static void AssertFields(List<JsonElement> records, string[] fields)
+    internal static void AssertFields(List<JsonElement> records, string[] fields)
     {
         Assert.NotEmpty(records);
         foreach (var (record, index) in records.Select((r, i) => (r, i)))
