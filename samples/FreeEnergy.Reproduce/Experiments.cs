@@ -165,7 +165,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         ToEquilibrium(model, start, training, evaluation, "iso-classification", cancellationToken);
         using var bar = new ProgressBar(progressWriter, "iso-classification", steps + 1, "steps");
         var trajectory = Process(path).IsoClassification(model, start, lambdas, training, evaluation,
-            progress: new Reporter<ProcessStep>(s => bar.Update(s.Index + 1, StepDetail(s))), cancellationToken: cancellationToken);
+            progress: StepReporter(bar), cancellationToken: cancellationToken);
         bar.Finish();
         Log.IsoDone(logger,
             trajectory.Target, trajectory.MaxAbsoluteDrift, string.Join(", ", trajectory.FailedSteps), trajectory.Steps[0].Rate, trajectory.Final.Rate,
@@ -203,7 +203,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
                     model.Save(checkpoint);
                     using var bar = new ProgressBar(progressWriter, "transfer at constant C", budget.TransferSteps + 1, "steps");
                     atConstantC = Process(path).Transfer(model, start, tasks, tests, budget.TransferSteps,
-                        progress: new Reporter<ProcessStep>(s => bar.Update(s.Index + 1, StepDetail(s))), cancellationToken: cancellationToken);
+                        progress: StepReporter(bar), cancellationToken: cancellationToken);
                     bar.Finish();
                 }
 
@@ -234,7 +234,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         using var model = RateDistortionModel.Load(checkpoint);
         using var bar = new ProgressBar(progressWriter, "transfer, authors' controller", budget.TransferSteps + 1, "steps");
         var trajectory = Process(path).TransferWithAuthorsController(model, start, tasks, tests, budget.TransferSteps, options,
-            new Reporter<ProcessStep>(s => bar.Update(s.Index + 1, StepDetail(s))), cancellationToken);
+            StepReporter(bar), cancellationToken);
         bar.Finish();
         var last = trajectory.Final;
         int steps = trajectory.Steps.Count - 1;
@@ -252,12 +252,15 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         using var model = RateDistortionModel.Load(checkpoint);
         using var bar = new ProgressBar(progressWriter, string.Create(CultureInfo.InvariantCulture, $"transfer, fine-tuning ({epochs} epochs)"), 2, "steps");
         var trajectory = Process(path).FineTune(model, start, tasks, tests, epochs,
-            new Reporter<ProcessStep>(s => bar.Update(s.Index + 1, StepDetail(s))), cancellationToken);
+            StepReporter(bar), cancellationToken);
         bar.Finish();
         var last = trajectory.Final;
         Log.FineTuneDone(logger, last.Classification, last.Drift, trajectory.Target, last.TargetAccuracy, last.SourceAccuracy, trajectory.TotalEpochs);
         return trajectory;
     }
+
+    /// <summary>Moves <paramref name="bar"/> to each finished step of a process (step 0 counts as the first).</summary>
+    private static Reporter<ProcessStep> StepReporter(ProgressBar bar) => new(s => bar.Update(s.Index + 1, StepDetail(s)));
 
     private static string StepDetail(ProcessStep s) =>
         string.Create(CultureInfo.InvariantCulture, $"λ {s.Lambda:F3} γ {s.Gamma:F3}{(s.Mix is double r ? $" r {r:F2}" : string.Empty)} C {s.Classification:F4} drift {s.Drift:P2}");

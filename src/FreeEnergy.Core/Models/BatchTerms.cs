@@ -59,13 +59,7 @@ public sealed class BatchTerms : IDisposable
     public Tensor Objective(Multipliers multipliers)
     {
         using var scope = NewDisposeScope();
-        var perExample = Rate + (Distortion.mean([0]) * multipliers.Lambda);
-        if (multipliers.Gamma != 0)
-        {
-            perExample = perExample + (Classification.mean([0]) * multipliers.Gamma);
-        }
-
-        return perExample.mean().MoveToOuterDisposeScope();
+        return MeanObjective(Distortion.mean([0]), Classification.mean([0]), multipliers).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -93,13 +87,7 @@ public sealed class BatchTerms : IDisposable
     {
         var distortion = Distortion.mean([0]);
         var classification = Classification.mean([0]);
-        var perExample = Rate + (distortion * multipliers.Lambda);
-        if (multipliers.Gamma != 0)
-        {
-            perExample = perExample + (classification * multipliers.Gamma);
-        }
-
-        var objective = perExample.mean();
+        var objective = MeanObjective(distortion, classification, multipliers);
         using var noGrad = no_grad();
         return (objective, stack([objective, Rate.sum(), distortion.sum(), classification.sum()]));
     }
@@ -113,6 +101,18 @@ public sealed class BatchTerms : IDisposable
         correct?.Dispose();
         logits.Dispose();
         labels.Dispose();
+    }
+
+    /// <summary>mean over the batch of R + λ·D̄ + γ·C̄, given the sample means D̄ and C̄ ([B] each); in the caller's scope.</summary>
+    private Tensor MeanObjective(Tensor distortionMean, Tensor classificationMean, Multipliers multipliers)
+    {
+        var perExample = Rate + (distortionMean * multipliers.Lambda);
+        if (multipliers.Gamma != 0)
+        {
+            perExample = perExample + (classificationMean * multipliers.Gamma);
+        }
+
+        return perExample.mean();
     }
 
     private Tensor ComputeCorrect()
