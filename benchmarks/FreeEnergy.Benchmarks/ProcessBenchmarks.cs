@@ -23,7 +23,7 @@ internal static class ProcessBenchmarks
     {
         if (args.Contains("--help"))
         {
-            Console.WriteLine("process [--steps N] [--transfer-steps N] [--max-epochs N] [--gamma G] [--skip-iso] [--skip-transfer]: iso-classification over λ 4 → 0.5 and transfer 0–4 → 5–9 at constant C vs fine-tuning vs the authors' controller.");
+            Console.WriteLine("process [--steps N] [--transfer-steps N] [--max-epochs N] [--gamma G] [--examples N] [--method controlled|predictor] [--ramp-epochs E] [--ki K] [--kp K] [--set-point-gain K] [--max-multiplier M] [--feedforward] [--reverse] [--start-cache DIR] [--records DIR] [--skip-iso] [--skip-transfer] [--skip-baselines]: iso-classification over λ 4 → 0.5 (and back with --reverse) and transfer 0–4 → 5–9 at constant C vs fine-tuning vs the authors' controller.");
             return 0;
         }
 
@@ -31,28 +31,68 @@ internal static class ProcessBenchmarks
         int transferSteps = Option(args, "--transfer-steps", 5);
         int maxEpochs = Option(args, "--max-epochs", 10);
         double gamma = Option(args, "--gamma", 2);
+        int examples = Option(args, "--examples", 5000);
+        string? cache = Option<string>(args, "--start-cache", null!);
+        string? records = Option<string>(args, "--records", null!);
+        if (records is not null)
+        {
+            Directory.CreateDirectory(records);
+        }
+
+        var method = Option(args, "--method", "controlled") == "predictor" ? ProcessMethod.PredictorCorrector : ProcessMethod.Controlled;
+        var protocol = RampProtocol.Defaults with
+        {
+            RampEpochs = Option(args, "--ramp-epochs", RampProtocol.Defaults.RampEpochs),
+            Feedforward = args.Contains("--feedforward"),
+            Controller = ConstraintControllerOptions.Defaults with
+            {
+                IntegralGain = Option(args, "--ki", ConstraintControllerOptions.Defaults.IntegralGain),
+                ProportionalGain = Option(args, "--kp", ConstraintControllerOptions.Defaults.ProportionalGain),
+                SetPointGain = Option(args, "--set-point-gain", ConstraintControllerOptions.Defaults.SetPointGain),
+                MaxMultiplier = Option(args, "--max-multiplier", ConstraintControllerOptions.Defaults.MaxMultiplier),
+            },
+        };
         FreeEnergyRuntime.SetThreadCount(1);
-        using var images = FashionMnist.LoadShippedTestSplit();
+        using var all = FashionMnist.LoadShippedTestSplit();
+        using var images = examples < all.Count ? all.StratifiedSubset(examples, 1) : all.StratifiedSubset(all.Count, 1);
         var (training, evaluation) = images.StratifiedSplit(evaluationFraction: 0.2, seed: 1);
         using (training)
         using (evaluation)
         {
             var relaxation = new EquilibriumTrainer().WithAdam(1e-3).WithConvergence(window: 2, relativeTolerance: 2e-3, maxEpochs: maxEpochs).WithLearningRateDecay(0.3, 1).WithTrainingDataEvaluation(false);
             var equilibrium = new EquilibriumTrainer().WithConvergence(window: 3, relativeTolerance: 1e-3, maxEpochs: 60).WithLearningRateDecay(0.3, 1).WithTrainingDataEvaluation(false);
-            var process = new QuasiStaticProcess(relaxation, new EncoderFluctuationEstimator()).WithTolerance(0.02).WithMaxCorrections(4);
+            var process = new QuasiStaticProcess(relaxation, new EncoderFluctuationEstimator()).WithTolerance(0.02).WithMaxCorrections(4).WithMethod(method).WithProtocol(protocol);
+            Console.WriteLine($"method {method}, {protocol}");
             var clock = Stopwatch.StartNew();
             if (!args.Contains("--skip-iso"))
             {
-                using var model = Create();
                 var start = new Multipliers(4, gamma);
-                var pre = equilibrium.Train(model, start, training, evaluation);
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  equilibrium at {start}: {pre.Epochs} epochs, converged {pre.Converged}, {clock.Elapsed.TotalSeconds:F0} s"));
+                using var model = StartModel(cache, "iso", () =>
+                {
+                    var fresh = Create();
+                    var pre = equilibrium.Train(fresh, start, training, evaluation);
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  equilibrium at {start}: {pre.Epochs} epochs, converged {pre.Converged}, {clock.Elapsed.TotalSeconds:F0} s"));
+                    return fresh;
+                });
+                if (records is not null)
+                {
+                    process.WithRecordFile(Path.Combine(records, "iso.jsonl"));
+                }
+
                 var path = Enumerable.Range(1, steps).Select(k => 4 * Math.Pow(0.5 / 4, (double)k / steps)).ToArray();
                 var iso = process.IsoClassification(model, start, path, training, evaluation, progress: new ConsoleProgress(clock));
                 Print(iso);
                 var first = iso.Steps[0];
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"iso-classification λ 4 → 0.5 in {steps} steps: largest |drift| of C {iso.MaxAbsoluteDrift:P2} (tolerance {iso.Tolerance:P0}, not held at [{string.Join(", ", iso.FailedSteps)}]); R {first.Rate:F2} → {iso.Final.Rate:F2}, D {first.Distortion:F2} → {iso.Final.Distortion:F2}; W = {iso.Work:F3}, ΔF = {iso.FreeEnergyChange:F3}; {iso.TotalEpochs} epochs, {iso.TotalCorrections} corrections, {clock.Elapsed.TotalSeconds:F0} s"));
+                    $"iso-classification λ 4 → 0.5 in {steps} steps: largest |drift| of C {iso.MaxAbsoluteDrift:P2} (tolerance {iso.Tolerance:P0}, not held at [{string.Join(", ", iso.FailedSteps)}]); R {first.Rate:F2} → {iso.Final.Rate:F2}, D {first.Distortion:F2} → {iso.Final.Distortion:F2}; W = {iso.Work:F3}, ΔF = {iso.FreeEnergyChange:F3}, W − ΔF = {iso.Work - iso.FreeEnergyChange:F3}; {iso.TotalEpochs} epochs, {iso.TotalOptimizationSteps} steps, {iso.TotalCorrections} corrections/rollbacks, {clock.Elapsed.TotalSeconds:F0} s"));
+                if (args.Contains("--reverse"))
+                {
+                    var back = process.Reverse(iso, model, training, evaluation, new ConsoleProgress(clock));
+                    Print(back);
+                    var loop = ProcessTrajectory.Hysteresis(iso, back);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"reverse: largest |drift| {back.MaxAbsoluteDrift:P2}, not held at [{string.Join(", ", back.FailedSteps)}], W − ΔF = {back.Work - back.FreeEnergyChange:F3}; loop work W_f + W_r = {loop.LoopWork:F3}; largest |ΔR| {loop.MaxRateGap:F3}, |ΔD| {loop.MaxDistortionGap:F3}, |ΔC| {loop.MaxClassificationGap:F4}, |Δγ| {loop.MaxFreeGap:F3} at matching λ; {clock.Elapsed.TotalSeconds:F0} s"));
+                }
             }
 
             if (!args.Contains("--skip-transfer"))
@@ -70,14 +110,28 @@ internal static class ProcessBenchmarks
                     string checkpoint = Path.Combine(Path.GetTempPath(), $"freeenergy-process-benchmark-{Environment.ProcessId}.fe");
                     try
                     {
-                        using (var model = Create())
+                        using (var model = StartModel(cache, "transfer", () =>
                         {
-                            var pre = equilibrium.Train(model, start, sourceTraining, sourceEvaluation);
+                            var fresh = Create();
+                            var pre = equilibrium.Train(fresh, start, sourceTraining, sourceEvaluation);
                             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  source equilibrium at {start}: {pre.Epochs} epochs, converged {pre.Converged}, C₀ = {pre.Evaluation.Classification:F4}, {clock.Elapsed.TotalSeconds:F0} s"));
+                            return fresh;
+                        }))
+                        {
                             model.Save(checkpoint);
+                            if (records is not null)
+                            {
+                                process.WithRecordFile(Path.Combine(records, "transfer.jsonl"));
+                            }
+
                             var transfer = process.Transfer(model, start, tasks, tests, transferSteps, progress: new ConsoleProgress(clock));
                             Print(transfer);
                             Summary("transfer at constant C", transfer);
+                            if (args.Contains("--skip-baselines"))
+                            {
+                                return 0;
+                            }
+
                             using var controlled = RateDistortionModel.Load(checkpoint);
                             var authors = process.TransferWithAuthorsController(controlled, start, tasks, tests, transferSteps, new AuthorsControllerOptions(maxPassesPerStep: 5), new ConsoleProgress(clock));
                             Print(authors);
@@ -96,6 +150,26 @@ internal static class ProcessBenchmarks
         }
 
         return 0;
+    }
+
+    /// <summary>The start equilibrium: loaded from <paramref name="cache"/> when it holds one, otherwise trained (and saved there).</summary>
+    private static RateDistortionModel StartModel(string? cache, string name, Func<RateDistortionModel> train)
+    {
+        string? file = cache is null ? null : Path.Combine(cache, name + "-start.fe");
+        if (file is not null && File.Exists(file))
+        {
+            Console.Error.WriteLine($"  start equilibrium loaded from {file}");
+            return RateDistortionModel.Load(file);
+        }
+
+        var model = train();
+        if (file is not null)
+        {
+            Directory.CreateDirectory(cache!);
+            model.Save(file);
+        }
+
+        return model;
     }
 
     private static RateDistortionModel Create() =>

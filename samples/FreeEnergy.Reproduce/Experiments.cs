@@ -28,6 +28,9 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     /// <summary>Records file of fine-tuning on the target task (the second comparison).</summary>
     public const string TransferFineTuneFile = "transfer-finetune.jsonl";
 
+    /// <summary>Records file of fine-tuning on as many training images as the constant-C transfer processed (equal compute).</summary>
+    public const string TransferFineTuneImagesFile = "transfer-finetune-images.jsonl";
+
     private static readonly int[] SourceClasses = [0, 1, 2, 3, 4];
     private static readonly int[] TargetClasses = [5, 6, 7, 8, 9];
 
@@ -212,11 +215,21 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
                     atConstantC.Target, atConstantC.MaxAbsoluteDrift, string.Join(", ", atConstantC.FailedSteps), last.TargetAccuracy, last.SourceAccuracy, last.Lambda, last.Gamma, atConstantC.TotalEpochs);
 
                 var authors = AuthorsController(checkpoint, start, tasks, tests, cancellationToken);
-                var fineTuned = FineTune(checkpoint, start, tasks, tests, Math.Max(1, atConstantC.TotalEpochs), cancellationToken);
+                var fineTuned = FineTune(checkpoint, start, tasks, tests, Math.Max(1, atConstantC.TotalEpochs), TransferFineTuneFile, "as many epochs as the constant-C transfer took", cancellationToken);
                 Log.TransferComparison(logger,
                     last.TargetAccuracy, last.Classification, atConstantC.TotalEpochs,
                     authors.Final.TargetAccuracy, authors.Final.Classification, authors.TotalEpochs,
                     fineTuned.Final.TargetAccuracy, fineTuned.Final.Classification, fineTuned.TotalEpochs);
+
+                // Equal compute: a mixture step trains on a source and a target batch, a fine-tuning step on a target
+                // batch only, so equal images seen means about twice the fine-tuning epochs.
+                long images = atConstantC.TotalExamplesSeen;
+                int equalEpochs = (int)Math.Max(1, Math.Round((double)images / targetTraining.Count));
+                var fineTunedImages = FineTune(checkpoint, start, tasks, tests, equalEpochs, TransferFineTuneImagesFile, "as many training images as the constant-C transfer processed", cancellationToken);
+                Log.TransferEqualCompute(logger,
+                    images, atConstantC.TotalOptimizationSteps, last.TargetAccuracy, last.SourceAccuracy, last.Classification,
+                    (long)equalEpochs * targetTraining.Count, equalEpochs, fineTunedImages.Final.TargetAccuracy, fineTunedImages.Final.SourceAccuracy, fineTunedImages.Final.Classification,
+                    (long)authors.TotalEpochs * 2 * Math.Max(sourceTraining.Count, targetTraining.Count), authors.Final.TargetAccuracy);
             }
             finally
             {
@@ -245,10 +258,10 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     }
 
     /// <summary>The baseline: train on the target task only at the starting multipliers for a fixed number of epochs.</summary>
-    private ProcessTrajectory FineTune(string checkpoint, Multipliers start, TaskMixture tasks, TaskMixture tests, int epochs, CancellationToken cancellationToken)
+    private ProcessTrajectory FineTune(string checkpoint, Multipliers start, TaskMixture tasks, TaskMixture tests, int epochs, string file, string why, CancellationToken cancellationToken)
     {
-        string path = Path.Combine(outDirectory, TransferFineTuneFile);
-        Log.FineTuneStart(logger, start.Lambda, start.Gamma, epochs, path);
+        string path = Path.Combine(outDirectory, file);
+        Log.FineTuneStart(logger, start.Lambda, start.Gamma, epochs, why, path);
         using var model = RateDistortionModel.Load(checkpoint);
         using var bar = new ProgressBar(progressWriter, string.Create(CultureInfo.InvariantCulture, $"transfer, fine-tuning ({epochs} epochs)"), 2, "steps");
         var trajectory = Process(path).FineTune(model, start, tasks, tests, epochs,

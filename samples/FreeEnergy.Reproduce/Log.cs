@@ -35,14 +35,17 @@ internal static partial class Log
     [LoggerMessage(11, LogLevel.Information, "Transfer, authors' controller: C₀ = {Target:F4} nats, C < C₀ reached at {Held} of {Steps} steps (pass cap hit at [{Failed}]); final C = {Classification:F4} nats (drift {Drift:P2}), target accuracy {TargetAccuracy:P1}, source accuracy {SourceAccuracy:P1}, (λ, γ) = ({Lambda:F3}, {Gamma:F3}); {Epochs} epochs.")]
     public static partial void AuthorsDone(ILogger logger, double? target, int held, int steps, string failed, double classification, double drift, double? targetAccuracy, double? sourceAccuracy, double lambda, double gamma, int epochs);
 
-    [LoggerMessage(12, LogLevel.Information, "Transfer, fine-tuning: from the same source equilibrium, classes 5–9 only at (λ, γ) = ({Lambda:G3}, {Gamma:G3}) for {Epochs} epochs (as many as the constant-C transfer took), into {Path}.")]
-    public static partial void FineTuneStart(ILogger logger, double lambda, double gamma, int epochs, string path);
+    [LoggerMessage(12, LogLevel.Information, "Transfer, fine-tuning: from the same source equilibrium, classes 5–9 only at (λ, γ) = ({Lambda:G3}, {Gamma:G3}) for {Epochs} epochs ({Why}), into {Path}.")]
+    public static partial void FineTuneStart(ILogger logger, double lambda, double gamma, int epochs, string why, string path);
 
     [LoggerMessage(13, LogLevel.Information, "Transfer, fine-tuning: final C = {Classification:F4} nats (drift {Drift:P2} from C₀ = {Target:F4}), target accuracy {TargetAccuracy:P1}, source accuracy {SourceAccuracy:P1}; {Epochs} epochs.")]
     public static partial void FineTuneDone(ILogger logger, double classification, double drift, double? target, double? targetAccuracy, double? sourceAccuracy, int epochs);
 
     [LoggerMessage(14, LogLevel.Information, "Transfer compared (target accuracy, final C, epochs): constant C {ConstantAccuracy:P1}, {ConstantC:F4} nats, {ConstantEpochs}; authors' controller {AuthorsAccuracy:P1}, {AuthorsC:F4} nats, {AuthorsEpochs}; fine-tuning {FineTuneAccuracy:P1}, {FineTuneC:F4} nats, {FineTuneEpochs}.")]
     public static partial void TransferComparison(ILogger logger, double? constantAccuracy, double constantC, int constantEpochs, double? authorsAccuracy, double authorsC, int authorsEpochs, double? fineTuneAccuracy, double fineTuneC, int fineTuneEpochs);
+
+    [LoggerMessage(15, LogLevel.Information, "Transfer at equal compute (training images seen): constant C {Images} images in {Steps} steps, target accuracy {TargetAccuracy:P1}, source accuracy {SourceAccuracy:P1}, C {Classification:F4} nats; fine-tuning {FineTuneImages} images ({FineTuneEpochs} epochs), target accuracy {FineTuneAccuracy:P1}, source accuracy {FineTuneSourceAccuracy:P1}, C {FineTuneC:F4} nats; authors' controller {AuthorsImages} images, target accuracy {AuthorsAccuracy:P1}.")]
+    public static partial void TransferEqualCompute(ILogger logger, long images, long steps, double? targetAccuracy, double? sourceAccuracy, double classification, long fineTuneImages, int fineTuneEpochs, double? fineTuneAccuracy, double? fineTuneSourceAccuracy, double fineTuneC, long authorsImages, double? authorsAccuracy);
 
     [LoggerMessage(9, LogLevel.Warning, "Cancelled: the finished points and steps are kept in {Directory}.")]
     public static partial void Cancelled(ILogger logger, string directory);

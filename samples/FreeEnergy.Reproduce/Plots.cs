@@ -14,6 +14,8 @@ internal static class Plots
     public const string IsoClassificationFile = "iso-classification.png";
     public const string TransferFile = "transfer.png";
     public const string TransferComparisonFile = "transfer-comparison.png";
+    public const string IsoClassificationControlFile = "iso-classification-control.png";
+    public const string TransferControlFile = "transfer-control.png";
 
     private static readonly ScottPlot.Palettes.Category10 Palette = new ScottPlot.Palettes.Category10();
 
@@ -39,13 +41,23 @@ internal static class Plots
         string iso = Path.Combine(directory, Experiments.IsoClassificationFile);
         if ((only || stages.HasFlag(Stage.IsoClassification)) && File.Exists(iso))
         {
-            written.Add(IsoClassification(ProcessTrajectory.Load(iso), Path.Combine(directory, IsoClassificationFile)));
+            var trajectory = ProcessTrajectory.Load(iso);
+            written.Add(IsoClassification(trajectory, Path.Combine(directory, IsoClassificationFile)));
+            if (trajectory.Checks.Count > 0)
+            {
+                written.Add(Control(trajectory, Path.Combine(directory, IsoClassificationControlFile), "Iso-classification"));
+            }
         }
 
         string transfer = Path.Combine(directory, Experiments.TransferFile);
         if ((only || stages.HasFlag(Stage.Transfer)) && File.Exists(transfer))
         {
-            written.Add(Transfer(ProcessTrajectory.Load(transfer), Path.Combine(directory, TransferFile)));
+            var trajectory = ProcessTrajectory.Load(transfer);
+            written.Add(Transfer(trajectory, Path.Combine(directory, TransferFile)));
+            if (trajectory.Checks.Count > 0)
+            {
+                written.Add(Control(trajectory, Path.Combine(directory, TransferControlFile), "Transfer 0–4 → 5–9"));
+            }
         }
 
         if (only || stages.HasFlag(Stage.Transfer))
@@ -179,6 +191,68 @@ internal static class Plots
 
         Save([rate, distortion, classification, drift, lambda, gamma], 3, 2, path,
             string.Create(CultureInfo.InvariantCulture, $"Iso-classification: λ {steps[0].Lambda:G3} → {steps[^1].Lambda:G3}, target C* = {trajectory.Target:F3} nats, held within {trajectory.Tolerance:P0} at {steps.Count - 1 - trajectory.FailedSteps.Count} of {steps.Count - 1} steps"));
+        return path;
+    }
+
+    /// <summary>
+    /// The controller at work: the held quantity on held-out data at every check against training epochs, with the
+    /// target and its tolerance band, the recorded steps marked (red rings: not held); and the multipliers at every
+    /// check (log scale for γ when it spans more than a decade).
+    /// </summary>
+    private static string Control(ProcessTrajectory trajectory, string path, string name)
+    {
+        var checks = trajectory.Checks;
+        double target = trajectory.Target ?? double.NaN;
+        double[] epochs = [.. checks.Select(c => c.Epoch)];
+        var held = new Plot();
+        var line = held.Add.Scatter(epochs, [.. checks.Select(c => c.HeldOut)], Palette.GetColor(0));
+        line.LegendText = "held-out C at each check";
+        line.MarkerSize = 4;
+        var band = held.Add.HorizontalSpan(target * (1 - trajectory.Tolerance), target * (1 + trajectory.Tolerance));
+        band.FillStyle.Color = Colors.Green.WithAlpha(0.15);
+        band.LegendText = string.Create(CultureInfo.InvariantCulture, $"C* ± {trajectory.Tolerance:P0}");
+        var goal = held.Add.HorizontalLine(target, 1.5f, Colors.Black, LinePattern.Dashed);
+        goal.LegendText = string.Create(CultureInfo.InvariantCulture, $"C* = {target:F3}");
+
+        // A recorded step sits at the epoch of its last check.
+        var recorded = trajectory.Steps.Skip(1)
+            .Select(s => (Step: s, Check: checks.LastOrDefault(c => c.Step == s.Index)))
+            .Where(p => p.Check is not null)
+            .ToArray();
+        double[] Xs(bool within) => [.. recorded.Where(p => p.Step.WithinTolerance == within).Select(p => p.Check!.Epoch)];
+        double[] Ys(bool within) => [.. recorded.Where(p => p.Step.WithinTolerance == within).Select(p => p.Step.Classification)];
+        var ok = held.Add.Markers(Xs(true), Ys(true), MarkerShape.FilledDiamond, 10, Colors.DarkGreen);
+        ok.LegendText = "recorded step (held)";
+        if (recorded.Any(p => !p.Step.WithinTolerance))
+        {
+            var bad = held.Add.Markers(Xs(false), Ys(false), MarkerShape.OpenCircle, 14, Colors.Red);
+            bad.LegendText = "recorded step (not held)";
+        }
+
+        held.Title("Held quantity on held-out data (fixed examples and z-noise)", 14);
+        held.YLabel("C (nats per example)", 13);
+        held.ShowLegend(Edge.Right);
+        Pad(held);
+
+        var gamma = new Plot();
+        var g = gamma.Add.Scatter(epochs, [.. checks.Select(c => c.Gamma)], Palette.GetColor(1));
+        g.LegendText = "γ (set by the controller)";
+        g.MarkerSize = 4;
+        var driven = gamma.Add.Scatter(epochs, [.. checks.Select(c => c.Mix ?? c.Lambda)], Palette.GetColor(2));
+        driven.LegendText = trajectory.Kind == ProcessKind.Transfer ? "task ratio r (driven)" : "λ (driven)";
+        driven.MarkerSize = 4;
+        gamma.Title("Multipliers at each check", 14);
+        gamma.YLabel("value", 13);
+        gamma.ShowLegend(Edge.Right);
+        Pad(gamma);
+        foreach (var p in new[] { held, gamma })
+        {
+            p.XLabel("training epochs since the start of the process", 13);
+        }
+
+        int holding = trajectory.Steps.Count - 1 - trajectory.FailedSteps.Count;
+        Save([held, gamma], 1, 2, path,
+            string.Create(CultureInfo.InvariantCulture, $"{name}: the controller's {checks.Count} held-out checks; {holding} of {trajectory.Steps.Count - 1} recorded steps within {trajectory.Tolerance:P0}, largest |drift| {trajectory.MaxAbsoluteDrift:P2}"));
         return path;
     }
 

@@ -24,6 +24,12 @@ internal static partial class ProcessLog
     [LoggerMessage(EventId = 35, Level = LogLevel.Warning, Message = "{Kind} stopped at step {Step}: the constraint was not held and the process stops on failure")]
     public static partial void StoppedOnFailure(ILogger logger, ProcessKind kind, int step);
 
+    [LoggerMessage(EventId = 36, Level = LogLevel.Warning, Message = "{Kind} step {Step}: the held-out drift {Drift:P2} did not settle within the tolerance; rolled back to the last accepted checkpoint and halved the step (halving {Halving})")]
+    public static partial void RolledBack(ILogger logger, ProcessKind kind, int step, double drift, int halving);
+
+    [LoggerMessage(EventId = 37, Level = LogLevel.Debug, Message = "{Kind} step {Step} {Phase} check at epoch {Epoch:F2}: λ = {Lambda:G5}, γ = {Gamma:G5}, held-out {Value:F5} (drift {Drift:P2}), training set point {SetPoint:F5}")]
+    public static partial void Check(ILogger logger, ProcessKind kind, int step, string phase, double epoch, double lambda, double gamma, double value, double drift, double setPoint);
+
     /// <summary>The task ratio as it appears in <see cref="StepFinished"/>: ", r = 0.5", or nothing outside a transfer.</summary>
     public static string MixText(double? mix) => mix is double r ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", r = {r:G4}") : string.Empty;
 }

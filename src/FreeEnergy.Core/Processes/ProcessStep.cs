@@ -79,6 +79,12 @@ public sealed record ProcessStep
     /// <summary>Whether the last relaxation of the step met the trainer's convergence rule.</summary>
     public bool Converged { get; init; }
 
+    /// <summary>Optimisation steps spent on this step (null in records of older versions).</summary>
+    public long? OptimizationSteps { get; init; }
+
+    /// <summary>Training examples processed on this step; a mixture step counts both tasks' batches (null in records of older versions).</summary>
+    public long? ExamplesSeen { get; init; }
+
     /// <summary>Wall-clock seconds of the step (relaxations, measurements and derivative estimates).</summary>
     public double Seconds { get; init; }
 

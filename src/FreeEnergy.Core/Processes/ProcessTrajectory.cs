@@ -17,9 +17,11 @@ public sealed class ProcessTrajectory
     /// <summary>Creates a trajectory from its steps.</summary>
     /// <param name="steps">The steps in order; at least one.</param>
     /// <param name="stoppedOnFailure">Whether the process stopped early because a step did not hold its constraint.</param>
+    /// <param name="checks">The held-out checks of a controlled run (none for other methods).</param>
     /// <exception cref="ArgumentException">No steps.</exception>
-    public ProcessTrajectory(IEnumerable<ProcessStep> steps, bool stoppedOnFailure = false)
+    public ProcessTrajectory(IEnumerable<ProcessStep> steps, bool stoppedOnFailure = false, IEnumerable<ControllerCheck>? checks = null)
     {
+        Checks = checks is null ? [] : [.. checks];
         ArgumentNullException.ThrowIfNull(steps);
         Steps = [.. steps];
         if (Steps.Count == 0)
@@ -30,6 +32,15 @@ public sealed class ProcessTrajectory
         StoppedOnFailure = stoppedOnFailure;
         FailedSteps = [.. Steps.Where(s => !s.WithinTolerance).Select(s => s.Index)];
     }
+
+    /// <summary>The held-out checks of a controlled run, in order (empty for the other methods).</summary>
+    public IReadOnlyList<ControllerCheck> Checks { get; }
+
+    /// <summary>Optimisation steps over all steps (steps that did not record them count 0).</summary>
+    public long TotalOptimizationSteps => Steps.Sum(s => s.OptimizationSteps ?? 0);
+
+    /// <summary>Training examples processed over all steps (steps that did not record them count 0).</summary>
+    public long TotalExamplesSeen => Steps.Sum(s => s.ExamplesSeen ?? 0);
 
     /// <summary>The steps; step 0 is the starting point.</summary>
     public IReadOnlyList<ProcessStep> Steps { get; }
@@ -103,14 +114,32 @@ public sealed class ProcessTrajectory
             throw new InvalidDataException($"'{path}' holds no process steps.");
         }
 
-        return new ProcessTrajectory(steps);
+        string checksPath = ChecksPath(path);
+        var checks = File.Exists(checksPath)
+            ? JsonLinesFile.Read<ControllerCheck>(checksPath, c => c.Kind != ControllerCheck.KindName ? $"not a controller check (kind '{c.Kind}')" : null)
+            : null;
+        return new ProcessTrajectory(steps, false, checks);
     }
 
-    /// <summary>Writes the steps as JSON lines (atomically: a temporary file is moved into place).</summary>
+    /// <summary>
+    /// Writes the steps as JSON lines (atomically: a temporary file is moved into place), and the controller checks,
+    /// when there are any, to the sibling file <see cref="ChecksPath"/>.
+    /// </summary>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         JsonLinesFile.WriteAtomically(path, Steps);
+        if (Checks.Count > 0)
+        {
+            JsonLinesFile.WriteAtomically(ChecksPath(path), Checks);
+        }
+    }
+
+    /// <summary>The file the controller checks of the records file <paramref name="recordFile"/> go to: its name with <c>.checks.jsonl</c> in place of its extension.</summary>
+    public static string ChecksPath(string recordFile)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(recordFile);
+        return Path.ChangeExtension(recordFile, null) + ".checks.jsonl";
     }
 
     /// <summary>

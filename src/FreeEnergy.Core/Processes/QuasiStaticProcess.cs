@@ -60,6 +60,9 @@ public sealed class QuasiStaticProcess
         this.estimator = estimator ?? throw new ArgumentNullException(nameof(estimator));
     }
 
+    /// <summary>The logger (for the process's internal parts).</summary>
+    internal ILogger Logger => logger;
+
     /// <summary>The largest accepted relative drift |Q − Q*|/|Q*| of the held quantity (default 0.02).</summary>
     public double Tolerance { get; private set; } = 0.02;
 
@@ -104,6 +107,33 @@ public sealed class QuasiStaticProcess
         }
 
         MaxRelativeChange = fraction;
+        return this;
+    }
+
+    /// <summary>How the constraint is held (default <see cref="ProcessMethod.Controlled"/>).</summary>
+    public ProcessMethod Method { get; private set; } = ProcessMethod.Controlled;
+
+    /// <summary>The ramp, gate and controller settings of <see cref="ProcessMethod.Controlled"/> (default <see cref="RampProtocol.Defaults"/>).</summary>
+    public RampProtocol Protocol { get; private set; } = RampProtocol.Defaults;
+
+    /// <summary>Chooses how the constraint is held.</summary>
+    public QuasiStaticProcess WithMethod(ProcessMethod method)
+    {
+        if (!Enum.IsDefined(method))
+        {
+            throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown process method.");
+        }
+
+        Method = method;
+        return this;
+    }
+
+    /// <summary>Sets the ramp, gate and controller settings of <see cref="ProcessMethod.Controlled"/> (every problem reported at once).</summary>
+    /// <exception cref="FreeEnergy.Core.Diagnostics.FreeEnergyConfigurationException">The settings have problems.</exception>
+    public QuasiStaticProcess WithProtocol(RampProtocol protocol)
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        Protocol = protocol.Validate();
         return this;
     }
 
@@ -232,12 +262,18 @@ public sealed class QuasiStaticProcess
             _ => ProcessKind.IsoDistortion,
         };
 
-        var run = new RunState(this, kind, held, driven, progress);
+        var run = new StepRecorder(this, kind, held, driven, progress);
         var clock = Stopwatch.StartNew();
-        var measured = new Measurement(Evaluate(model, evaluation), null, null);
+        var measured = new ProcessMeasurement(Evaluate(model, evaluation), null, null);
         double goal = target ?? HeldValue(held, measured.Mixture);
         CheckMeasuredTarget(goal, held);
-        run.Add(Record(run, 0, start, null, measured, goal, 0, 0, false, clock.Elapsed.TotalSeconds), path.Count);
+        if (Method == ProcessMethod.Controlled)
+        {
+            var points = path.Select(v => driven == DrivenMultiplier.Lambda ? new ControlledProtocol.Point(v, start.Gamma, 0) : new ControlledProtocol.Point(start.Lambda, v, 0)).ToArray();
+            using var engine = Engine(model, start, held, driven == DrivenMultiplier.Lambda, goal, training, null, evaluation, null, cancellationToken);
+            return new ControlledProtocol(this, Protocol, (m, _) => estimator.Estimate(model, m, evaluation, cancellationToken)).Run(run, engine, points, goal, measured, false);
+        }
+        run.Add(run.Record(0, start, null, measured, goal, 0, 0, false, clock.Elapsed.TotalSeconds), path.Count);
 
         var current = start;
         for (int k = 0; k < path.Count; k++)
@@ -257,7 +293,7 @@ public sealed class QuasiStaticProcess
             var outcome = Hold(run, k + 1, model, predicted, freeSlope, goal, m => Relax(model, m, training, evaluation, cancellationToken), cancellationToken);
             current = outcome.Multipliers;
             measured = outcome.Measurement;
-            var step = Record(run, k + 1, current, null, measured, goal, outcome.Corrections, outcome.Epochs, outcome.Converged, clock.Elapsed.TotalSeconds);
+            var step = run.Record(k + 1, current, null, measured, goal, outcome.Corrections, outcome.Epochs, outcome.Converged, clock.Elapsed.TotalSeconds);
             if (!run.Add(step, path.Count))
             {
                 break;
@@ -340,14 +376,14 @@ public sealed class QuasiStaticProcess
             }
         }
 
-        var run = new RunState(this, ProcessKind.Schedule, HeldQuantity.None, DrivenMultiplier.Lambda, progress);
+        var run = new StepRecorder(this, ProcessKind.Schedule, HeldQuantity.None, DrivenMultiplier.Lambda, progress);
         var clock = Stopwatch.StartNew();
-        run.Add(Record(run, 0, start, null, new Measurement(Evaluate(model, evaluation), null, null), null, 0, 0, false, clock.Elapsed.TotalSeconds), schedule.Count);
+        run.Add(run.Record(0, start, null, new ProcessMeasurement(Evaluate(model, evaluation), null, null), null, 0, 0, false, clock.Elapsed.TotalSeconds), schedule.Count);
         for (int k = 0; k < schedule.Count; k++)
         {
             clock.Restart();
             var (measured, result) = Relax(model, schedule[k], training, evaluation, cancellationToken);
-            run.Add(Record(run, k + 1, schedule[k], null, measured, null, 0, result.Epochs, result.Converged, clock.Elapsed.TotalSeconds), schedule.Count);
+            run.Add(run.Record(k + 1, schedule[k], null, measured, null, 0, result.Epochs, result.Converged, clock.Elapsed.TotalSeconds), schedule.Count);
         }
 
         return run.Finish();
@@ -392,12 +428,18 @@ public sealed class QuasiStaticProcess
             }
         }
 
-        var run = new RunState(this, ProcessKind.Transfer, HeldQuantity.Classification, DrivenMultiplier.Lambda, progress);
+        var run = new StepRecorder(this, ProcessKind.Transfer, HeldQuantity.Classification, DrivenMultiplier.Lambda, progress);
         var clock = Stopwatch.StartNew();
         var measured = EvaluateMixture(model, evaluation, 0);
         double c0 = measured.Mixture.Classification;
         CheckMeasuredTarget(c0, HeldQuantity.Classification);
-        run.Add(Record(run, 0, start, 0, measured, c0, 0, 0, false, clock.Elapsed.TotalSeconds), steps);
+        if (Method == ProcessMethod.Controlled)
+        {
+            var points = Enumerable.Range(1, steps).Select(k => new ControlledProtocol.Point(lambdaPath?[k - 1] ?? start.Lambda, start.Gamma, (double)k / steps)).ToArray();
+            using var engine = Engine(model, start, HeldQuantity.Classification, true, c0, training.Source, training.Target, evaluation.Source, evaluation.Target, cancellationToken);
+            return new ControlledProtocol(this, Protocol, (m, r) => MixtureDerivatives(model, m, evaluation, r, cancellationToken)).Run(run, engine, points, c0, measured, true);
+        }
+        run.Add(run.Record(0, start, 0, measured, c0, 0, 0, false, clock.Elapsed.TotalSeconds), steps);
 
         var current = start;
         double r = 0;
@@ -420,7 +462,7 @@ public sealed class QuasiStaticProcess
             current = outcome.Multipliers;
             measured = outcome.Measurement;
             r = next;
-            if (!run.Add(Record(run, k, current, r, measured, c0, outcome.Corrections, outcome.Epochs, outcome.Converged, clock.Elapsed.TotalSeconds), steps))
+            if (!run.Add(run.Record(k, current, r, measured, c0, outcome.Corrections, outcome.Epochs, outcome.Converged, clock.Elapsed.TotalSeconds), steps))
             {
                 break;
             }
@@ -465,12 +507,12 @@ public sealed class QuasiStaticProcess
             .WithEvaluationBatchSize(trainer.EvaluationBatchSize)
             .WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 1)
             .WithTrainingDataEvaluation(false);
-        var run = new RunState(this, ProcessKind.AuthorsController, HeldQuantity.Classification, DrivenMultiplier.Lambda, progress);
+        var run = new StepRecorder(this, ProcessKind.AuthorsController, HeldQuantity.Classification, DrivenMultiplier.Lambda, progress);
         var clock = Stopwatch.StartNew();
         var measured = EvaluateMixture(model, evaluation, 0);
         double c0 = measured.Mixture.Classification;
         CheckMeasuredTarget(c0, HeldQuantity.Classification);
-        run.Add(Record(run, 0, start, 0, measured, c0, 0, 0, false, clock.Elapsed.TotalSeconds), steps);
+        run.Add(run.Record(0, start, 0, measured, c0, 0, 0, false, clock.Elapsed.TotalSeconds), steps);
         double lambda = start.Lambda, gamma = start.Gamma;
         for (int k = 0; k < steps; k++)
         {
@@ -506,7 +548,7 @@ public sealed class QuasiStaticProcess
                 passes++;
             }
 
-            var step = Record(run, k + 1, new Multipliers(lambda, gamma), r, measured, c0, Math.Max(0, passes - 1), epochs, false, clock.Elapsed.TotalSeconds) with { WithinTolerance = !capHit };
+            var step = run.Record(k + 1, new Multipliers(lambda, gamma), r, measured, c0, Math.Max(0, passes - 1), epochs, false, clock.Elapsed.TotalSeconds) with { WithinTolerance = !capHit };
             if (!run.Add(step, steps))
             {
                 break;
@@ -547,26 +589,50 @@ public sealed class QuasiStaticProcess
             .WithEvaluationBatchSize(trainer.EvaluationBatchSize)
             .WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: epochs, minEpochs: epochs)
             .WithTrainingDataEvaluation(false);
-        var run = new RunState(this, ProcessKind.FineTuning, HeldQuantity.Classification, DrivenMultiplier.Lambda, progress);
+        var run = new StepRecorder(this, ProcessKind.FineTuning, HeldQuantity.Classification, DrivenMultiplier.Lambda, progress);
         var clock = Stopwatch.StartNew();
         var measured = EvaluateMixture(model, evaluation, 0);
         double c0 = measured.Mixture.Classification;
         CheckMeasuredTarget(c0, HeldQuantity.Classification);
-        run.Add(Record(run, 0, multipliers, 0, measured, c0, 0, 0, false, clock.Elapsed.TotalSeconds), 1);
+        run.Add(run.Record(0, multipliers, 0, measured, c0, 0, 0, false, clock.Elapsed.TotalSeconds), 1);
         clock.Restart();
         var result = fixedEpochs.Train(model, multipliers, training.Target, evaluation.Target, null, cancellationToken);
         measured = EvaluateMixture(model, evaluation, 1);
-        run.Add(Record(run, 1, multipliers, 1, measured, c0, 0, result.Epochs, result.Converged, clock.Elapsed.TotalSeconds), 1);
+        run.Add(run.Record(1, multipliers, 1, measured, c0, 0, result.Epochs, result.Converged, clock.Elapsed.TotalSeconds), 1);
         return run.Finish();
     }
 
-    private (Measurement Measured, TrainingResult Result) Relax(RateDistortionModel model, Multipliers m, LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    /// <summary>The training loop of a controlled run, at <paramref name="start"/>, with a controller holding <paramref name="goal"/>.</summary>
+    private ConstrainedTraining Engine(
+        RateDistortionModel model,
+        Multipliers start,
+        HeldQuantity held,
+        bool freeIsGamma,
+        double goal,
+        LabelledTensorDataset sourceTraining,
+        LabelledTensorDataset? targetTraining,
+        LabelledTensorDataset sourceEvaluation,
+        LabelledTensorDataset? targetEvaluation,
+        CancellationToken cancellationToken)
     {
-        var result = trainer.Train(model, m, training, evaluation, null, cancellationToken);
-        return (new Measurement(result.Evaluation, null, null), result);
+        double expected = held == HeldQuantity.Rate ? 1 : -1;
+        var controller = new ConstraintController(goal, freeIsGamma ? start.Gamma : start.Lambda, expected, Protocol.Controller);
+        var engine = new ConstrainedTraining(model, trainer, sourceTraining, targetTraining, sourceEvaluation, targetEvaluation, held, freeIsGamma, controller, cancellationToken)
+        {
+            Lambda = start.Lambda,
+            Gamma = start.Gamma,
+        };
+        engine.ApplyController();
+        return engine;
     }
 
-    private (Measurement Measured, TrainingResult Result) RelaxMixture(RateDistortionModel model, Multipliers m, TaskMixture training, TaskMixture evaluation, CancellationToken cancellationToken)
+    private (ProcessMeasurement Measured, TrainingResult Result) Relax(RateDistortionModel model, Multipliers m, LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    {
+        var result = trainer.Train(model, m, training, evaluation, null, cancellationToken);
+        return (new ProcessMeasurement(result.Evaluation, null, null), result);
+    }
+
+    private (ProcessMeasurement Measured, TrainingResult Result) RelaxMixture(RateDistortionModel model, Multipliers m, TaskMixture training, TaskMixture evaluation, CancellationToken cancellationToken)
     {
         var result = trainer.Train(model, m, training, evaluation, null, cancellationToken);
         return (EvaluateMixture(model, evaluation, evaluation.Ratio), result);
@@ -574,13 +640,13 @@ public sealed class QuasiStaticProcess
 
     /// <summary>The predictor's relaxation, then bounded Newton/secant corrections of the free multiplier.</summary>
     private HoldOutcome Hold(
-        RunState run,
+        StepRecorder run,
         int index,
         RateDistortionModel model,
         Multipliers predicted,
         double estimatedSlope,
         double goal,
-        Func<Multipliers, (Measurement Measured, TrainingResult Result)> relax,
+        Func<Multipliers, (ProcessMeasurement Measured, TrainingResult Result)> relax,
         CancellationToken cancellationToken)
     {
         var driven = run.Driven;
@@ -667,44 +733,10 @@ public sealed class QuasiStaticProcess
         }
     }
 
-    private ProcessStep Record(RunState run, int index, Multipliers m, double? mix, Measurement measured, double? goal, int corrections, int epochs, bool converged, double seconds)
-    {
-        var f = measured.Mixture;
-        double drift = goal is double g ? Drift(HeldValue(run.Held, f), g) : 0;
-        return new ProcessStep
-        {
-            Kind = ProcessStep.KindName,
-            Process = run.Kind,
-            Held = run.Held,
-            Driven = run.Driven,
-            Index = index,
-            Lambda = m.Lambda,
-            Gamma = m.Gamma,
-            Mix = mix,
-            Rate = f.Rate,
-            Distortion = f.Distortion,
-            Classification = f.Classification,
-            Accuracy = f.Accuracy,
-            FreeEnergy = f.FreeEnergy(m),
-            Target = goal,
-            Drift = drift,
-            Tolerance = Tolerance,
-            WithinTolerance = goal is null || Math.Abs(drift) <= Tolerance,
-            Corrections = corrections,
-            Epochs = epochs,
-            Converged = converged,
-            Seconds = seconds,
-            SourceAccuracy = measured.Source?.Accuracy,
-            TargetAccuracy = measured.Target?.Accuracy,
-            SourceClassification = measured.Source?.Classification,
-            TargetClassification = measured.Target?.Classification,
-        };
-    }
-
     private Functionals Evaluate(RateDistortionModel model, LabelledTensorDataset data) => model.Evaluate(data, trainer.EvaluationBatchSize);
 
     /// <summary>Source and target functionals and their mixture at ratio <paramref name="r"/> (same noise seed as <see cref="RateDistortionModel.Evaluate(TaskMixture, int, long?)"/>).</summary>
-    private Measurement EvaluateMixture(RateDistortionModel model, TaskMixture evaluation, double r)
+    private ProcessMeasurement EvaluateMixture(RateDistortionModel model, TaskMixture evaluation, double r)
     {
         var s = Evaluate(model, evaluation.Source);
         var t = Evaluate(model, evaluation.Target);
@@ -714,7 +746,7 @@ public sealed class QuasiStaticProcess
             ((1 - r) * s.Classification) + (r * t.Classification),
             ((1 - r) * s.Accuracy) + (r * t.Accuracy),
             s.Count + t.Count);
-        return new Measurement(mixture, s, t);
+        return new ProcessMeasurement(mixture, s, t);
     }
 
     /// <summary>The estimator's derivatives for the mixture at ratio <paramref name="r"/>: the weighted mean of the source's and target's.</summary>
@@ -734,7 +766,7 @@ public sealed class QuasiStaticProcess
             ((1 - r) * s.CGamma) + (r * t.CGamma));
     }
 
-    private static double HeldValue(HeldQuantity held, Functionals f) => held switch
+    internal static double HeldValue(HeldQuantity held, Functionals f) => held switch
     {
         HeldQuantity.Rate => f.Rate,
         HeldQuantity.Distortion => f.Distortion,
@@ -753,7 +785,7 @@ public sealed class QuasiStaticProcess
         return driven == DrivenMultiplier.Lambda ? (byLambda, byGamma) : (byGamma, byLambda);
     }
 
-    private static double Drift(double value, double goal) => (value - goal) / Math.Abs(goal);
+    internal static double Drift(double value, double goal) => (value - goal) / Math.Abs(goal);
 
     private static bool IsUsable(double slope) => double.IsFinite(slope) && Math.Abs(slope) > 1e-12;
 
@@ -830,55 +862,5 @@ public sealed class QuasiStaticProcess
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
     }
 
-    private sealed record Measurement(Functionals Mixture, Functionals? Source, Functionals? Target);
-
-    private sealed record HoldOutcome(Multipliers Multipliers, Measurement Measurement, int Corrections, int Epochs, bool Converged);
-
-    /// <summary>The steps of one run: logs, reports, records each step as it finishes, and decides whether to stop on failure.</summary>
-    private sealed class RunState(QuasiStaticProcess owner, ProcessKind kind, HeldQuantity held, DrivenMultiplier driven, IProgress<ProcessStep>? progress)
-    {
-        private readonly List<ProcessStep> steps = [];
-        private bool stopped;
-
-        public ProcessKind Kind => kind;
-
-        public HeldQuantity Held => held;
-
-        public DrivenMultiplier Driven => driven;
-
-        /// <summary>Adds a finished step; false when the process must stop (a failed step with stop-on-failure).</summary>
-        public bool Add(ProcessStep step, int total)
-        {
-            steps.Add(step);
-            if (owner.RecordFile is not null)
-            {
-                JsonLinesFile.WriteAtomically(owner.RecordFile, steps);
-            }
-
-            string mix = ProcessLog.MixText(step.Mix);
-            ProcessLog.StepFinished(owner.logger, kind, step.Index, total, step.Lambda, step.Gamma, mix, step.Rate, step.Distortion, step.Classification, step.Drift, step.Corrections, step.Epochs, step.Seconds);
-            progress?.Report(step);
-            if (step.WithinTolerance || step.Index == 0)
-            {
-                return true;
-            }
-
-            ProcessLog.NotHeld(owner.logger, kind, step.Index, held, step.Tolerance, step.Drift, step.Corrections);
-            if (owner.StopOnFailure)
-            {
-                stopped = true;
-                ProcessLog.StoppedOnFailure(owner.logger, kind, step.Index);
-                return false;
-            }
-
-            return true;
-        }
-
-        public ProcessTrajectory Finish()
-        {
-            var trajectory = new ProcessTrajectory(steps, stopped);
-            ProcessLog.Finished(owner.logger, kind, steps.Count - 1, trajectory.FailedSteps.Count, trajectory.MaxAbsoluteDrift, trajectory.Work, trajectory.FreeEnergyChange, trajectory.TotalEpochs);
-            return trajectory;
-        }
-    }
+    private sealed record HoldOutcome(Multipliers Multipliers, ProcessMeasurement Measurement, int Corrections, int Epochs, bool Converged);
 }

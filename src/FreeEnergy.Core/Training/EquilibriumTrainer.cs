@@ -19,7 +19,7 @@ namespace FreeEnergy.Core.Training;
 /// Configure with the fluent <c>With…</c> methods (each validates its argument at once), then call
 /// <c>Train</c>. Training is synchronous; use one trainer and model from one thread at a time.
 /// </remarks>
-public sealed class EquilibriumTrainer
+public sealed partial class EquilibriumTrainer
 {
     private ILogger logger = NullLogger.Instance;
 

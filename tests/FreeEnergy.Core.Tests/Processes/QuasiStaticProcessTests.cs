@@ -49,7 +49,7 @@ public sealed class QuasiStaticProcessTests(ITestOutputHelper output) : IDisposa
         using var model = SmallModel(6);
         var start = new Multipliers(2, 3);
         Assert.True(Equilibrate(model, start, data).Converged);
-        var process = new QuasiStaticProcess(Relaxation(), new EncoderFluctuationEstimator()).WithRecordFile(PathOf("iso.jsonl"));
+        var process = new QuasiStaticProcess(Relaxation(), new EncoderFluctuationEstimator()).WithMethod(ProcessMethod.PredictorCorrector).WithRecordFile(PathOf("iso.jsonl"));
 
         var trajectory = process.IsoClassification(model, start, [1.6, 1.3, 1.0], data, data);
 
@@ -90,7 +90,7 @@ public sealed class QuasiStaticProcessTests(ITestOutputHelper output) : IDisposa
         string checkpoint = PathOf("source.fe");
         model.Save(checkpoint);
         var tasks = new TaskMixture(s, t, 0);
-        var process = new QuasiStaticProcess(Relaxation(), new EncoderFluctuationEstimator()).WithMaxCorrections(3);
+        var process = new QuasiStaticProcess(Relaxation(), new EncoderFluctuationEstimator()).WithMethod(ProcessMethod.PredictorCorrector).WithMaxCorrections(3);
 
         var transfer = process.Transfer(model, start, tasks, tasks, steps: 2);
 
@@ -129,7 +129,7 @@ public sealed class QuasiStaticProcessTests(ITestOutputHelper output) : IDisposa
         var start = new Multipliers(2, 1);
         Equilibrate(model, start, data, maxEpochs: 10);
         var fast = new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(window: 1, relativeTolerance: 1e-9, maxEpochs: 2).WithTrainingDataEvaluation(false);
-        var process = new QuasiStaticProcess(fast, new EncoderFluctuationEstimator()).WithMaxCorrections(2).WithStopOnFailure();
+        var process = new QuasiStaticProcess(fast, new EncoderFluctuationEstimator()).WithMethod(ProcessMethod.PredictorCorrector).WithMaxCorrections(2).WithStopOnFailure();
 
         // C = 1e-4 nats: a classifier on noisy prototypes gets nowhere near it, whatever γ.
         var trajectory = process.IsoClassification(model, start, [1.5, 1.0], data, data, target: 1e-4);
@@ -155,7 +155,7 @@ public sealed class QuasiStaticProcessTests(ITestOutputHelper output) : IDisposa
         Equilibrate(model, start, data, maxEpochs: 10);
         var fast = new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(window: 1, relativeTolerance: 1e-9, maxEpochs: 1).WithTrainingDataEvaluation(false);
         string file = PathOf("cancelled.jsonl");
-        var process = new QuasiStaticProcess(fast, new EncoderFluctuationEstimator()).WithMaxCorrections(1).WithRecordFile(file);
+        var process = new QuasiStaticProcess(fast, new EncoderFluctuationEstimator()).WithMethod(ProcessMethod.PredictorCorrector).WithMaxCorrections(1).WithRecordFile(file);
         using var cts = new CancellationTokenSource();
         var reported = new List<ProcessStep>();
         var progress = new SynchronousProgress<ProcessStep>(step =>
@@ -183,7 +183,7 @@ public sealed class QuasiStaticProcessTests(ITestOutputHelper output) : IDisposa
         var start = new Multipliers(2, 1);
         Equilibrate(model, start, data, maxEpochs: 5);
         var fast = new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(window: 1, relativeTolerance: 1e-9, maxEpochs: 1).WithTrainingDataEvaluation(false);
-        var process = new QuasiStaticProcess(fast, new EncoderFluctuationEstimator()).WithMaxCorrections(1);
+        var process = new QuasiStaticProcess(fast, new EncoderFluctuationEstimator()).WithMethod(ProcessMethod.PredictorCorrector).WithMaxCorrections(1);
 
         var isoRate = process.IsoRate(model, start, [1.8], data, data);
         long before = FreeEnergy.Core.Diagnostics.FreeEnergyRuntime.LiveTensorCount;

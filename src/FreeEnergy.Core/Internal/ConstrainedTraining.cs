@@ -1,0 +1,246 @@
+using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Models;
+using FreeEnergy.Core.Processes;
+using FreeEnergy.Core.Training;
+using static TorchSharp.torch;
+
+namespace FreeEnergy.Core.Internal;
+
+/// <summary>
+/// The training loop of a constrained run: one Adam state and one shuffling generator for the whole run, one
+/// optimisation step at a time at the current (λ, γ) and task ratio r, the free multiplier set by a
+/// <see cref="ConstraintController"/> after every step from the step's own measurement of the held quantity,
+/// and deterministic held-out measurements (fixed examples, fixed z-noise) on demand.
+/// </summary>
+internal sealed class ConstrainedTraining : IDisposable
+{
+    private readonly RateDistortionModel model;
+    private readonly LabelledTensorDataset sourceTraining;
+    private readonly LabelledTensorDataset? targetTraining;
+    private readonly LabelledTensorDataset sourceEvaluation;
+    private readonly LabelledTensorDataset? targetEvaluation;
+    private readonly int batchSize;
+    private readonly int evaluationBatchSize;
+    private readonly Generator shuffle;
+    private readonly optim.Optimizer optimizer;
+    private readonly IEnumerator<(Tensor Sx, Tensor Sy, Tensor? Tx, Tensor? Ty)> batches;
+    private readonly CancellationToken cancellationToken;
+
+    public ConstrainedTraining(
+        RateDistortionModel model,
+        EquilibriumTrainer trainer,
+        LabelledTensorDataset sourceTraining,
+        LabelledTensorDataset? targetTraining,
+        LabelledTensorDataset sourceEvaluation,
+        LabelledTensorDataset? targetEvaluation,
+        HeldQuantity held,
+        bool freeIsGamma,
+        ConstraintController controller,
+        CancellationToken cancellationToken)
+    {
+        this.model = model;
+        this.sourceTraining = sourceTraining;
+        this.targetTraining = targetTraining;
+        this.sourceEvaluation = sourceEvaluation;
+        this.targetEvaluation = targetEvaluation;
+        Held = held;
+        FreeIsGamma = freeIsGamma;
+        Controller = controller;
+        this.cancellationToken = cancellationToken;
+        batchSize = trainer.BatchSize;
+        evaluationBatchSize = trainer.EvaluationBatchSize;
+        StepsPerEpoch = targetTraining is null
+            ? (sourceTraining.Count + batchSize - 1) / batchSize
+            : new TaskMixture(sourceTraining, targetTraining, 0).StepsPerEpoch(batchSize);
+        shuffle = new Generator(unchecked((ulong)(trainer.ShuffleSeed ?? model.Configuration.Seed)) + 2);
+        optimizer = optim.Adam(model.Network.parameters(), trainer.LearningRate, trainer.Beta1, trainer.Beta2);
+        batches = Endless().GetEnumerator();
+    }
+
+    public HeldQuantity Held { get; }
+
+    /// <summary>Whether the controller sets γ (otherwise λ).</summary>
+    public bool FreeIsGamma { get; }
+
+    /// <summary>The controller; replace it to roll back its state.</summary>
+    public ConstraintController Controller { get; set; }
+
+    public double Lambda { get; set; }
+
+    public double Gamma { get; set; }
+
+    /// <summary>The task ratio r (0 on one task).</summary>
+    public double Mix { get; set; }
+
+    public long StepsPerEpoch { get; }
+
+    /// <summary>Optimisation steps taken so far.</summary>
+    public long Steps { get; private set; }
+
+    /// <summary>Training examples processed so far (both tasks of a mixture step count).</summary>
+    public long ExamplesSeen { get; private set; }
+
+    public double Epochs => (double)Steps / StepsPerEpoch;
+
+    public Multipliers Multipliers => new(Lambda, Gamma);
+
+    /// <summary>Functionals of a measurement's mixture, source and target (target null on one task).</summary>
+    public (Functionals Mixture, Functionals Source, Functionals? Target) Measure()
+    {
+        var s = model.Evaluate(sourceEvaluation, evaluationBatchSize);
+        if (targetEvaluation is null)
+        {
+            return (s, s, null);
+        }
+
+        var t = model.Evaluate(targetEvaluation, evaluationBatchSize);
+        double r = Mix;
+        var mixture = new Functionals(
+            ((1 - r) * s.Rate) + (r * t.Rate),
+            ((1 - r) * s.Distortion) + (r * t.Distortion),
+            ((1 - r) * s.Classification) + (r * t.Classification),
+            ((1 - r) * s.Accuracy) + (r * t.Accuracy),
+            s.Count + t.Count);
+        return (mixture, s, t);
+    }
+
+    /// <summary>The model trained.</summary>
+    public RateDistortionModel Model => model;
+
+    /// <summary>The held quantity on the training data (the mixture's at the current ratio), in evaluation mode.</summary>
+    public double MeasureTraining()
+    {
+        var s = model.Evaluate(sourceTraining, evaluationBatchSize);
+        if (targetTraining is null || Mix == 0)
+        {
+            return HeldValue(s);
+        }
+
+        var t = model.Evaluate(targetTraining, evaluationBatchSize);
+        return ((1 - Mix) * HeldValue(s)) + (Mix * HeldValue(t));
+    }
+
+    /// <summary>The held quantity's value in <paramref name="f"/>.</summary>
+    public double HeldValue(Functionals f) => Held switch
+    {
+        HeldQuantity.Rate => f.Rate,
+        HeldQuantity.Distortion => f.Distortion,
+        _ => f.Classification,
+    };
+
+    /// <summary>One optimisation step at the current multipliers and ratio, then one controller update (when <paramref name="control"/>).</summary>
+    public void Step(bool control = true)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        batches.MoveNext();
+        var (sx, sy, tx, ty) = batches.Current;
+        double measured;
+        using (var scope = NewDisposeScope())
+        {
+            var m = Multipliers;
+            optimizer.zero_grad();
+            Tensor? loss = null;
+            Tensor? readings = null;
+            double r = tx is null ? 0 : Mix;
+            Accumulate(sx, sy, 1 - r, m, ref loss, ref readings);
+            if (tx is not null)
+            {
+                Accumulate(tx, ty!, r, m, ref loss, ref readings);
+            }
+
+            var host = readings!.to(ScalarType.Float64).cpu().data<double>().ToArray();
+            long b = sx.shape[0];
+            if (!double.IsFinite(host[0]))
+            {
+                throw new TrainingDivergedException((int)(Steps / StepsPerEpoch) + 1, (Steps % StepsPerEpoch) + 1, m, host[0]);
+            }
+
+            loss!.backward();
+            optimizer.step();
+            Steps++;
+            ExamplesSeen += tx is null ? b : 2 * b;
+            measured = Held switch
+            {
+                HeldQuantity.Rate => host[1] / b,
+                HeldQuantity.Distortion => host[2] / b,
+                _ => host[3] / b,
+            };
+        }
+
+        if (control)
+        {
+            double next = Controller.Update(measured);
+            if (FreeIsGamma)
+            {
+                Gamma = next;
+            }
+            else
+            {
+                Lambda = next;
+            }
+        }
+    }
+
+    /// <summary>Applies the controller's multiplier to the free coordinate (after a feedforward or a rollback).</summary>
+    public void ApplyController()
+    {
+        if (FreeIsGamma)
+        {
+            Gamma = Controller.Multiplier;
+        }
+        else
+        {
+            Lambda = Controller.Multiplier;
+        }
+    }
+
+    public void Dispose()
+    {
+        batches.Dispose();
+        optimizer.Dispose();
+        shuffle.Dispose();
+    }
+
+    private void Accumulate(Tensor inputs, Tensor labels, double weight, Multipliers m, ref Tensor? loss, ref Tensor? readings)
+    {
+        if (weight == 0)
+        {
+            return;
+        }
+
+        var (objective, statistics) = model.Forward(inputs, labels).ObjectiveAndSums(m);
+        if (weight != 1)
+        {
+            objective = objective * weight;
+            statistics = statistics * weight;
+        }
+
+        loss = loss is null ? objective : loss + objective;
+        readings = readings is null ? statistics : readings + statistics;
+    }
+
+    private IEnumerable<(Tensor, Tensor, Tensor?, Tensor?)> Endless()
+    {
+        while (true)
+        {
+            if (targetTraining is null)
+            {
+                foreach (var (x, y) in sourceTraining.Batches(batchSize, shuffle))
+                {
+                    yield return (x, y, null, null);
+                }
+            }
+            else
+            {
+                foreach (var (sx, sy, tx, ty) in new TaskMixture(sourceTraining, targetTraining, 0).PairedBatches(batchSize, shuffle))
+                {
+                    yield return (sx, sy, tx, ty);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Globalization;
+using FreeEnergy.Core.Diagnostics;
+using FreeEnergy.Core.Training;
+
+namespace FreeEnergy.Core.Processes;
+
+/// <summary>
+/// How a controlled process moves (<see cref="ProcessMethod.Controlled"/>): the driven variable (λ, γ or the task
+/// ratio r) ramps a little at every optimisation step from one recorded step to the next, a
+/// <see cref="ConstraintController"/> adapts the free multiplier after every step, and the held quantity is
+/// measured on held-out data (fixed examples, fixed z-noise) <see cref="ChecksPerEpoch"/> times per epoch. A
+/// recorded step is accepted when the held-out drift is within the process's tolerance at
+/// <see cref="ConsecutiveChecks"/> consecutive checks after the ramp reached it; otherwise training goes on at the
+/// step's values up to <see cref="MaxDwellChecks"/> checks, then rolls back to the last accepted checkpoint and
+/// halves the step (up to <see cref="MaxHalvings"/> times) before the step is recorded as not held.
+/// </summary>
+/// <remarks>
+/// One optimiser state (Adam) serves the whole process; a rollback restores the weights and the controller, not
+/// Adam's moment estimates. Slower ramps (a larger <see cref="RampEpochs"/>) are closer to the quasi-static limit:
+/// smaller drift, work closer to ΔF, smaller hysteresis, at a higher cost.
+/// </remarks>
+public sealed record RampProtocol
+{
+    /// <summary>The defaults, one place for every optional parameter that refers to them.</summary>
+    public static RampProtocol Defaults { get; } = new();
+
+    /// <summary>Epochs of training over which the driven variable moves from one recorded step to the next (default 1; in (0, 1000]).</summary>
+    public double RampEpochs { get; init; } = 1;
+
+    /// <summary>Held-out checks per epoch (default 4; in [1, 1000]).</summary>
+    public int ChecksPerEpoch { get; init; } = 4;
+
+    /// <summary>Consecutive in-tolerance checks that accept a step (default 2; ≥ 1).</summary>
+    public int ConsecutiveChecks { get; init; } = 2;
+
+    /// <summary>The largest number of checks at a step's values after the ramp before a rollback (default 16; ≥ <see cref="ConsecutiveChecks"/>).</summary>
+    public int MaxDwellChecks { get; init; } = 16;
+
+    /// <summary>How many times a step may be halved after a rollback before it is recorded as not held (default 1; in [0, 10]).</summary>
+    public int MaxHalvings { get; init; } = 1;
+
+    /// <summary>
+    /// Whether the controller is fed forward from the derivative estimator's slopes as the driven variable moves
+    /// (default false: on the main job's iso-classification the encoder-fluctuation slopes over-predicted the change of
+    /// γ, which cost rollbacks and three times the epochs of the run without it; see docs/processes.md).
+    /// </summary>
+    public bool Feedforward { get; init; }
+
+    /// <summary>The controller's gains and bounds.</summary>
+    public ConstraintControllerOptions Controller { get; init; } = ConstraintControllerOptions.Defaults;
+
+    /// <summary>Every problem of these settings (the controller's included), one line each; empty when valid.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+        if (!(RampEpochs > 0 && RampEpochs <= 1000))
+        {
+            problems.Add($"RampEpochs must be in (0, 1000]; it is {F(RampEpochs)}.");
+        }
+
+        if (ChecksPerEpoch is < 1 or > 1000)
+        {
+            problems.Add($"ChecksPerEpoch must be in [1, 1000]; it is {ChecksPerEpoch}.");
+        }
+
+        if (ConsecutiveChecks < 1)
+        {
+            problems.Add($"ConsecutiveChecks must be ≥ 1; it is {ConsecutiveChecks}.");
+        }
+
+        if (MaxDwellChecks < ConsecutiveChecks)
+        {
+            problems.Add($"MaxDwellChecks must be ≥ ConsecutiveChecks ({ConsecutiveChecks}); it is {MaxDwellChecks}.");
+        }
+
+        if (MaxHalvings is < 0 or > 10)
+        {
+            problems.Add($"MaxHalvings must be in [0, 10]; it is {MaxHalvings}.");
+        }
+
+        if (Controller is null)
+        {
+            problems.Add("Controller must not be null.");
+        }
+        else
+        {
+            problems.AddRange(Controller.Problems());
+        }
+
+        return problems;
+    }
+
+    /// <summary>Throws <see cref="FreeEnergyConfigurationException"/> listing every problem, or returns these settings.</summary>
+    public RampProtocol Validate()
+    {
+        var problems = Problems();
+        return problems.Count == 0 ? this : throw new FreeEnergyConfigurationException(problems);
+    }
+}

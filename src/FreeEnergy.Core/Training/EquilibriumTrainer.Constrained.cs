@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Internal;
+using FreeEnergy.Core.Models;
+using FreeEnergy.Core.Processes;
+
+namespace FreeEnergy.Core.Training;
+
+/// <summary>Training at a fixed functional (the Legendre dual of training at fixed multipliers).</summary>
+public sealed partial class EquilibriumTrainer
+{
+    /// <summary>
+    /// Trains <paramref name="model"/> to equilibrium with one multiplier fixed and a functional held at
+    /// <paramref name="target"/> instead of the other multiplier: a <see cref="ConstraintController"/> adapts the free
+    /// multiplier after every optimisation step, and the held value is checked on <paramref name="evaluation"/>
+    /// (fixed examples, fixed z-noise) <paramref name="checksPerEpoch"/> times per epoch, which is the value held.
+    /// Training stops when the last <paramref name="consecutiveChecks"/> checks are within
+    /// <paramref name="tolerance"/> and the rest of the objective (R + λD with γ free, R + γC with λ free) meets this
+    /// trainer's <see cref="Convergence"/> rule, or at its maximum number of epochs (then
+    /// <see cref="ConstrainedTrainingResult.Converged"/> is false). One Adam state serves the whole call; learning-rate
+    /// decays are not applied.
+    /// </summary>
+    /// <param name="model">The model; trained in place from its current weights.</param>
+    /// <param name="start">The fixed multiplier's value, and the free one's starting value.</param>
+    /// <param name="held">The functional to hold: <see cref="HeldQuantity.Classification"/>, <see cref="HeldQuantity.Rate"/> or <see cref="HeldQuantity.Distortion"/>.</param>
+    /// <param name="target">The value to hold it at (finite, &gt; 0), nats per example.</param>
+    /// <param name="training">The training data.</param>
+    /// <param name="evaluation">The held-out data the held value is checked on.</param>
+    /// <param name="fixedMultiplier">The multiplier kept fixed (default λ: γ is found). Fixing γ and finding λ suits a held D.</param>
+    /// <param name="tolerance">The largest accepted |drift| (default 0.02; in (0, 1)).</param>
+    /// <param name="consecutiveChecks">In-tolerance checks in a row that count as reached (default 2; ≥ 1).</param>
+    /// <param name="checksPerEpoch">Held-out checks per epoch (default 4; in [1, 1000]).</param>
+    /// <param name="controller">The controller's gains and bounds (default <see cref="ConstraintControllerOptions.Defaults"/>).</param>
+    /// <param name="progress">Receives a report after every epoch.</param>
+    /// <param name="cancellationToken">Checked between steps; the model keeps the weights of the last finished step.</param>
+    /// <exception cref="ArgumentException">A bad argument (the message names it), or data that do not fit the model.</exception>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public ConstrainedTrainingResult TrainAtFixed(
+        RateDistortionModel model,
+        Multipliers start,
+        HeldQuantity held,
+        double target,
+        LabelledTensorDataset training,
+        LabelledTensorDataset evaluation,
+        DrivenMultiplier fixedMultiplier = DrivenMultiplier.Lambda,
+        double tolerance = 0.02,
+        int consecutiveChecks = 2,
+        int checksPerEpoch = 4,
+        ConstraintControllerOptions? controller = null,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(evaluation);
+        if (held is not (HeldQuantity.Classification or HeldQuantity.Rate or HeldQuantity.Distortion))
+        {
+            throw new ArgumentOutOfRangeException(nameof(held), held, "The held functional must be Classification, Rate or Distortion.");
+        }
+
+        if (!Enum.IsDefined(fixedMultiplier))
+        {
+            throw new ArgumentOutOfRangeException(nameof(fixedMultiplier), fixedMultiplier, "Unknown multiplier.");
+        }
+
+        if (!(start.Lambda > 0 && start.Gamma >= 0 && double.IsFinite(start.Lambda) && double.IsFinite(start.Gamma)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), start, "The start must have finite λ > 0 and γ ≥ 0.");
+        }
+
+        if (!(double.IsFinite(target) && target > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(target), target, "The target must be finite and > 0.");
+        }
+
+        if (!(tolerance > 0 && tolerance < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The tolerance must be in (0, 1).");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(consecutiveChecks, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(checksPerEpoch, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(checksPerEpoch, 1000);
+        model.ValidateData(training, nameof(training));
+        model.ValidateData(evaluation, nameof(evaluation));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var clock = Stopwatch.StartNew();
+        bool freeIsGamma = fixedMultiplier == DrivenMultiplier.Lambda;
+        double expected = held == HeldQuantity.Rate ? 1 : -1;
+        var control = new ConstraintController(target, freeIsGamma ? start.Gamma : start.Lambda, expected, controller);
+        using var engine = new ConstrainedTraining(model, this, training, null, evaluation, null, held, freeIsGamma, control, cancellationToken)
+        {
+            Lambda = start.Lambda,
+            Gamma = start.Gamma,
+        };
+        engine.ApplyController();
+        var (first, _, _) = engine.Measure();
+        control.ResetSetPoint(target - (engine.HeldValue(first) - engine.MeasureTraining()));
+
+        long checkEvery = Math.Max(1, engine.StepsPerEpoch / checksPerEpoch);
+        var freeHistory = new List<double>();
+        var driftHistory = new List<double>();
+        var rest = new List<double>();
+        var restFunctionals = new List<Functionals>();
+        Functionals last = first;
+        double drift = (engine.HeldValue(first) - target) / target;
+        int inTolerance = 0, epoch = 0;
+        bool converged = false;
+        while (epoch < Convergence.MaxEpochs && !converged)
+        {
+            epoch++;
+            long end = (long)epoch * engine.StepsPerEpoch;
+            while (engine.Steps < end)
+            {
+                engine.Step();
+                if (engine.Steps % checkEvery == 0 || engine.Steps == end)
+                {
+                    (last, _, _) = engine.Measure();
+                    double value = engine.HeldValue(last);
+                    engine.Controller.CorrectSetPoint(value);
+                    drift = (value - target) / target;
+                    inTolerance = Math.Abs(drift) <= tolerance ? inTolerance + 1 : 0;
+                    freeHistory.Add(freeIsGamma ? engine.Gamma : engine.Lambda);
+                    driftHistory.Add(drift);
+                }
+            }
+
+            // What is minimised at a fixed functional: the objective without the free multiplier's term.
+            rest.Add(freeIsGamma ? last.Rate + (engine.Lambda * last.Distortion) : last.Rate + (engine.Gamma * last.Classification));
+            restFunctionals.Add(last);
+            progress?.Report(new TrainingProgress(epoch, Convergence.MaxEpochs, engine.StepsPerEpoch, engine.StepsPerEpoch, engine.Lambda, engine.Gamma, double.NaN, last.Rate, last.Distortion, last.Classification, last.FreeEnergy(engine.Multipliers), clock.Elapsed));
+            double heldValue = engine.HeldValue(last);
+            Log.ConstrainedEpoch(logger, epoch, Convergence.MaxEpochs, held, heldValue, target, drift, engine.Lambda, engine.Gamma);
+            converged = inTolerance >= consecutiveChecks && epoch >= Convergence.MinEpochs
+                && Convergence.RelativeChange(rest) is double change && change <= Convergence.RelativeTolerance
+                && Convergence.FunctionalsSettled(restFunctionals);
+        }
+
+        var trainingFunctionals = EvaluateTrainingData ? model.Evaluate(training, EvaluationBatchSize) : null;
+        return new ConstrainedTrainingResult(engine.Multipliers, held, target, trainingFunctionals, last, drift, inTolerance >= consecutiveChecks, converged, epoch, clock.Elapsed, freeHistory.AsReadOnly(), driftHistory.AsReadOnly());
+    }
+}
