@@ -130,12 +130,27 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         Log.SurfaceDone(logger, surface.Records.Count, surface.Records.Sum(r => r.Epochs));
     }
 
-    private QuasiStaticProcess Process(string recordFile) =>
+    /// <summary>
+    /// The controlled processes' protocol: the library's defaults for iso-classification; for transfer a ramp of two
+    /// epochs per step and γ at most 16 (8 γ₀), the best of the variants measured on this split (docs/processes.md):
+    /// without a bound γ climbs to ≈ 50 while the new classes are learnt and C then falls far below C₀. The quick
+    /// budget dwells at most one epoch and never halves.
+    /// </summary>
+    private RampProtocol Protocol(bool transfer)
+    {
+        var protocol = transfer
+            ? RampProtocol.Defaults with { RampEpochs = 2, Controller = ConstraintControllerOptions.Defaults with { MaxMultiplier = 16 } }
+            : RampProtocol.Defaults;
+        return settings.Quick ? protocol with { MaxDwellChecks = 4, MaxHalvings = 0 } : protocol;
+    }
+
+    private QuasiStaticProcess Process(string recordFile, bool transfer = false) =>
         new QuasiStaticProcess(
                 new EquilibriumTrainer().WithAdam(1e-3).WithConvergence(window: 2, relativeTolerance: 2e-3, maxEpochs: budget.RelaxMaxEpochs).WithLearningRateDecay(0.3, 1).WithTrainingDataEvaluation(false),
                 new EncoderFluctuationEstimator())
             .WithTolerance(0.02)
             .WithMaxCorrections(budget.MaxCorrections)
+            .WithProtocol(Protocol(transfer))
             .WithRecordFile(recordFile)
             .WithLogger(logger);
 
@@ -205,7 +220,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
                     ToEquilibrium(model, start, sourceTraining, sourceEvaluation, "transfer", cancellationToken);
                     model.Save(checkpoint);
                     using var bar = new ProgressBar(progressWriter, "transfer at constant C", budget.TransferSteps + 1, "steps");
-                    atConstantC = Process(path).Transfer(model, start, tasks, tests, budget.TransferSteps,
+                    atConstantC = Process(path, transfer: true).Transfer(model, start, tasks, tests, budget.TransferSteps,
                         progress: StepReporter(bar), cancellationToken: cancellationToken);
                     bar.Finish();
                 }

@@ -19,8 +19,8 @@ internal static class Plots
 
     private static readonly ScottPlot.Palettes.Category10 Palette = new ScottPlot.Palettes.Category10();
 
-    /// <summary>One marker per transfer method (constant C, authors' controller, fine-tuning), so that print in grey still tells them apart.</summary>
-    private static readonly MarkerShape[] MethodMarkers = [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp];
+    /// <summary>One marker per transfer method (constant C, authors' controller, fine-tuning at equal epochs and at equal images), so that print in grey still tells them apart.</summary>
+    private static readonly MarkerShape[] MethodMarkers = [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond];
 
     /// <summary>Draws the figures of the stages whose records exist; returns the files written.</summary>
     public static IReadOnlyList<string> DrawAll(string directory, Stage stages)
@@ -67,7 +67,8 @@ internal static class Plots
                 {
                     (Experiments.TransferFile, "constant C"),
                     (Experiments.TransferAuthorsFile, "authors' controller"),
-                    (Experiments.TransferFineTuneFile, "fine-tuning"),
+                    (Experiments.TransferFineTuneFile, "fine-tuning (equal epochs)"),
+                    (Experiments.TransferFineTuneImagesFile, "fine-tuning (equal images)"),
                 }
                 .Select((m, i) => (m.Name, Index: i, Path: Path.Combine(directory, m.File)))
                 .Where(m => File.Exists(m.Path))

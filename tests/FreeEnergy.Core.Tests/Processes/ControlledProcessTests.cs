@@ -121,7 +121,7 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
         // (4 steps, 10 epochs each) did worse: γ climbs to hundreds while the new classes are learnt, then C falls
         // far below C₀. What this test pins is that every step outside the band is reported, never hidden.
         Assert.All(transfer.Steps.Where(p => p.WithinTolerance), p => Assert.InRange(Math.Abs(p.Drift), 0, process.Tolerance));
-        Assert.Equal(transfer.Checks.Count(c => c.Phase == "dwell" && c.Step == 1) > 0, true);
+        Assert.Contains(transfer.Checks, c => c.Phase == "dwell" && c.Step == 1);
     }
 
     [Fact]
