@@ -115,6 +115,25 @@ public sealed class EquilibriumSurface
     /// <summary>The record at exactly these multipliers, or null.</summary>
     public SurfaceRecord? Find(Multipliers multipliers) => Records.FirstOrDefault(r => r.Lambda == multipliers.Lambda && r.Gamma == multipliers.Gamma);
 
+    /// <summary>Whether every record has training-data functionals (so <see cref="CertificateData.Training"/> can be certified).</summary>
+    public bool HasTrainingData => Records.Count > 0 && Records.All(r => r.TrainingStatistics is not null || r.Training is not null);
+
+    /// <summary>
+    /// The equilibrium certificate of the surface on <paramref name="data"/> (see <see cref="IdentityCheck.Certify"/>):
+    /// which points are not at equilibrium and by how much, against the standard errors and drifts the records
+    /// hold (version 1 records have none: their violations are judged against the rounding tolerance only).
+    /// A surface of one point gives <see cref="CertificateOutcome.NotApplicable"/>.
+    /// </summary>
+    /// <param name="data">Evaluation (default) or training functionals.</param>
+    /// <param name="options">The significance rule, or null for the defaults.</param>
+    public EquilibriumCertificate Certify(CertificateData data = CertificateData.Evaluation, CertificateOptions? options = null) =>
+        IdentityCheck.Certify([.. Records.Select(r => r.ToCertificatePoint(data))], data, options);
+
+    /// <summary>The certificates on the evaluation data and, when every record has them, on the training data.</summary>
+    /// <param name="options">The significance rule, or null for the defaults.</param>
+    public IReadOnlyList<EquilibriumCertificate> CertifyAll(CertificateOptions? options = null) =>
+        HasTrainingData ? [Certify(CertificateData.Evaluation, options), Certify(CertificateData.Training, options)] : [Certify(CertificateData.Evaluation, options)];
+
     /// <summary>
     /// Convexity of R(D, C) over the points: the supporting-plane inequality
     /// R_j ≥ R_i − λ_i (D_j − D_i) − γ_i (C_j − C_i) for every pair, with the worst violation.
@@ -245,6 +264,21 @@ public sealed class EquilibriumSurface
         if (!double.IsFinite(r.Rate) || !double.IsFinite(r.Distortion) || !double.IsFinite(r.Classification))
         {
             return "the record's functionals are not finite";
+        }
+
+        if (r.Training is { } t && !(double.IsFinite(t.Rate) && double.IsFinite(t.Distortion) && double.IsFinite(t.Classification)))
+        {
+            return "the record's training functionals are not finite";
+        }
+
+        if (r.EvaluationStatistics is { IsFinite: false } || r.TrainingStatistics is { IsFinite: false })
+        {
+            return "the record's statistics (standard errors) are not finite";
+        }
+
+        if (r.Window is { IsValid: false })
+        {
+            return "the record's convergence window is not finite or has series of different lengths";
         }
 
         return null;
