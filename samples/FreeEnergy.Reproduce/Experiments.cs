@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace FreeEnergy.Reproduce;
 
 /// <summary>The three experiments, each writing its records files into the output folder.</summary>
-internal sealed class Experiments(Settings settings, Budget budget, string outDirectory, ILoggerFactory loggerFactory, TextWriter progressWriter)
+internal sealed class Experiments(Settings settings, Budget budget, string outDirectory, ILoggerFactory loggerFactory, TextWriter output, TextWriter progressWriter)
 {
     /// <summary>Records file of the surface sweep.</summary>
     public const string SurfaceFile = "surface.jsonl";
@@ -125,6 +125,28 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         }), cancellationToken);
         bar.Finish();
         Log.SurfaceDone(logger, surface.Records.Count, surface.Records.Sum(r => r.Epochs));
+
+        // The certificate: which points are not at equilibrium, and by how much; then the repair loop on the failed points.
+        foreach (var certificate in surface.CertifyAll())
+        {
+            output.Write(Certificates.Table(certificate, surface.Records, "certificate after the sweep"));
+        }
+
+        var before = Certificates.Primary(surface);
+        var repairBudget = new RepairBudget(budget.RepairRounds, budget.RepairPoints);
+        Log.RepairStart(logger, before.FailedPoints.Count, repairBudget.MaxRounds, repairBudget.MaxPoints);
+        using var repairBar = new ProgressBar(progressWriter, "repair", repairBudget.MaxRounds, "rounds");
+        var repair = sweep.Repair(training, evaluation, repairBudget, new Reporter<RepairRound>(r =>
+            repairBar.Update(r.Round, string.Create(CultureInfo.InvariantCulture, $"{r.Attempts.Count(a => a.Accepted)}/{r.Attempts.Count} kept, {r.Certificate.FailedPoints.Count} failing"))), cancellationToken);
+        repairBar.Finish();
+        Log.RepairDone(logger, repair.Stop.ToString(), repair.Rounds.Count, repair.Attempts.Count, repair.Attempts.Count(a => a.Accepted), repair.Epochs, repair.Elapsed.TotalSeconds);
+        var after = repair.Surface.CertifyAll();
+        foreach (var certificate in after)
+        {
+            output.Write(Certificates.Table(certificate, repair.Surface.Records, "certificate after the repair"));
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"certificate: {Certificates.Write(outDirectory, after, repair, before)}"));
     }
 
     private QuasiStaticProcess Process(string recordFile) =>

@@ -28,11 +28,13 @@ internal static class Plots
         string surface = Path.Combine(directory, Experiments.SurfaceFile);
         if ((only || stages.HasFlag(Stage.Surface)) && File.Exists(surface))
         {
-            var records = EquilibriumSurface.Load(surface).Records;
+            var loaded = EquilibriumSurface.Load(surface);
+            var records = loaded.Records;
             if (records.Count > 0)
             {
-                written.Add(RateDistortion(records, Path.Combine(directory, RateDistortionFile)));
-                written.Add(Surface(records, Path.Combine(directory, SurfaceFile)));
+                var failed = Certificates.Primary(loaded).Points.Where(p => p.Status == PointStatus.Fail).ToDictionary(p => p.Index);
+                written.Add(RateDistortion(records, failed, Path.Combine(directory, RateDistortionFile)));
+                written.Add(Surface(records, failed, Path.Combine(directory, SurfaceFile)));
             }
         }
 
@@ -71,7 +73,7 @@ internal static class Plots
     }
 
     /// <summary>R against D along each γ (the rate–distortion curves of the equilibrium surface).</summary>
-    private static string RateDistortion(IReadOnlyList<SurfaceRecord> records, string path)
+    private static string RateDistortion(IReadOnlyList<SurfaceRecord> records, Dictionary<int, PointVerdict> failed, string path)
     {
         var plot = new Plot();
         int i = 0;
@@ -91,6 +93,17 @@ internal static class Plots
                     plot.Add.Marker(p.Distortion, p.Rate, MarkerShape.OpenCircle, 18, Colors.Red);
                 }
 
+                if (failed.TryGetValue(p.Index, out var verdict))
+                {
+                    // A square around the points that fail the equilibrium certificate, with the largest violation.
+                    plot.Add.Marker(p.Distortion, p.Rate, MarkerShape.OpenSquare, 24, FailColor);
+                    var size = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"+{verdict.WorstViolation:F1}"), p.Distortion, p.Rate);
+                    size.LabelFontSize = 10;
+                    size.LabelFontColor = FailColor;
+                    size.OffsetX = 6;
+                    size.OffsetY = 14;
+                }
+
                 var label = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"λ={p.Lambda:G3}"), p.Distortion, p.Rate);
                 label.LabelFontSize = 11;
                 label.LabelFontColor = line.Color;
@@ -105,6 +118,8 @@ internal static class Plots
             unconverged.LegendText = "not converged (epoch cap)";
         }
 
+        AddFailLegend(plot, failed, 16);
+
         plot.Title("Equilibrium rate–distortion curves, one per γ (each line follows λ from high to low)");
         plot.XLabel("distortion D (nats per example)");
         plot.YLabel("rate R (nats per example)");
@@ -115,7 +130,7 @@ internal static class Plots
     }
 
     /// <summary>The surface R(D, C): every equilibrium point at (D, C), coloured by R, marker shape by γ.</summary>
-    private static string Surface(IReadOnlyList<SurfaceRecord> records, string path)
+    private static string Surface(IReadOnlyList<SurfaceRecord> records, Dictionary<int, PointVerdict> failed, string path)
     {
         var plot = new Plot();
         var colorAxis = new ColorAxis(new ScottPlot.Colormaps.Viridis(), records.Min(r => r.Rate), records.Max(r => r.Rate));
@@ -131,6 +146,10 @@ internal static class Plots
             foreach (var p in points)
             {
                 plot.Add.Marker(p.Distortion, p.Classification, shape, 14, colorAxis.Color(p.Rate));
+                if (failed.ContainsKey(p.Index))
+                {
+                    plot.Add.Marker(p.Distortion, p.Classification, MarkerShape.OpenSquare, 24, FailColor);
+                }
             }
 
             var legend = plot.Add.Marker(double.NaN, double.NaN, shape, 10, Colors.Black);
@@ -138,6 +157,7 @@ internal static class Plots
         }
 
         plot.Add.ColorBar(colorAxis);
+        AddFailLegend(plot, failed, 12);
         plot.Title("Equilibrium surface R(D, C): colour = rate R (nats per example); dotted lines follow λ from high to low");
         plot.XLabel("distortion D (nats per example)");
         plot.YLabel("classification loss C (nats per example)");
@@ -312,6 +332,19 @@ internal static class Plots
         plot.YLabel(yLabel, 13);
         Pad(plot);
         return plot;
+    }
+
+    /// <summary>The colour of the marks of points that fail the equilibrium certificate.</summary>
+    private static readonly Color FailColor = Colors.DarkMagenta;
+
+    /// <summary>One legend entry for the certificate's failed points, when there are any.</summary>
+    private static void AddFailLegend(Plot plot, Dictionary<int, PointVerdict> failed, float size)
+    {
+        if (failed.Count > 0)
+        {
+            var legend = plot.Add.Marker(double.NaN, double.NaN, MarkerShape.OpenSquare, size, FailColor);
+            legend.LegendText = "fails the equilibrium certificate (+worst violation, nats)";
+        }
     }
 
     private static void Pad(Plot plot) => plot.Axes.Margins(0.12, 0.15);

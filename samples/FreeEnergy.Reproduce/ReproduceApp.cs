@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using FreeEnergy.Core.Cuda;
 using FreeEnergy.Core.Diagnostics;
+using FreeEnergy.Core.Surface;
 using Microsoft.Extensions.Logging;
 
 namespace FreeEnergy.Reproduce;
@@ -92,6 +93,7 @@ public static class ReproduceApp
             ("surface", "Sweep λ × γ to equilibrium (continuation along each γ); writes surface.jsonl and its plots.", Stage.Surface | Stage.Plot),
             ("iso-classification", "Quasi-static process over λ holding C (γ predicted and corrected); writes iso-classification.jsonl and its plot.", Stage.IsoClassification | Stage.Plot),
             ("transfer", "Transfer from classes 0–4 to 5–9 at constant C, compared with the authors' controller and fine-tuning; writes transfer.jsonl, transfer-authors.jsonl, transfer-finetune.jsonl and their plots.", Stage.Transfer | Stage.Plot),
+            ("certify", "Prints the equilibrium certificate of the surface.jsonl already in --out and writes certificate.json (no training).", Stage.Certify),
             ("plot", "Draws the plots from the records already in --out.", Stage.Plot),
             ("all", "surface, iso-classification, transfer, then plot (the default).", Stage.All),
         };
@@ -106,7 +108,7 @@ public static class ReproduceApp
         if (result.Errors.Count > 0)
         {
             string messages = string.Join(" ", result.Errors.Select(e => string.Join(" ", e.Message.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries))));
-            error.WriteLine($"error: {messages} Commands: surface, iso-classification, transfer, plot, all (the default); run with --help for the options.");
+            error.WriteLine($"error: {messages} Commands: surface, iso-classification, transfer, certify, plot, all (the default); run with --help for the options.");
             return UsageError;
         }
 
@@ -162,8 +164,27 @@ public static class ReproduceApp
                     FreeEnergyRuntime.SetThreadCount(1); // fastest for these small models on few cores, and bit-reproducible
                 }
 
-                var experiments = new Experiments(settings, budget, outDirectory, loggerFactory, error);
+                var experiments = new Experiments(settings, budget, outDirectory, loggerFactory, output, error);
                 experiments.Run(stages, cancellationToken);
+            }
+
+            if ((stages & Stage.Certify) != 0)
+            {
+                string records = Path.Combine(outDirectory, Experiments.SurfaceFile);
+                if (!File.Exists(records))
+                {
+                    error.WriteLine($"error: no surface records in '{outDirectory}' ({Experiments.SurfaceFile}); run surface first.");
+                    return Failure;
+                }
+
+                var surface = EquilibriumSurface.Load(records);
+                var certificates = surface.CertifyAll();
+                foreach (var certificate in certificates)
+                {
+                    output.Write(Certificates.Table(certificate, surface.Records, "certificate"));
+                }
+
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"certificate: {Certificates.Write(outDirectory, certificates, null, null)}"));
             }
 
             if ((stages & Stage.Plot) != 0)
@@ -239,6 +260,7 @@ internal enum Stage
     IsoClassification = 2,
     Transfer = 4,
     Plot = 8,
+    Certify = 16,
     All = Surface | IsoClassification | Transfer | Plot,
 }
 
