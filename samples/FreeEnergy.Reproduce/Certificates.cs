@@ -16,9 +16,28 @@ internal static class Certificates
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    /// <summary>The certificate the program acts on: training data when every record has it (the data J is minimised on), else evaluation data.</summary>
-    public static EquilibriumCertificate Primary(EquilibriumSurface surface) =>
-        surface.Certify(surface.HasTrainingData ? CertificateData.Training : CertificateData.Evaluation);
+    /// <summary>
+    /// The points to mark as failed on the plots, with their worst violation in nats: from <see cref="FileName"/>
+    /// in <paramref name="directory"/> when it exists (the last certificate written, the one on the training data
+    /// when the records have it, with paired standard errors), else from the records alone (unpaired standard
+    /// errors: the same violations, judged more leniently).
+    /// </summary>
+    public static Dictionary<int, double> FailedPoints(string directory, EquilibriumSurface surface)
+    {
+        string path = Path.Combine(directory, FileName);
+        if (File.Exists(path))
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(path));
+            var certificates = document.RootElement.GetProperty("certificates");
+            var last = certificates[certificates.GetArrayLength() - 1];
+            return last.GetProperty("points").EnumerateArray()
+                .Where(p => p.GetProperty("status").GetString() == nameof(PointStatus.Fail))
+                .ToDictionary(p => p.GetProperty("index").GetInt32(), p => p.GetProperty("worstViolation").GetDouble());
+        }
+
+        var certificate = surface.Certify(surface.HasTrainingData ? CertificateData.Training : CertificateData.Evaluation);
+        return certificate.Points.Where(p => p.Status == PointStatus.Fail).ToDictionary(p => p.Index, p => p.WorstViolation);
+    }
 
     /// <summary>One line per point and one per significant violation (at most <paramref name="maxViolations"/>), aligned.</summary>
     public static string Table(EquilibriumCertificate certificate, IReadOnlyList<SurfaceRecord> records, string title, int maxViolations = 12)
@@ -89,7 +108,7 @@ internal static class Certificates
         notApplicable = c.NotApplicable.Select(k => k.ToString()).ToArray(),
         sigmas = c.Options.Sigmas,
         points = c.Points.Select(p => new { p.Index, p.Lambda, p.Gamma, status = p.Status.ToString(), p.WorstViolation, p.WorstRelativeViolation, p.Checked, p.Reason }).ToArray(),
-        violations = c.Violations.Select(v => new { kind = v.Kind.ToString(), v.Point, v.Partner, v.Size, v.RelativeSize, v.StandardError, v.Drift, v.Significant }).ToArray(),
+        violations = c.Violations.Select(v => new { kind = v.Kind.ToString(), v.Point, v.Partner, v.Size, v.RelativeSize, v.StandardError, v.Paired, v.Drift, v.Significant }).ToArray(),
     };
 
     private static string Describe(int index, Dictionary<int, SurfaceRecord> byIndex) =>

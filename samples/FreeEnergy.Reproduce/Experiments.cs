@@ -39,6 +39,11 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         using (training)
         using (evaluation)
         {
+            if ((stages & Stage.Certify) != 0)
+            {
+                Certify(training, evaluation);
+            }
+
             if ((stages & Stage.Surface) != 0)
             {
                 Surface(training, evaluation, cancellationToken);
@@ -127,12 +132,13 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         Log.SurfaceDone(logger, surface.Records.Count, surface.Records.Sum(r => r.Epochs));
 
         // The certificate: which points are not at equilibrium, and by how much; then the repair loop on the failed points.
-        foreach (var certificate in surface.CertifyAll())
+        var certificates = surface.CertifyAll(training, evaluation);
+        foreach (var certificate in certificates)
         {
             output.Write(Certificates.Table(certificate, surface.Records, "certificate after the sweep"));
         }
 
-        var before = Certificates.Primary(surface);
+        var before = certificates[^1]; // training data when the records have it: what the repair acts on
         var repairBudget = new RepairBudget(budget.RepairRounds, budget.RepairPoints);
         Log.RepairStart(logger, before.FailedPoints.Count, repairBudget.MaxRounds, repairBudget.MaxPoints);
         using var repairBar = new ProgressBar(progressWriter, "repair", repairBudget.MaxRounds, "rounds");
@@ -140,13 +146,32 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
             repairBar.Update(r.Round, string.Create(CultureInfo.InvariantCulture, $"{r.Attempts.Count(a => a.Accepted)}/{r.Attempts.Count} kept, {r.Certificate.FailedPoints.Count} failing"))), cancellationToken);
         repairBar.Finish();
         Log.RepairDone(logger, repair.Stop.ToString(), repair.Rounds.Count, repair.Attempts.Count, repair.Attempts.Count(a => a.Accepted), repair.Epochs, repair.Elapsed.TotalSeconds);
-        var after = repair.Surface.CertifyAll();
+        var after = repair.Surface.CertifyAll(training, evaluation);
         foreach (var certificate in after)
         {
             output.Write(Certificates.Table(certificate, repair.Surface.Records, "certificate after the repair"));
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"certificate: {Certificates.Write(outDirectory, after, repair, before)}"));
+    }
+
+    /// <summary>The certificate of the surface records already in the output folder (paired standard errors from the checkpoints), without training.</summary>
+    private void Certify(LabelledTensorDataset training, LabelledTensorDataset evaluation)
+    {
+        string path = Path.Combine(outDirectory, SurfaceFile);
+        if (!File.Exists(path))
+        {
+            throw new InvalidDataException($"no surface records in '{outDirectory}' ({SurfaceFile}); run surface first.");
+        }
+
+        var surface = EquilibriumSurface.Load(path);
+        var certificates = surface.CertifyAll(training, evaluation);
+        foreach (var certificate in certificates)
+        {
+            output.Write(Certificates.Table(certificate, surface.Records, "certificate"));
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"certificate: {Certificates.Write(outDirectory, certificates, null, null)}"));
     }
 
     private QuasiStaticProcess Process(string recordFile) =>

@@ -32,7 +32,7 @@ internal static class Plots
             var records = loaded.Records;
             if (records.Count > 0)
             {
-                var failed = Certificates.Primary(loaded).Points.Where(p => p.Status == PointStatus.Fail).ToDictionary(p => p.Index);
+                var failed = Certificates.FailedPoints(directory, loaded);
                 written.Add(RateDistortion(records, failed, Path.Combine(directory, RateDistortionFile)));
                 written.Add(Surface(records, failed, Path.Combine(directory, SurfaceFile)));
             }
@@ -73,7 +73,7 @@ internal static class Plots
     }
 
     /// <summary>R against D along each γ (the rate–distortion curves of the equilibrium surface).</summary>
-    private static string RateDistortion(IReadOnlyList<SurfaceRecord> records, Dictionary<int, PointVerdict> failed, string path)
+    private static string RateDistortion(IReadOnlyList<SurfaceRecord> records, Dictionary<int, double> failed, string path)
     {
         var plot = new Plot();
         int i = 0;
@@ -93,11 +93,11 @@ internal static class Plots
                     plot.Add.Marker(p.Distortion, p.Rate, MarkerShape.OpenCircle, 18, Colors.Red);
                 }
 
-                if (failed.TryGetValue(p.Index, out var verdict))
+                if (failed.TryGetValue(p.Index, out double worst))
                 {
                     // A square around the points that fail the equilibrium certificate, with the largest violation.
                     plot.Add.Marker(p.Distortion, p.Rate, MarkerShape.OpenSquare, 24, FailColor);
-                    var size = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"+{verdict.WorstViolation:F1}"), p.Distortion, p.Rate);
+                    var size = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"+{worst:F1}"), p.Distortion, p.Rate);
                     size.LabelFontSize = 10;
                     size.LabelFontColor = FailColor;
                     size.OffsetX = 6;
@@ -130,7 +130,7 @@ internal static class Plots
     }
 
     /// <summary>The surface R(D, C): every equilibrium point at (D, C), coloured by R, marker shape by γ.</summary>
-    private static string Surface(IReadOnlyList<SurfaceRecord> records, Dictionary<int, PointVerdict> failed, string path)
+    private static string Surface(IReadOnlyList<SurfaceRecord> records, Dictionary<int, double> failed, string path)
     {
         var plot = new Plot();
         var colorAxis = new ColorAxis(new ScottPlot.Colormaps.Viridis(), records.Min(r => r.Rate), records.Max(r => r.Rate));
@@ -338,7 +338,7 @@ internal static class Plots
     private static readonly Color FailColor = Colors.DarkMagenta;
 
     /// <summary>One legend entry for the certificate's failed points, when there are any.</summary>
-    private static void AddFailLegend(Plot plot, Dictionary<int, PointVerdict> failed, float size)
+    private static void AddFailLegend(Plot plot, Dictionary<int, double> failed, float size)
     {
         if (failed.Count > 0)
         {

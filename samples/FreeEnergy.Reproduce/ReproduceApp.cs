@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using FreeEnergy.Core.Cuda;
 using FreeEnergy.Core.Diagnostics;
-using FreeEnergy.Core.Surface;
 using Microsoft.Extensions.Logging;
 
 namespace FreeEnergy.Reproduce;
@@ -157,7 +156,7 @@ public static class ReproduceApp
         var budget = settings.Quick ? Budget.Quick : Budget.Default;
         try
         {
-            if ((stages & (Stage.Surface | Stage.IsoClassification | Stage.Transfer)) != 0)
+            if ((stages & (Stage.Surface | Stage.IsoClassification | Stage.Transfer | Stage.Certify)) != 0)
             {
                 if (!settings.Cuda)
                 {
@@ -166,25 +165,6 @@ public static class ReproduceApp
 
                 var experiments = new Experiments(settings, budget, outDirectory, loggerFactory, output, error);
                 experiments.Run(stages, cancellationToken);
-            }
-
-            if ((stages & Stage.Certify) != 0)
-            {
-                string records = Path.Combine(outDirectory, Experiments.SurfaceFile);
-                if (!File.Exists(records))
-                {
-                    error.WriteLine($"error: no surface records in '{outDirectory}' ({Experiments.SurfaceFile}); run surface first.");
-                    return Failure;
-                }
-
-                var surface = EquilibriumSurface.Load(records);
-                var certificates = surface.CertifyAll();
-                foreach (var certificate in certificates)
-                {
-                    output.Write(Certificates.Table(certificate, surface.Records, "certificate"));
-                }
-
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"certificate: {Certificates.Write(outDirectory, certificates, null, null)}"));
             }
 
             if ((stages & Stage.Plot) != 0)

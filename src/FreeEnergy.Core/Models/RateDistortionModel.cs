@@ -187,10 +187,27 @@ public sealed class RateDistortionModel : IDisposable
     }
 
     /// <summary>
+    /// The per-example terms (r, d̄, c̄) of <see cref="EvaluateStatistics"/>'s pass (same z-noise), in example
+    /// order: three arrays of length n, for paired standard errors under common random numbers.
+    /// </summary>
+    internal (double[] Rate, double[] Distortion, double[] Classification) EvaluateTerms(LabelledTensorDataset data, int batchSize = 1000, long? noiseSeed = null)
+    {
+        var batches = new List<double[]>();
+        Accumulate(data, batchSize, noiseSeed, moments: true, batches);
+        var terms = new double[3][];
+        for (int k = 0; k < 3; k++)
+        {
+            terms[k] = [.. batches.SelectMany(b => b.Skip(k * (b.Length / 3)).Take(b.Length / 3))];
+        }
+
+        return (terms[0], terms[1], terms[2]);
+    }
+
+    /// <summary>
     /// One evaluation pass: the sums [ΣR, ΣD, ΣC, Σaccuracy] and, with <paramref name="moments"/>, the 3 × 3
     /// sums of products of the per-example (r, d̄, c̄) computed in float64 (row-major).
     /// </summary>
-    private (double[] Totals, double[]? Products) Accumulate(LabelledTensorDataset data, int batchSize, long? noiseSeed, bool moments)
+    private (double[] Totals, double[]? Products) Accumulate(LabelledTensorDataset data, int batchSize, long? noiseSeed, bool moments, List<double[]>? perExample = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -215,6 +232,11 @@ public sealed class RateDistortionModel : IDisposable
                 {
                     var v = stack([terms.Rate, terms.Distortion.mean([0]), terms.Classification.mean([0])]).to(ScalarType.Float64);
                     products.add_(v.matmul(v.t()));
+                    if (perExample is not null)
+                    {
+                        using var hostTerms = v.cpu();
+                        perExample.Add(hostTerms.data<double>().ToArray()); // [3, B] row-major: r, d̄, c̄
+                    }
                 }
             }
 

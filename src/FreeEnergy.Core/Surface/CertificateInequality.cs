@@ -18,10 +18,19 @@ namespace FreeEnergy.Core.Surface;
 /// <param name="Partner">Index of the other point.</param>
 /// <param name="Size">Violation in nats (F_p − J_q(λ_p, γ_p), or (D_b − D_a)(λ_b − λ_a), (C_b − C_a)(γ_b − γ_a)).</param>
 /// <param name="RelativeSize">Size / |F_p| (for monotonicity: / the larger |F| of the pair).</param>
-/// <param name="StandardError">The standard error of the size over the examples, √(SE_p² + SE_q²) (conservative: the pair's positive correlation under common random numbers is not subtracted); null when not measured.</param>
-/// <param name="Drift">The drift of the size over the convergence windows of both points (sum), or null when not recorded.</param>
+/// <param name="StandardError">
+/// The standard error of the size over the examples, or null when not measured. Paired (<paramref name="Paired"/>):
+/// the standard deviation over the examples of the per-example difference of the two sides, both models on the
+/// same examples with the same z-noise (common random numbers), over √n. Otherwise √(SE_p² + SE_q²) from the
+/// records' statistics: conservative, as the two sides' positive correlation is not subtracted.
+/// </param>
+/// <param name="Paired">Whether <paramref name="StandardError"/> is the paired one.</param>
+/// <param name="Drift">
+/// The drift of the size over the convergence windows of both points (sum), or null when not recorded. Reported;
+/// counted in <paramref name="Significant"/> only with <see cref="CertificateOptions.IncludeDrift"/>.
+/// </param>
 /// <param name="Tolerance">The rounding tolerance used, in nats.</param>
-/// <param name="Significant">Size &gt; Sigmas·SE + drift + tolerance.</param>
+/// <param name="Significant">Size &gt; Sigmas·SE + tolerance (+ drift with <see cref="CertificateOptions.IncludeDrift"/>).</param>
 public sealed record CertificateInequality(
     CertificateKind Kind,
     int Point,
@@ -29,6 +38,7 @@ public sealed record CertificateInequality(
     double Size,
     double RelativeSize,
     double? StandardError,
+    bool Paired,
     double? Drift,
     double Tolerance,
     bool Significant)
@@ -42,5 +52,5 @@ public sealed record CertificateInequality(
     /// <inheritdoc />
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"{Kind} at point {Point} against {Partner}: {Size:G4} nats ({RelativeSize:P3} of |F|), SE {(StandardError is double s ? s.ToString("G3", CultureInfo.InvariantCulture) : "n/a")}, drift {(Drift is double d ? d.ToString("G3", CultureInfo.InvariantCulture) : "n/a")}{(Significant ? ", significant" : string.Empty)}");
+        $"{Kind} at point {Point} against {Partner}: {Size:G4} nats ({RelativeSize:P3} of |F|), SE {(StandardError is double s ? s.ToString("G3", CultureInfo.InvariantCulture) + (Paired ? " (paired)" : string.Empty) : "n/a")}, drift {(Drift is double d ? d.ToString("G3", CultureInfo.InvariantCulture) : "n/a")}{(Significant ? ", significant" : string.Empty)}");
 }

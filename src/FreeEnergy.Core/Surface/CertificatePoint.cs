@@ -1,3 +1,4 @@
+using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
 
 namespace FreeEnergy.Core.Surface;
@@ -20,6 +21,9 @@ public sealed record CertificatePoint(int Index, double Lambda, double Gamma, do
 
     /// <summary>The last epochs of the training (for the drift), or null when not recorded.</summary>
     public ConvergenceWindow? Window { get; init; }
+
+    /// <summary>The per-example terms on the certificate's data (same examples and z-noise for every point), for paired standard errors.</summary>
+    internal PerExampleTerms? Terms { get; init; }
 
     /// <summary>Why the point cannot be checked (set by the caller, for example "no training-data functionals"), or null.</summary>
     public string? Problem { get; init; }

@@ -6,7 +6,7 @@ namespace FreeEnergy.Core.Surface;
 /// Which points of a surface are not at equilibrium, and by how much: every pairwise chord inequality along λ
 /// and along γ, the lower-envelope condition of the γ = 0 slice and the monotonicity of D in λ and of C in γ
 /// (theory.md §2, facts 6 and 7), each with its size in nats against the measured uncertainty, and a verdict
-/// per point. Built by <see cref="IdentityCheck.Certify"/> or <see cref="EquilibriumSurface.Certify"/>.
+/// per point. Built by <see cref="IdentityCheck.Certify"/> or <see cref="EquilibriumSurface.Certify(CertificateData, CertificateOptions?)"/>.
 /// </summary>
 public sealed class EquilibriumCertificate
 {

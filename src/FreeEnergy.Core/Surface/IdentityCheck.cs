@@ -215,13 +215,14 @@ public static class IdentityCheck
     {
         double fp = p.FreeEnergy;
         double size = fp - q.Objective(p.Lambda, p.Gamma);
-        double? se = p.Statistics is { } sp && q.Statistics is { } sq
-            ? Hypot(sp.StandardError(1, p.Lambda, p.Gamma), sq.StandardError(1, p.Lambda, p.Gamma))
+        bool paired = Paired(p, q);
+        double? se = paired ? p.Terms!.PairedStandardError(q.Terms!, 1, p.Lambda, p.Gamma)
+            : p.Statistics is { } sp && q.Statistics is { } sq ? Hypot(sp.StandardError(1, p.Lambda, p.Gamma), sq.StandardError(1, p.Lambda, p.Gamma))
             : null;
         double? drift = p.Window is { } wp && q.Window is { } wq
             ? wp.Drift(p.Lambda, p.Gamma, own: true) + wq.Drift(p.Lambda, p.Gamma, own: false)
             : null;
-        return Inequality(kind, p.Index, q.Index, size, Math.Abs(fp), se, drift, options);
+        return Inequality(kind, p.Index, q.Index, size, Math.Abs(fp), se, paired, drift, options);
     }
 
     /// <summary>D (or C) of b ≤ that of a, with a the smaller multiplier; size in nats of F (times the step).</summary>
@@ -229,21 +230,26 @@ public static class IdentityCheck
     {
         bool distortion = kind == CertificateKind.DistortionMonotone;
         double size = step * (distortion ? b.Distortion - a.Distortion : b.Classification - a.Classification);
-        double? se = a.Statistics is { } sa && b.Statistics is { } sb
-            ? step * (distortion ? Hypot(sa.StandardError(0, 1, 0), sb.StandardError(0, 1, 0)) : Hypot(sa.StandardError(0, 0, 1), sb.StandardError(0, 0, 1)))
+        bool paired = Paired(b, a);
+        double? se = paired ? step * b.Terms!.PairedStandardError(a.Terms!, 0, distortion ? 1 : 0, distortion ? 0 : 1)
+            : a.Statistics is { } sa && b.Statistics is { } sb ? step * (distortion ? Hypot(sa.StandardError(0, 1, 0), sb.StandardError(0, 1, 0)) : Hypot(sa.StandardError(0, 0, 1), sb.StandardError(0, 0, 1)))
             : null;
         double? drift = a.Window is { } wa && b.Window is { } wb
             ? step * (distortion ? wa.DistortionDrift + wb.DistortionDrift : wa.ClassificationDrift + wb.ClassificationDrift)
             : null;
-        return Inequality(kind, b.Index, a.Index, size, Math.Max(Math.Abs(a.FreeEnergy), Math.Abs(b.FreeEnergy)), se, drift, options);
+        return Inequality(kind, b.Index, a.Index, size, Math.Max(Math.Abs(a.FreeEnergy), Math.Abs(b.FreeEnergy)), se, paired, drift, options);
     }
 
-    private static CertificateInequality Inequality(CertificateKind kind, int point, int partner, double size, double scale, double? se, double? drift, CertificateOptions options)
+    private static CertificateInequality Inequality(CertificateKind kind, int point, int partner, double size, double scale, double? se, bool paired, double? drift, CertificateOptions options)
     {
         double tolerance = options.RelativeTolerance * Math.Max(1, scale);
-        bool significant = size > (options.Sigmas * (se ?? 0)) + (drift ?? 0) + tolerance;
-        return new CertificateInequality(kind, point, partner, size, scale > 0 ? size / scale : double.PositiveInfinity, se, drift, tolerance, significant);
+        bool significant = size > (options.Sigmas * (se ?? 0)) + (options.IncludeDrift ? drift ?? 0 : 0) + tolerance;
+        return new CertificateInequality(kind, point, partner, size, scale > 0 ? size / scale : double.PositiveInfinity, se, paired, drift, tolerance, significant);
     }
+
+    /// <summary>Whether both points carry per-example terms of the same examples (a paired standard error).</summary>
+    private static bool Paired(CertificatePoint p, CertificatePoint q) =>
+        p.Terms is { } a && q.Terms is { } b && a.Count == b.Count && a.Count >= 2;
 
     private static PointVerdict Verdict(CertificatePoint point, List<CertificateInequality> inequalities)
     {

@@ -210,7 +210,7 @@ public sealed class SurfaceSweep
     /// <summary>
     /// Re-relaxes the points the equilibrium certificate fails, round by round, until no point fails or the
     /// budget is spent. Each round certifies the surface in the records file (on the training data when every
-    /// record has it, else on the evaluation data) and re-relaxes its failed points, worst first: each starts from
+    /// record has it, else on the evaluation data; with paired standard errors from the checkpoints) and re-relaxes its failed points, worst first: each starts from
     /// the weights, among the point's own and those of every point sharing its λ or its γ, whose J at the point's
     /// multipliers is lowest (the minimum is what is sought), trains with this sweep's trainer, and is kept only
     /// if F at the point decreased; a kept result replaces the record (the records file is rewritten
@@ -244,7 +244,8 @@ public sealed class SurfaceSweep
         string directory = surface.Directory!;
         var data = surface.HasTrainingData ? CertificateData.Training : CertificateData.Evaluation;
         var records = surface.Records.ToDictionary(r => r.Index);
-        var before = surface.Certify(data, budget.Options);
+        var paired = data == CertificateData.Training ? training : evaluation;
+        var before = surface.Certify(data, paired, budget.Options, trainer.EvaluationBatchSize);
         var certificate = before;
         var rounds = new List<RepairRound>();
         int spent = 0;
@@ -279,7 +280,7 @@ public sealed class SurfaceSweep
             }
 
             surface = new EquilibriumSurface(records.Values, directory);
-            certificate = surface.Certify(data, budget.Options);
+            certificate = surface.Certify(data, paired, budget.Options, trainer.EvaluationBatchSize);
             var finishedRound = new RepairRound(round, failed, attempts, certificate);
             rounds.Add(finishedRound);
             int accepted = attempts.Count(a => a.Accepted);

@@ -1,4 +1,3 @@
-using FreeEnergy.Core.Exact;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Surface;
 using Xunit.Abstractions;
@@ -16,35 +15,9 @@ public sealed class EquilibriumCertificateTests(ITestOutputHelper output) : IDis
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
-    /// <summary>Exact oracle solutions at the given multipliers (continued along each γ), as records of one plan.</summary>
-    private static List<SurfaceRecord> OracleRecords(IEnumerable<(double Lambda, double Gamma)> points)
-    {
-        var source = DiscreteSource.Random(6, 3, seed: 11);
-        var solver = new ExactFreeEnergySolver();
-        var records = new List<SurfaceRecord>();
-        ExactSolution? previous = null;
-        foreach (var (lambda, gamma) in points)
-        {
-            var s = previous is not null && previous.Gamma == gamma ? solver.Solve(source, lambda, gamma, previous) : solver.Solve(source, lambda, gamma);
-            previous = s;
-            records.Add(new SurfaceRecord
-            {
-                Kind = SurfaceRecord.KindName,
-                Plan = "oracle",
-                Index = records.Count,
-                Lambda = lambda,
-                Gamma = gamma,
-                Rate = s.Rate,
-                Distortion = s.Distortion,
-                Classification = s.Classification,
-                FreeEnergy = s.FreeEnergy,
-            });
-        }
+    private static List<SurfaceRecord> OracleRecords(IEnumerable<(double Lambda, double Gamma)> points) => OracleSurfaces.Records(points);
 
-        return records;
-    }
-
-    private static List<SurfaceRecord> OracleGrid() => OracleRecords(Gammas.SelectMany(g => Lambdas.Select(l => (l, g))));
+    private static List<SurfaceRecord> OracleGrid() => OracleSurfaces.Grid(Lambdas, Gammas);
 
     [Fact]
     public void AnExactSurfacePassesWithResidualsAtNumericalPrecision()
@@ -187,5 +160,18 @@ public sealed class EquilibriumCertificateTests(ITestOutputHelper output) : IDis
         output.WriteLine(certificate.ToString());
         Assert.Equal(CertificateOutcome.Failed, certificate.Outcome);
         Assert.All(certificate.FailedPoints, i => Assert.Equal(1.5, continued[i].Lambda));
+    }
+
+    [Fact]
+    public void APairedStandardErrorIsThatOfThePerExampleDifference()
+    {
+        // Two models whose per-example rates differ by a constant 0.5 plus ±0.1: the paired SE sees only the ±0.1.
+        double[] baseRate = [1, 5, 9, 13];
+        double[] noise = [0.1, -0.1, 0.1, -0.1];
+        var a = new Internal.PerExampleTerms(baseRate, [0, 0, 0, 0], [0, 0, 0, 0]);
+        var b = new Internal.PerExampleTerms([.. baseRate.Select((r, i) => r + 0.5 + noise[i])], [0, 0, 0, 0], [0, 0, 0, 0]);
+        double expected = Math.Sqrt(noise.Sum(x => x * x) / 3 / 4); // sample SD of the differences over √n
+        Assert.Equal(expected, b.PairedStandardError(a, 1, 0, 0), 12);
+        Assert.Equal(2 * expected, b.PairedStandardError(a, 2, 0, 0), 12);
     }
 }

@@ -43,6 +43,16 @@ public sealed class SurfaceRepairTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(model.Evaluate(evaluation).Distortion, damaged.Records[target].EvaluationStatistics!.Distortion);
         }
 
+        // Paired standard errors (both models on the same examples and z-noise) are far below the unpaired ones.
+        var paired = damaged.Certify(CertificateData.Training, training);
+        Assert.All(paired.Inequalities, i => Assert.True(i.Paired));
+        Assert.Equal(before.Inequalities.Select(i => i.Size), paired.Inequalities.Select(i => i.Size));
+        double Median(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
+        double pairedMedian = Median(paired.Inequalities.Select(i => i.StandardError!.Value));
+        double unpairedMedian = Median(before.Inequalities.Select(i => i.StandardError!.Value));
+        output.WriteLine($"median SE paired {pairedMedian:G3}, unpaired {unpairedMedian:G3} nats");
+        Assert.True(pairedMedian < unpairedMedian, $"paired {pairedMedian}, unpaired {unpairedMedian}");
+
         var report = new SurfaceSweep(SmallModel, Trainer(12)).WithRecordFile(path).Repair(training, evaluation, new RepairBudget(maxRounds: 2, maxPoints: 4));
         foreach (var attempt in report.Attempts)
         {
