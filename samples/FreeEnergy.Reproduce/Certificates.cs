@@ -22,7 +22,7 @@ internal static class Certificates
     /// when the records have it, with paired standard errors), else from the records alone (unpaired standard
     /// errors: the same violations, judged more leniently).
     /// </summary>
-    public static Dictionary<int, double> FailedPoints(string directory, EquilibriumSurface surface)
+    public static (Dictionary<int, double> Failed, string Data) FailedPoints(string directory, EquilibriumSurface surface)
     {
         string path = Path.Combine(directory, FileName);
         if (File.Exists(path))
@@ -30,13 +30,13 @@ internal static class Certificates
             using var document = JsonDocument.Parse(File.ReadAllText(path));
             var certificates = document.RootElement.GetProperty("certificates");
             var last = certificates[certificates.GetArrayLength() - 1];
-            return last.GetProperty("points").EnumerateArray()
+            return (last.GetProperty("points").EnumerateArray()
                 .Where(p => p.GetProperty("status").GetString() == nameof(PointStatus.Fail))
-                .ToDictionary(p => p.GetProperty("index").GetInt32(), p => p.GetProperty("worstViolation").GetDouble());
+                .ToDictionary(p => p.GetProperty("index").GetInt32(), p => p.GetProperty("worstViolation").GetDouble()), last.GetProperty("data").GetString() ?? string.Empty);
         }
 
         var certificate = surface.Certify(surface.HasTrainingData ? CertificateData.Training : CertificateData.Evaluation);
-        return certificate.Points.Where(p => p.Status == PointStatus.Fail).ToDictionary(p => p.Index, p => p.WorstViolation);
+        return (certificate.Points.Where(p => p.Status == PointStatus.Fail).ToDictionary(p => p.Index, p => p.WorstViolation), certificate.Data.ToString());
     }
 
     /// <summary>One line per point and one per significant violation (at most <paramref name="maxViolations"/>), aligned.</summary>

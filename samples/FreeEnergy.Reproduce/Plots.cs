@@ -32,9 +32,9 @@ internal static class Plots
             var records = loaded.Records;
             if (records.Count > 0)
             {
-                var failed = Certificates.FailedPoints(directory, loaded);
-                written.Add(RateDistortion(records, failed, Path.Combine(directory, RateDistortionFile)));
-                written.Add(Surface(records, failed, Path.Combine(directory, SurfaceFile)));
+                var (failed, data) = Certificates.FailedPoints(directory, loaded);
+                written.Add(RateDistortion(records, failed, data, Path.Combine(directory, RateDistortionFile)));
+                written.Add(Surface(records, failed, data, Path.Combine(directory, SurfaceFile)));
             }
         }
 
@@ -73,7 +73,7 @@ internal static class Plots
     }
 
     /// <summary>R against D along each γ (the rate–distortion curves of the equilibrium surface).</summary>
-    private static string RateDistortion(IReadOnlyList<SurfaceRecord> records, Dictionary<int, double> failed, string path)
+    private static string RateDistortion(IReadOnlyList<SurfaceRecord> records, Dictionary<int, double> failed, string data, string path)
     {
         var plot = new Plot();
         int i = 0;
@@ -118,7 +118,7 @@ internal static class Plots
             unconverged.LegendText = "not converged (epoch cap)";
         }
 
-        AddFailLegend(plot, failed, 16);
+        AddFailLegend(plot, failed, data, 16, "\n(+worst violation, nats; points drawn on evaluation data)");
 
         plot.Title("Equilibrium rate–distortion curves, one per γ (each line follows λ from high to low)");
         plot.XLabel("distortion D (nats per example)");
@@ -130,7 +130,7 @@ internal static class Plots
     }
 
     /// <summary>The surface R(D, C): every equilibrium point at (D, C), coloured by R, marker shape by γ.</summary>
-    private static string Surface(IReadOnlyList<SurfaceRecord> records, Dictionary<int, double> failed, string path)
+    private static string Surface(IReadOnlyList<SurfaceRecord> records, Dictionary<int, double> failed, string data, string path)
     {
         var plot = new Plot();
         var colorAxis = new ColorAxis(new ScottPlot.Colormaps.Viridis(), records.Min(r => r.Rate), records.Max(r => r.Rate));
@@ -157,7 +157,7 @@ internal static class Plots
         }
 
         plot.Add.ColorBar(colorAxis);
-        AddFailLegend(plot, failed, 12);
+        AddFailLegend(plot, failed, data, 12, " (points drawn on evaluation data)");
         plot.Title("Equilibrium surface R(D, C): colour = rate R (nats per example); dotted lines follow λ from high to low");
         plot.XLabel("distortion D (nats per example)");
         plot.YLabel("classification loss C (nats per example)");
@@ -338,12 +338,12 @@ internal static class Plots
     private static readonly Color FailColor = Colors.DarkMagenta;
 
     /// <summary>One legend entry for the certificate's failed points, when there are any.</summary>
-    private static void AddFailLegend(Plot plot, Dictionary<int, double> failed, float size)
+    private static void AddFailLegend(Plot plot, Dictionary<int, double> failed, string data, float size, string note)
     {
         if (failed.Count > 0)
         {
             var legend = plot.Add.Marker(double.NaN, double.NaN, MarkerShape.OpenSquare, size, FailColor);
-            legend.LegendText = "fails the equilibrium certificate (+worst violation, nats)";
+            legend.LegendText = string.Create(CultureInfo.InvariantCulture, $"fails the equilibrium certificate on {data.ToLowerInvariant()} data{note}");
         }
     }
 
