@@ -11,8 +11,7 @@ public sealed class SurfaceRepairTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
-    private static RateDistortionModel SmallModel() =>
-        RateDistortionModel.CreateBuilder().WithInputShape(1, 4, 4).WithClasses(3).WithMlp(16).WithLatentSize(3).WithSamples(2).WithSeed(4).Build();
+    private static RateDistortionModel SmallModel() => SurfaceSweepTests.SmallModel();
 
     private static EquilibriumTrainer Trainer(int maxEpochs) =>
         new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(window: 2, relativeTolerance: 1e-9, maxEpochs: maxEpochs);
