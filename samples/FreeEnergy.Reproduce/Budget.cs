@@ -20,6 +20,8 @@ namespace FreeEnergy.Reproduce;
 /// <paramref name="TransferSteps"/> × <paramref name="AuthorsMaxPasses"/> × <paramref name="AuthorsEpochsPerPass"/> epochs.
 /// Fine-tuning, the other comparison, gets as many epochs as the transfer at constant C took.
 /// </param>
+/// <param name="RepairRounds">Rounds of the certificate's repair loop after the sweep.</param>
+/// <param name="RepairPoints">Re-relaxations of failed points in total (each at most <paramref name="SweepMaxEpochs"/> epochs).</param>
 internal sealed record Budget(
     int? Examples,
     double[] Lambdas,
@@ -31,11 +33,13 @@ internal sealed record Budget(
     int TransferSteps,
     int MaxCorrections,
     int AuthorsEpochsPerPass,
-    int AuthorsMaxPasses)
+    int AuthorsMaxPasses,
+    int RepairRounds,
+    int RepairPoints)
 {
     /// <summary>About 10 minutes of <c>all</c> on a 2-core CPU (MLP, shipped split).</summary>
-    public static Budget Default { get; } = new(5_000, [4, 2, 1, 0.5], [0, 1, 10], 30, 40, 4, 5, 4, 2, 2, 3);
+    public static Budget Default { get; } = new(5_000, [4, 2, 1, 0.5], [0, 1, 10], 30, 40, 4, 5, 4, 2, 2, 3, 2, 6);
 
     /// <summary>Seconds: for smoke tests.</summary>
-    public static Budget Quick { get; } = new(1_000, [4, 1], [0, 10], 2, 3, 1, 2, 2, 1, 1, 1);
+    public static Budget Quick { get; } = new(1_000, [4, 1], [0, 10], 2, 3, 1, 2, 2, 1, 1, 1, 1, 1);
 }

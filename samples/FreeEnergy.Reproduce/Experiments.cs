@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace FreeEnergy.Reproduce;
 
 /// <summary>The three experiments, each writing its records files into the output folder.</summary>
-internal sealed class Experiments(Settings settings, Budget budget, string outDirectory, ILoggerFactory loggerFactory, TextWriter progressWriter)
+internal sealed class Experiments(Settings settings, Budget budget, string outDirectory, ILoggerFactory loggerFactory, TextWriter output, TextWriter progressWriter)
 {
     /// <summary>Records file of the surface sweep.</summary>
     public const string SurfaceFile = "surface.jsonl";
@@ -42,6 +42,11 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         using (training)
         using (evaluation)
         {
+            if ((stages & Stage.Certify) != 0)
+            {
+                Certify(training, evaluation);
+            }
+
             if ((stages & Stage.Surface) != 0)
             {
                 Surface(training, evaluation, cancellationToken);
@@ -128,6 +133,48 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         }), cancellationToken);
         bar.Finish();
         Log.SurfaceDone(logger, surface.Records.Count, surface.Records.Sum(r => r.Epochs));
+
+        // The certificate: which points are not at equilibrium, and by how much; then the repair loop on the failed points.
+        var certificates = surface.CertifyAll(training, evaluation);
+        foreach (var certificate in certificates)
+        {
+            output.Write(Certificates.Table(certificate, surface.Records, "certificate after the sweep"));
+        }
+
+        var before = certificates[^1]; // training data when the records have it: what the repair acts on
+        var repairBudget = new RepairBudget(budget.RepairRounds, budget.RepairPoints);
+        Log.RepairStart(logger, before.FailedPoints.Count, repairBudget.MaxRounds, repairBudget.MaxPoints);
+        using var repairBar = new ProgressBar(progressWriter, "repair", repairBudget.MaxRounds, "rounds");
+        var repair = sweep.Repair(training, evaluation, repairBudget, new Reporter<RepairRound>(r =>
+            repairBar.Update(r.Round, string.Create(CultureInfo.InvariantCulture, $"{r.Attempts.Count(a => a.Accepted)}/{r.Attempts.Count} kept, {r.Certificate.FailedPoints.Count} failing"))), cancellationToken);
+        repairBar.Finish();
+        Log.RepairDone(logger, repair.Stop.ToString(), repair.Rounds.Count, repair.Attempts.Count, repair.Attempts.Count(a => a.Accepted), repair.Epochs, repair.Elapsed.TotalSeconds);
+        var after = repair.Surface.CertifyAll(training, evaluation);
+        foreach (var certificate in after)
+        {
+            output.Write(Certificates.Table(certificate, repair.Surface.Records, "certificate after the repair"));
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"certificate: {Certificates.Write(outDirectory, after, repair, before)}"));
+    }
+
+    /// <summary>The certificate of the surface records already in the output folder (paired standard errors from the checkpoints), without training.</summary>
+    private void Certify(LabelledTensorDataset training, LabelledTensorDataset evaluation)
+    {
+        string path = Path.Combine(outDirectory, SurfaceFile);
+        if (!File.Exists(path))
+        {
+            throw new InvalidDataException($"no surface records in '{outDirectory}' ({SurfaceFile}); run surface first.");
+        }
+
+        var surface = EquilibriumSurface.Load(path);
+        var certificates = surface.CertifyAll(training, evaluation);
+        foreach (var certificate in certificates)
+        {
+            output.Write(Certificates.Table(certificate, surface.Records, "certificate"));
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"certificate: {Certificates.Write(outDirectory, certificates, null, null)}"));
     }
 
     /// <summary>

@@ -49,4 +49,10 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Warning, "Cancelled: the finished points and steps are kept in {Directory}.")]
     public static partial void Cancelled(ILogger logger, string directory);
+
+    [LoggerMessage(40, LogLevel.Information, "Repair: {Failed} point(s) fail the certificate; at most {Rounds} round(s) and {Points} re-relaxation(s), each warm-started from the best weights on the point's grid lines.")]
+    public static partial void RepairStart(ILogger logger, int failed, int rounds, int points);
+
+    [LoggerMessage(41, LogLevel.Information, "Repair: stopped ({Stop}) after {Rounds} round(s); {Kept} of {Attempts} re-relaxation(s) kept, {Epochs} epochs in {Seconds:F1} s.")]
+    public static partial void RepairDone(ILogger logger, string stop, int rounds, int attempts, int kept, int epochs, double seconds);
 }

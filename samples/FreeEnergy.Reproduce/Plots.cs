@@ -30,11 +30,13 @@ internal static class Plots
         string surface = Path.Combine(directory, Experiments.SurfaceFile);
         if ((only || stages.HasFlag(Stage.Surface)) && File.Exists(surface))
         {
-            var records = EquilibriumSurface.Load(surface).Records;
+            var loaded = EquilibriumSurface.Load(surface);
+            var records = loaded.Records;
             if (records.Count > 0)
             {
-                written.Add(RateDistortion(records, Path.Combine(directory, RateDistortionFile)));
-                written.Add(Surface(records, Path.Combine(directory, SurfaceFile)));
+                var (failed, data) = Certificates.FailedPoints(directory, loaded);
+                written.Add(RateDistortion(records, failed, data, Path.Combine(directory, RateDistortionFile)));
+                written.Add(Surface(records, failed, data, Path.Combine(directory, SurfaceFile)));
             }
         }
 
@@ -84,7 +86,7 @@ internal static class Plots
     }
 
     /// <summary>R against D along each γ (the rate–distortion curves of the equilibrium surface).</summary>
-    private static string RateDistortion(IReadOnlyList<SurfaceRecord> records, string path)
+    private static string RateDistortion(IReadOnlyList<SurfaceRecord> records, Dictionary<int, double> failed, string data, string path)
     {
         var plot = new Plot();
         int i = 0;
@@ -104,6 +106,17 @@ internal static class Plots
                     plot.Add.Marker(p.Distortion, p.Rate, MarkerShape.OpenCircle, 18, Colors.Red);
                 }
 
+                if (failed.TryGetValue(p.Index, out double worst))
+                {
+                    // A square around the points that fail the equilibrium certificate, with the largest violation.
+                    plot.Add.Marker(p.Distortion, p.Rate, MarkerShape.OpenSquare, 24, FailColor);
+                    var size = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"+{worst:F1}"), p.Distortion, p.Rate);
+                    size.LabelFontSize = 10;
+                    size.LabelFontColor = FailColor;
+                    size.OffsetX = 6;
+                    size.OffsetY = 14;
+                }
+
                 var label = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"λ={p.Lambda:G3}"), p.Distortion, p.Rate);
                 label.LabelFontSize = 11;
                 label.LabelFontColor = line.Color;
@@ -118,6 +131,8 @@ internal static class Plots
             unconverged.LegendText = "not converged (epoch cap)";
         }
 
+        AddFailLegend(plot, failed, data, 16, "\n(+worst violation, nats; points drawn on evaluation data)");
+
         plot.Title("Equilibrium rate–distortion curves, one per γ (each line follows λ from high to low)");
         plot.XLabel("distortion D (nats per example)");
         plot.YLabel("rate R (nats per example)");
@@ -128,7 +143,7 @@ internal static class Plots
     }
 
     /// <summary>The surface R(D, C): every equilibrium point at (D, C), coloured by R, marker shape by γ.</summary>
-    private static string Surface(IReadOnlyList<SurfaceRecord> records, string path)
+    private static string Surface(IReadOnlyList<SurfaceRecord> records, Dictionary<int, double> failed, string data, string path)
     {
         var plot = new Plot();
         var colorAxis = new ColorAxis(new ScottPlot.Colormaps.Viridis(), records.Min(r => r.Rate), records.Max(r => r.Rate));
@@ -144,6 +159,10 @@ internal static class Plots
             foreach (var p in points)
             {
                 plot.Add.Marker(p.Distortion, p.Classification, shape, 14, colorAxis.Color(p.Rate));
+                if (failed.ContainsKey(p.Index))
+                {
+                    plot.Add.Marker(p.Distortion, p.Classification, MarkerShape.OpenSquare, 24, FailColor);
+                }
             }
 
             var legend = plot.Add.Marker(double.NaN, double.NaN, shape, 10, Colors.Black);
@@ -151,6 +170,7 @@ internal static class Plots
         }
 
         plot.Add.ColorBar(colorAxis);
+        AddFailLegend(plot, failed, data, 12, " (points drawn on evaluation data)");
         plot.Title("Equilibrium surface R(D, C): colour = rate R (nats per example); dotted lines follow λ from high to low");
         plot.XLabel("distortion D (nats per example)");
         plot.YLabel("classification loss C (nats per example)");
@@ -387,6 +407,19 @@ internal static class Plots
         plot.YLabel(yLabel, 13);
         Pad(plot);
         return plot;
+    }
+
+    /// <summary>The colour of the marks of points that fail the equilibrium certificate.</summary>
+    private static readonly Color FailColor = Colors.DarkMagenta;
+
+    /// <summary>One legend entry for the certificate's failed points, when there are any.</summary>
+    private static void AddFailLegend(Plot plot, Dictionary<int, double> failed, string data, float size, string note)
+    {
+        if (failed.Count > 0)
+        {
+            var legend = plot.Add.Marker(double.NaN, double.NaN, MarkerShape.OpenSquare, size, FailColor);
+            legend.LegendText = string.Create(CultureInfo.InvariantCulture, $"fails the equilibrium certificate on {data.ToLowerInvariant()} data{note}");
+        }
     }
 
     private static void Pad(Plot plot) => plot.Axes.Margins(0.12, 0.15);

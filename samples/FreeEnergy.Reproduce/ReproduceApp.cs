@@ -92,6 +92,7 @@ public static class ReproduceApp
             ("surface", "Sweep λ × γ to equilibrium (continuation along each γ); writes surface.jsonl and its plots.", Stage.Surface | Stage.Plot),
             ("iso-classification", "Quasi-static process over λ holding C (γ predicted and corrected); writes iso-classification.jsonl and its plot.", Stage.IsoClassification | Stage.Plot),
             ("transfer", "Transfer from classes 0–4 to 5–9 at constant C, compared with the authors' controller and fine-tuning; writes transfer.jsonl, transfer-authors.jsonl, transfer-finetune.jsonl and their plots.", Stage.Transfer | Stage.Plot),
+            ("certify", "Prints the equilibrium certificate of the surface.jsonl already in --out and writes certificate.json (no training).", Stage.Certify),
             ("plot", "Draws the plots from the records already in --out.", Stage.Plot),
             ("all", "surface, iso-classification, transfer, then plot (the default).", Stage.All),
         };
@@ -106,7 +107,7 @@ public static class ReproduceApp
         if (result.Errors.Count > 0)
         {
             string messages = string.Join(" ", result.Errors.Select(e => string.Join(" ", e.Message.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries))));
-            error.WriteLine($"error: {messages} Commands: surface, iso-classification, transfer, plot, all (the default); run with --help for the options.");
+            error.WriteLine($"error: {messages} Commands: surface, iso-classification, transfer, certify, plot, all (the default); run with --help for the options.");
             return UsageError;
         }
 
@@ -155,14 +156,14 @@ public static class ReproduceApp
         var budget = settings.Quick ? Budget.Quick : Budget.Default;
         try
         {
-            if ((stages & (Stage.Surface | Stage.IsoClassification | Stage.Transfer)) != 0)
+            if ((stages & (Stage.Surface | Stage.IsoClassification | Stage.Transfer | Stage.Certify)) != 0)
             {
                 if (!settings.Cuda)
                 {
                     FreeEnergyRuntime.SetThreadCount(1); // fastest for these small models on few cores, and bit-reproducible
                 }
 
-                var experiments = new Experiments(settings, budget, outDirectory, loggerFactory, error);
+                var experiments = new Experiments(settings, budget, outDirectory, loggerFactory, output, error);
                 experiments.Run(stages, cancellationToken);
             }
 
@@ -239,6 +240,7 @@ internal enum Stage
     IsoClassification = 2,
     Transfer = 4,
     Plot = 8,
+    Certify = 16,
     All = Surface | IsoClassification | Transfer | Plot,
 }
 

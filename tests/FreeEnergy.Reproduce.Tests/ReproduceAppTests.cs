@@ -63,6 +63,20 @@ public sealed class ReproduceAppTests
             Assert.Equal(transfer[0].GetProperty("targetAccuracy").GetDouble(), start.GetProperty("targetAccuracy").GetDouble());
         }
 
+        // The certificate: printed after the sweep and after the repair loop, and written with the repair's attempts.
+        Assert.Contains("certificate after the sweep", output, StringComparison.Ordinal);
+        Assert.Contains("certificate after the repair", output, StringComparison.Ordinal);
+        using (var certificate = JsonDocument.Parse(File.ReadAllText(Path.Combine(results, "certificate.json"))))
+        {
+            var root = certificate.RootElement;
+            var first = root.GetProperty("certificates")[0];
+            Assert.Equal(4, first.GetProperty("points").GetArrayLength());
+            Assert.Equal(4 + 4 + 2 + 2 + 2, first.GetProperty("inequalities").GetInt32()); // ordered chords: 2 rows × 2, 2 columns × 2; 2 envelope; 2 + 2 monotonicity pairs
+            var repair = root.GetProperty("repair");
+            Assert.InRange(repair.GetProperty("attempts").GetArrayLength(), 0, 1); // the quick budget: 1 re-relaxation
+            Assert.Contains(repair.GetProperty("stop").GetString(), new[] { "NoFailedPoints", "RoundsSpent", "PointsSpent", "NoProgress" });
+        }
+
         Assert.Empty(Directory.EnumerateFiles(results, "*.fe")); // the shared source checkpoint is removed
         Assert.Empty(Directory.EnumerateFiles(results, ".*"));
 
@@ -132,6 +146,43 @@ public sealed class ReproduceAppTests
         Assert.StartsWith("error: --device cuda:", line, StringComparison.Ordinal);
         Assert.Contains("CudaBundle", line, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(results, "surface.jsonl")));
+    }
+
+    [Fact]
+    public void CertifyReadsTheRecordsInTheOutputFolder()
+    {
+        using var folder = new TempDirectory();
+        var (missingCode, _, missingError, _) = Run("certify", "--out", folder.Path);
+        Assert.Equal(ReproduceApp.Failure, missingCode);
+        Assert.Contains("no surface records", missingError, StringComparison.Ordinal);
+
+        // A records file of a surface that is known to fail: raise F at one point of a concave quadratic surface.
+        string records = Path.Combine(folder.Path, "surface.jsonl");
+        var lines = new List<string>();
+        int index = 0;
+        foreach (double gamma in new[] { 0.0, 1.0 })
+        {
+            foreach (double lambda in new[] { 2.0, 1.0 })
+            {
+                // F = 3·√λ + √(1 + γ): D = 1.5/√λ, C = 0.5/√(1 + γ), R = F − λD − γC; point 0 gets 1 nat more rate.
+                double d = 1.5 / Math.Sqrt(lambda), c = 0.5 / Math.Sqrt(1 + gamma);
+                double r = (3 * Math.Sqrt(lambda)) + Math.Sqrt(1 + gamma) - (lambda * d) - (gamma * c) + (index == 0 ? 1 : 0);
+                lines.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{{\"kind\":\"freeEnergy.surfacePoint\",\"version\":1,\"plan\":\"p\",\"index\":{index},\"lambda\":{lambda},\"gamma\":{gamma},\"rate\":{r:R},\"distortion\":{d:R},\"classification\":{c:R},\"freeEnergy\":{r + (lambda * d) + (gamma * c):R}}}"));
+                index++;
+            }
+        }
+
+        File.WriteAllLines(records, lines);
+        var (code, output, error, _) = Run("certify", "--out", folder.Path);
+
+        Assert.True(code == 0, $"exit code {code}; stderr:\n{error}");
+        Assert.Contains("Evaluation certificate: Failed", output, StringComparison.Ordinal);
+        Assert.Contains("failed points: 0", output, StringComparison.Ordinal);
+        using var certificate = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder.Path, "certificate.json")));
+        var first = certificate.RootElement.GetProperty("certificates")[0];
+        Assert.Equal([0], first.GetProperty("failedPoints").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(JsonValueKind.Null, certificate.RootElement.GetProperty("repair").ValueKind);
     }
 
     [Fact]

@@ -153,6 +153,62 @@ public sealed class RateDistortionModel : IDisposable
     /// <param name="noiseSeed">The seed of the evaluation z-noise, or null for the model's default.</param>
     public Functionals Evaluate(LabelledTensorDataset data, int batchSize = 1000, long? noiseSeed = null)
     {
+        var (totals, _) = Accumulate(data, batchSize, noiseSeed, moments: false);
+        double n = data.Count;
+        return new Functionals(totals[0] / n, totals[1] / n, totals[2] / n, totals[3] / n, data.Count);
+    }
+
+    /// <summary>
+    /// Evaluates like <see cref="Evaluate(LabelledTensorDataset, int, long?)"/> (the same z-noise, so the
+    /// same means to the last bit) and also returns the covariance over the examples of the per-example
+    /// terms r, d̄, c̄, from which standard errors of R, D, C and J follow. One pass over the data.
+    /// </summary>
+    /// <param name="data">The dataset, at least 2 examples.</param>
+    /// <param name="batchSize">Examples per forward pass, at least 1.</param>
+    /// <param name="noiseSeed">The seed of the evaluation z-noise, or null for the model's default.</param>
+    /// <exception cref="ArgumentException">The dataset has fewer than 2 examples or does not fit the model.</exception>
+    public FunctionalStatistics EvaluateStatistics(LabelledTensorDataset data, int batchSize = 1000, long? noiseSeed = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Count < 2)
+        {
+            throw new ArgumentException($"A covariance over the examples needs at least 2 examples; the dataset has {data.Count}.", nameof(data));
+        }
+
+        var (totals, products) = Accumulate(data, batchSize, noiseSeed, moments: true);
+        double n = data.Count;
+        double[] mean = [totals[0] / n, totals[1] / n, totals[2] / n];
+
+        // products[3i + j] = Σ v_i v_j in float64; the covariance with divisor n − 1.
+        double Covariance(int i, int j) => (products![(3 * i) + j] - (n * mean[i] * mean[j])) / (n - 1);
+        return new FunctionalStatistics(
+            mean[0], mean[1], mean[2], totals[3] / n, data.Count,
+            Covariance(0, 0), Covariance(1, 1), Covariance(2, 2), Covariance(0, 1), Covariance(0, 2), Covariance(1, 2));
+    }
+
+    /// <summary>
+    /// The per-example terms (r, d̄, c̄) of <see cref="EvaluateStatistics"/>'s pass (same z-noise), in example
+    /// order: three arrays of length n, for paired standard errors under common random numbers.
+    /// </summary>
+    internal (double[] Rate, double[] Distortion, double[] Classification) EvaluateTerms(LabelledTensorDataset data, int batchSize = 1000, long? noiseSeed = null)
+    {
+        var batches = new List<double[]>();
+        Accumulate(data, batchSize, noiseSeed, moments: true, batches);
+        var terms = new double[3][];
+        for (int k = 0; k < 3; k++)
+        {
+            terms[k] = [.. batches.SelectMany(b => b.Skip(k * (b.Length / 3)).Take(b.Length / 3))];
+        }
+
+        return (terms[0], terms[1], terms[2]);
+    }
+
+    /// <summary>
+    /// One evaluation pass: the sums [ΣR, ΣD, ΣC, Σaccuracy] and, with <paramref name="moments"/>, the 3 × 3
+    /// sums of products of the per-example (r, d̄, c̄) computed in float64 (row-major).
+    /// </summary>
+    private (double[] Totals, double[]? Products) Accumulate(LabelledTensorDataset data, int batchSize, long? noiseSeed, bool moments, List<double[]>? perExample = null)
+    {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ValidateData(data, nameof(data));
@@ -160,30 +216,38 @@ public sealed class RateDistortionModel : IDisposable
         using var noise = new Generator(seed);
         bool wasTraining = Network.training;
         Network.eval();
-        double[] totals;
         try
         {
             using var noGrad = no_grad();
 
             // Batch sums are added up on the device in float64 (the same additions as on the host) and read once.
             using var accumulated = zeros(4, dtype: ScalarType.Float64, device: Device);
+            using var products = moments ? zeros(3, 3, dtype: ScalarType.Float64, device: Device) : null;
             foreach (var batch in data.Batches(batchSize))
             {
                 using var scope = NewDisposeScope();
                 using var terms = Forward(batch.Inputs, batch.Labels, noise);
                 accumulated.add_(terms.Sums().to(ScalarType.Float64));
+                if (products is not null)
+                {
+                    var v = stack([terms.Rate, terms.Distortion.mean([0]), terms.Classification.mean([0])]).to(ScalarType.Float64);
+                    products.add_(v.matmul(v.t()));
+                    if (perExample is not null)
+                    {
+                        using var hostTerms = v.cpu();
+                        perExample.Add(hostTerms.data<double>().ToArray()); // [3, B] row-major: r, d̄, c̄
+                    }
+                }
             }
 
             using var host = accumulated.cpu();
-            totals = host.data<double>().ToArray();
+            using var hostProducts = products?.cpu();
+            return (host.data<double>().ToArray(), hostProducts?.reshape(9).data<double>().ToArray());
         }
         finally
         {
             Network.train(wasTraining);
         }
-
-        double n = data.Count;
-        return new Functionals(totals[0] / n, totals[1] / n, totals[2] / n, totals[3] / n, data.Count);
     }
 
     /// <summary>

@@ -115,6 +115,66 @@ public sealed class EquilibriumSurface
     /// <summary>The record at exactly these multipliers, or null.</summary>
     public SurfaceRecord? Find(Multipliers multipliers) => Records.FirstOrDefault(r => r.Lambda == multipliers.Lambda && r.Gamma == multipliers.Gamma);
 
+    /// <summary>Whether every record has training-data functionals (so <see cref="CertificateData.Training"/> can be certified).</summary>
+    public bool HasTrainingData => Records.Count > 0 && Records.All(r => r.TrainingStatistics is not null || r.Training is not null);
+
+    /// <summary>
+    /// The equilibrium certificate of the surface on <paramref name="data"/> (see <see cref="IdentityCheck.Certify"/>):
+    /// which points are not at equilibrium and by how much, against the standard errors and drifts the records
+    /// hold (version 1 records have none: their violations are judged against the rounding tolerance only).
+    /// A surface of one point gives <see cref="CertificateOutcome.NotApplicable"/>.
+    /// </summary>
+    /// <param name="data">Evaluation (default) or training functionals.</param>
+    /// <param name="options">The significance rule, or null for the defaults.</param>
+    public EquilibriumCertificate Certify(CertificateData data = CertificateData.Evaluation, CertificateOptions? options = null) =>
+        IdentityCheck.Certify([.. Records.Select(r => r.ToCertificatePoint(data))], data, options);
+
+    /// <summary>
+    /// The certificate with paired standard errors: every point's saved model is evaluated on
+    /// <paramref name="pairedData"/> with the default evaluation z-noise (the same for every point: common random
+    /// numbers), and each inequality's standard error is that of the per-example difference of its two sides,
+    /// much smaller than the unpaired one because the examples' difficulty cancels. <paramref name="pairedData"/>
+    /// must be the data the records' <paramref name="data"/> functionals were measured on (the sweep's training
+    /// or evaluation set). Points without a checkpoint fall back to the records' unpaired statistics.
+    /// </summary>
+    /// <param name="data">Which functionals of the records are checked.</param>
+    /// <param name="pairedData">The dataset those functionals were measured on.</param>
+    /// <param name="options">The significance rule, or null for the defaults.</param>
+    /// <param name="batchSize">Examples per forward pass (the trainer's evaluation batch size, default 1000, gives the records' noise).</param>
+    public EquilibriumCertificate Certify(CertificateData data, LabelledTensorDataset pairedData, CertificateOptions? options = null, int batchSize = 1000)
+    {
+        ArgumentNullException.ThrowIfNull(pairedData);
+        var points = new List<CertificatePoint>();
+        foreach (var record in Records)
+        {
+            var point = record.ToCertificatePoint(data);
+            if (record.Checkpoint is not null && Directory is not null && point.IsValid && pairedData.Count >= 2)
+            {
+                using var model = LoadModel(record);
+                var (r, d, c) = model.EvaluateTerms(pairedData, batchSize);
+                point = point with { Terms = new PerExampleTerms(r, d, c) };
+            }
+
+            points.Add(point);
+        }
+
+        return IdentityCheck.Certify(points, data, options);
+    }
+
+    /// <summary>
+    /// <see cref="Certify(CertificateData, LabelledTensorDataset, CertificateOptions?, int)"/> on the evaluation data
+    /// and, when every record has training functionals, on the training data.
+    /// </summary>
+    public IReadOnlyList<EquilibriumCertificate> CertifyAll(LabelledTensorDataset training, LabelledTensorDataset evaluation, CertificateOptions? options = null) =>
+        HasTrainingData
+            ? [Certify(CertificateData.Evaluation, evaluation, options), Certify(CertificateData.Training, training, options)]
+            : [Certify(CertificateData.Evaluation, evaluation, options)];
+
+    /// <summary>The certificates on the evaluation data and, when every record has them, on the training data.</summary>
+    /// <param name="options">The significance rule, or null for the defaults.</param>
+    public IReadOnlyList<EquilibriumCertificate> CertifyAll(CertificateOptions? options = null) =>
+        HasTrainingData ? [Certify(CertificateData.Evaluation, options), Certify(CertificateData.Training, options)] : [Certify(CertificateData.Evaluation, options)];
+
     /// <summary>
     /// Convexity of R(D, C) over the points: the supporting-plane inequality
     /// R_j ≥ R_i − λ_i (D_j − D_i) − γ_i (C_j − C_i) for every pair, with the worst violation.
@@ -245,6 +305,21 @@ public sealed class EquilibriumSurface
         if (!double.IsFinite(r.Rate) || !double.IsFinite(r.Distortion) || !double.IsFinite(r.Classification))
         {
             return "the record's functionals are not finite";
+        }
+
+        if (r.Training is { } t && !(double.IsFinite(t.Rate) && double.IsFinite(t.Distortion) && double.IsFinite(t.Classification)))
+        {
+            return "the record's training functionals are not finite";
+        }
+
+        if (r.EvaluationStatistics is { IsFinite: false } || r.TrainingStatistics is { IsFinite: false })
+        {
+            return "the record's statistics (standard errors) are not finite";
+        }
+
+        if (r.Window is { IsValid: false })
+        {
+            return "the record's convergence window is not finite or has series of different lengths";
         }
 
         return null;

@@ -12,8 +12,12 @@ public sealed record SurfaceRecord
     /// <summary>The value of <see cref="Kind"/> on every surface record.</summary>
     public const string KindName = "freeEnergy.surfacePoint";
 
-    /// <summary>The newest record version this library writes and reads.</summary>
-    public const int CurrentVersion = 1;
+    /// <summary>
+    /// The newest record version this library writes and reads. Version 2 adds <see cref="EvaluationStatistics"/>,
+    /// <see cref="TrainingStatistics"/>, <see cref="Window"/> and <see cref="Repairs"/> (all optional: version 1
+    /// records read as before, without uncertainties).
+    /// </summary>
+    public const int CurrentVersion = 2;
 
     /// <summary>Marks the line as a surface record: <see cref="KindName"/> on every record this library writes.</summary>
     public string Kind { get; init; } = string.Empty;
@@ -57,7 +61,25 @@ public sealed record SurfaceRecord
     /// <summary>The functionals on the training data (null when not measured).</summary>
     public Functionals? Training { get; init; }
 
-    /// <summary>Epochs trained for this point.</summary>
+    /// <summary>
+    /// The evaluation-data functionals with the covariance of the per-example terms (same z-noise as the
+    /// top-level functionals, so the same means), for standard errors; null in version 1 records.
+    /// </summary>
+    public FunctionalStatistics? EvaluationStatistics { get; init; }
+
+    /// <summary>
+    /// The training-data functionals with their covariance, measured after training with the evaluation
+    /// z-noise (common random numbers across points); null in version 1 records.
+    /// </summary>
+    public FunctionalStatistics? TrainingStatistics { get; init; }
+
+    /// <summary>The last epochs of the training, for the drift over the convergence window; null in version 1 records.</summary>
+    public ConvergenceWindow? Window { get; init; }
+
+    /// <summary>How many times a repair (<see cref="SurfaceSweep.Repair"/>) replaced this point's result.</summary>
+    public int Repairs { get; init; }
+
+    /// <summary>Epochs trained for this point (including accepted repairs).</summary>
     public int Epochs { get; init; }
 
     /// <summary>Whether the trainer's convergence rule was met.</summary>
@@ -82,6 +104,24 @@ public sealed record SurfaceRecord
     /// <summary>The evaluation functionals as a <see cref="Functionals"/> value (the count is not stored: 0).</summary>
     [JsonIgnore]
     public Functionals Evaluation => new(Rate, Distortion, Classification, Accuracy, 0);
+
+    /// <summary>
+    /// The point as the certificate sees it on <paramref name="data"/>. For training data the functionals are
+    /// <see cref="TrainingStatistics"/>, else <see cref="Training"/> (no standard errors); a record with neither
+    /// gives an invalid point.
+    /// </summary>
+    public CertificatePoint ToCertificatePoint(CertificateData data)
+    {
+        if (data == CertificateData.Evaluation)
+        {
+            return new CertificatePoint(Index, Lambda, Gamma, Rate, Distortion, Classification) { Statistics = EvaluationStatistics, Window = Window };
+        }
+
+        var f = TrainingStatistics?.Functionals ?? Training;
+        return f is null
+            ? new CertificatePoint(Index, Lambda, Gamma, double.NaN, double.NaN, double.NaN) { Problem = "no training-data functionals in the record" }
+            : new CertificatePoint(Index, Lambda, Gamma, f.Rate, f.Distortion, f.Classification) { Statistics = TrainingStatistics, Window = Window };
+    }
 
     /// <summary>The point as plain numbers for <see cref="IdentityCheck"/>.</summary>
     public SurfacePoint ToSurfacePoint() => new(Lambda, Gamma, Rate, Distortion, Classification);

@@ -167,15 +167,9 @@ public sealed class SurfaceSweep
                 }
 
                 var start = Stopwatch.StartNew();
-                model.ReseedTrainingNoise(unchecked((ulong)model.Configuration.Seed * 1_000_003UL) + (ulong)point.Index);
                 int done = completed;
                 var relay = progress is null ? null : new RelayProgress(t => progress.Report(new SweepProgress(done, total, point, t, clock.Elapsed)));
-                var result = trainer.Train(model, point.Multipliers, training, evaluation, relay, cancellationToken);
-                weightsFrom = point.Index;
-                string checkpoint = Path.Combine(modelsFolder, string.Create(CultureInfo.InvariantCulture, $"point-{point.Index:D5}.fe"));
-                model.Save(checkpoint);
-                var e = result.Evaluation;
-                finished[point.Index] = new SurfaceRecord
+                var template = new SurfaceRecord
                 {
                     Kind = SurfaceRecord.KindName,
                     Plan = plan.Fingerprint,
@@ -184,17 +178,17 @@ public sealed class SurfaceSweep
                     Position = point.Position,
                     Lambda = point.Multipliers.Lambda,
                     Gamma = point.Multipliers.Gamma,
-                    Rate = e.Rate,
-                    Distortion = e.Distortion,
-                    Classification = e.Classification,
-                    Accuracy = e.Accuracy,
-                    FreeEnergy = result.FreeEnergy,
-                    Training = result.Training,
-                    Epochs = result.Epochs,
-                    Converged = result.Converged,
-                    Seconds = start.Elapsed.TotalSeconds,
                     Seed = model.Configuration.Seed,
                     WarmStartFrom = source?.Index,
+                };
+                var (record, result) = Relax(model, template, NoiseSeed(model, point.Index, 0), training, evaluation, relay, cancellationToken);
+                weightsFrom = point.Index;
+                string checkpoint = Path.Combine(modelsFolder, string.Create(CultureInfo.InvariantCulture, $"point-{point.Index:D5}.fe"));
+                model.Save(checkpoint);
+                var e = result.Evaluation;
+                finished[point.Index] = record with
+                {
+                    Seconds = start.Elapsed.TotalSeconds,
                     Checkpoint = Path.GetRelativePath(directory, checkpoint),
                 };
                 if (RecordFile is not null)
@@ -211,6 +205,206 @@ public sealed class SurfaceSweep
         {
             model?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Re-relaxes the points the equilibrium certificate fails, round by round, until no point fails or the
+    /// budget is spent. Each round certifies the surface in the records file (on the training data when every
+    /// record has it, else on the evaluation data; with paired standard errors from the checkpoints) and re-relaxes its failed points, worst first: each starts from
+    /// the weights, among the point's own and those of every point sharing its λ or its γ, whose J at the point's
+    /// multipliers is lowest (the minimum is what is sought), trains with this sweep's trainer, and is kept only
+    /// if F at the point decreased; a kept result replaces the record (the records file is rewritten
+    /// atomically) and the checkpoint.
+    /// </summary>
+    /// <param name="training">The training data of the sweep.</param>
+    /// <param name="evaluation">The evaluation data of the sweep.</param>
+    /// <param name="budget">Rounds and re-relaxations at most.</param>
+    /// <param name="progress">Receives each finished round.</param>
+    /// <param name="cancellationToken">Stops between training steps; kept repairs stay recorded.</param>
+    /// <returns>The certificates before and after, every round and attempt, and why it stopped.</returns>
+    /// <exception cref="InvalidOperationException">No records file is set or it does not exist (run the sweep with <see cref="WithRecordFile"/> first).</exception>
+    /// <exception cref="InvalidDataException">The records file is corrupt.</exception>
+    public RepairReport Repair(
+        LabelledTensorDataset training,
+        LabelledTensorDataset evaluation,
+        RepairBudget budget,
+        IProgress<RepairRound>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(evaluation);
+        ArgumentNullException.ThrowIfNull(budget);
+        if (RecordFile is null || !File.Exists(RecordFile))
+        {
+            throw new InvalidOperationException($"Repair works on a sweep's records file and checkpoints; {(RecordFile is null ? "no records file is set (call WithRecordFile)" : $"'{RecordFile}' does not exist (run the sweep first)")}.");
+        }
+
+        var clock = Stopwatch.StartNew();
+        var surface = EquilibriumSurface.Load(RecordFile);
+        string directory = surface.Directory!;
+        var data = surface.HasTrainingData ? CertificateData.Training : CertificateData.Evaluation;
+        var records = surface.Records.ToDictionary(r => r.Index);
+        var paired = data == CertificateData.Training ? training : evaluation;
+        var before = surface.Certify(data, paired, budget.Options, trainer.EvaluationBatchSize);
+        var certificate = before;
+        var rounds = new List<RepairRound>();
+        int spent = 0;
+        RepairStop stop = RepairStop.RoundsSpent;
+        for (int round = 1; ; round++)
+        {
+            var failed = certificate.Points.Where(v => v.Status == PointStatus.Fail).OrderByDescending(v => v.WorstViolation).Select(v => v.Index).ToList();
+            if (failed.Count == 0)
+            {
+                stop = RepairStop.NoFailedPoints;
+                break;
+            }
+
+            if (round > budget.MaxRounds)
+            {
+                stop = RepairStop.RoundsSpent;
+                break;
+            }
+
+            if (spent >= budget.MaxPoints)
+            {
+                stop = RepairStop.PointsSpent;
+                break;
+            }
+
+            var attempts = new List<RepairAttempt>();
+            foreach (int index in failed.Take(budget.MaxPoints - spent))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                attempts.Add(RepairPoint(records, index, round, data, directory, training, evaluation, cancellationToken));
+                spent++;
+            }
+
+            surface = new EquilibriumSurface(records.Values, directory);
+            certificate = surface.Certify(data, paired, budget.Options, trainer.EvaluationBatchSize);
+            var finishedRound = new RepairRound(round, failed, attempts, certificate);
+            rounds.Add(finishedRound);
+            int accepted = attempts.Count(a => a.Accepted);
+            int significant = certificate.SignificantViolations.Count;
+            double largest = certificate.LargestViolation;
+            RepairLog.Round(logger, round, failed.Count, accepted, attempts.Count, certificate.Outcome, significant, largest);
+
+            progress?.Report(finishedRound);
+            if (accepted == 0)
+            {
+                stop = certificate.FailedPoints.Count == 0 ? RepairStop.NoFailedPoints : RepairStop.NoProgress;
+                break;
+            }
+        }
+
+        RepairLog.Stopped(logger, stop, rounds.Count, spent, clock.Elapsed.TotalSeconds);
+        return new RepairReport(data, before, certificate, rounds, stop, surface, clock.Elapsed);
+    }
+
+    /// <summary>One re-relaxation: pick the start, train, keep the result only if F decreased.</summary>
+    private RepairAttempt RepairPoint(
+        Dictionary<int, SurfaceRecord> records,
+        int index,
+        int round,
+        CertificateData data,
+        string directory,
+        LabelledTensorDataset training,
+        LabelledTensorDataset evaluation,
+        CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var record = records[index];
+        var own = record.ToCertificatePoint(data);
+        var (start, startObjective) = records.Values
+            .Where(r => (r.Lambda == record.Lambda || r.Gamma == record.Gamma) && r.Checkpoint is not null && File.Exists(Path.Combine(directory, r.Checkpoint)))
+            .Select(r => (Record: r, Point: r.ToCertificatePoint(data)))
+            .Where(c => c.Point.IsValid)
+            .Select(c => (c.Record, Objective: c.Point.Objective(record.Lambda, record.Gamma)))
+            .OrderBy(c => c.Objective)
+            .ThenBy(c => c.Record.Index != index)
+            .FirstOrDefault();
+        if (start is null || record.Checkpoint is null)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Point {index} {record.Multipliers} has no checkpoint to repair from in '{directory}'."));
+        }
+
+        using var model = createModel();
+        model.LoadWeights(Path.Combine(directory, start.Checkpoint!));
+        var (relaxed, _) = Relax(model, record, NoiseSeed(model, index, round), training, evaluation, null, cancellationToken);
+        double after = relaxed.ToCertificatePoint(data).FreeEnergy;
+        bool accepted = after < own.FreeEnergy;
+        if (accepted)
+        {
+            model.Save(Path.Combine(directory, record.Checkpoint));
+            records[index] = relaxed with
+            {
+                Epochs = record.Epochs + relaxed.Epochs,
+                Seconds = record.Seconds + clock.Elapsed.TotalSeconds,
+                WarmStartFrom = start.Index,
+                Repairs = record.Repairs + 1,
+                Checkpoint = record.Checkpoint,
+            };
+            JsonLinesFile.WriteAtomically(RecordFile!, records.Values.OrderBy(r => r.Index));
+        }
+
+        RepairLog.Attempt(logger, round, index, record.Lambda, record.Gamma, start.Index, own.FreeEnergy, after, relaxed.Epochs, clock.Elapsed.TotalSeconds, accepted ? "kept" : "discarded (F did not decrease)");
+        return new RepairAttempt(round, index, record.Lambda, record.Gamma, start.Index, startObjective, own.FreeEnergy, after, accepted, relaxed.Epochs, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The seed of a point's training z-noise: from the model's seed and the point's index (round 0: the sweep;
+    /// round k &gt; 0: the k-th repair round, so a repair does not replay the noise it already saw).
+    /// </summary>
+    private static ulong NoiseSeed(RateDistortionModel model, int index, int round) =>
+        unchecked(((ulong)model.Configuration.Seed * 1_000_003UL) + (ulong)index + ((ulong)round * 0x9E3779B97F4AUL));
+
+    /// <summary>
+    /// Trains <paramref name="model"/> at the template's multipliers from its current weights and fills in the
+    /// functionals, their statistics (evaluation and training data, the evaluation z-noise) and the convergence
+    /// window. Seconds and checkpoint are left to the caller.
+    /// </summary>
+    private (SurfaceRecord Record, TrainingResult Result) Relax(
+        RateDistortionModel model,
+        SurfaceRecord template,
+        ulong noiseSeed,
+        LabelledTensorDataset training,
+        LabelledTensorDataset evaluation,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        model.ReseedTrainingNoise(noiseSeed);
+        var epochs = new List<TrainingProgress>();
+        var relay = new RelayProgress(t =>
+        {
+            if (t.IsEndOfEpoch)
+            {
+                epochs.Add(t);
+            }
+
+            progress?.Report(t);
+        });
+        var result = trainer.Train(model, template.Multipliers, training, evaluation, relay, cancellationToken);
+        int window = Math.Max(2, trainer.Convergence.Window);
+        var last = epochs.TakeLast(window).ToList();
+        var e = result.Evaluation;
+        var record = template with
+        {
+            Rate = e.Rate,
+            Distortion = e.Distortion,
+            Classification = e.Classification,
+            Accuracy = e.Accuracy,
+            FreeEnergy = result.FreeEnergy,
+            Training = result.Training,
+            EvaluationStatistics = evaluation.Count >= 2 ? model.EvaluateStatistics(evaluation, trainer.EvaluationBatchSize) : null,
+            TrainingStatistics = training.Count >= 2 ? model.EvaluateStatistics(training, trainer.EvaluationBatchSize) : null,
+            Window = new ConvergenceWindow(
+                [.. result.ObjectiveHistory.TakeLast(window)],
+                [.. last.Select(t => t.Rate)],
+                [.. last.Select(t => t.Distortion)],
+                [.. last.Select(t => t.Classification)]),
+            Epochs = result.Epochs,
+            Converged = result.Converged,
+        };
+        return (record, result);
     }
 
     /// <summary>The finished point of the chain nearest in position (earlier wins a tie) whose checkpoint exists.</summary>

@@ -1,4 +1,3 @@
-using FreeEnergy.Core.Exact;
 using FreeEnergy.Core.Surface;
 using Xunit.Abstractions;
 
@@ -7,35 +6,7 @@ namespace FreeEnergy.Core.Tests.Surface;
 public class SurfaceIdentityTests(ITestOutputHelper output)
 {
     /// <summary>A surface of exact oracle solutions on a small (λ, γ) grid, continued along λ for each γ.</summary>
-    private static EquilibriumSurface OracleSurface(double[] lambdas, double[] gammas)
-    {
-        var source = DiscreteSource.Random(6, 3, seed: 11);
-        var solver = new ExactFreeEnergySolver();
-        var records = new List<SurfaceRecord>();
-        foreach (double gamma in gammas)
-        {
-            ExactSolution? previous = null;
-            foreach (double lambda in lambdas)
-            {
-                var s = previous is null ? solver.Solve(source, lambda, gamma) : solver.Solve(source, lambda, gamma, previous);
-                previous = s;
-                records.Add(new SurfaceRecord
-                {
-                    Kind = SurfaceRecord.KindName,
-                    Plan = "oracle",
-                    Index = records.Count,
-                    Lambda = lambda,
-                    Gamma = gamma,
-                    Rate = s.Rate,
-                    Distortion = s.Distortion,
-                    Classification = s.Classification,
-                    FreeEnergy = s.FreeEnergy,
-                });
-            }
-        }
-
-        return new EquilibriumSurface(records);
-    }
+    private static EquilibriumSurface OracleSurface(double[] lambdas, double[] gammas) => new(OracleSurfaces.Grid(lambdas, gammas));
 
     /// <remarks>
     /// The grid spacing is 0.01, so the trapezoid envelope and the cell-averaged Maxwell differences are

@@ -13,7 +13,7 @@ public sealed class SurfaceSweepTests(ITestOutputHelper output) : IDisposable
 
     private string PathOf(string name) => Path.Combine(directory, name);
 
-    private static RateDistortionModel SmallModel() =>
+    internal static RateDistortionModel SmallModel() =>
         RateDistortionModel.CreateBuilder().WithInputShape(1, 4, 4).WithClasses(3).WithMlp(16).WithLatentSize(3).WithSamples(2).WithSeed(4).Build();
 
     private static EquilibriumTrainer QuickTrainer() =>
