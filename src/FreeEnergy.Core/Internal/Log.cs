@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Training cancelled after epoch {Epoch}, step {Step}; the model holds the weights of the last finished step")]
     public static partial void Cancelled(ILogger logger, int epoch, long step);
 
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "Relaxation tail from epoch {Epoch} at λ = {Lambda}, γ = {Gamma}: {Cooldown} epochs of cooldown, {Polish} of polish (plateau reached: {Plateau})")]
+    public static partial void RelaxationTail(ILogger logger, int epoch, double lambda, double gamma, int cooldown, int polish, bool plateau);
+
     [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Sweep point {Completed}/{Total} at λ = {Lambda}, γ = {Gamma}: R = {Rate:F4}, D = {Distortion:F4}, C = {Classification:F4} after {Epochs} epochs in {Seconds:F1} s")]
     public static partial void SweepPointFinished(ILogger logger, int completed, int total, double lambda, double gamma, double rate, double distortion, double classification, int epochs, double seconds);
 }
