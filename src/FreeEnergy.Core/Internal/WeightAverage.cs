@@ -52,7 +52,7 @@ internal sealed class WeightAverage : IDisposable
         {
             if (floating)
             {
-                average.mul_(decay).add_(live, 1 - decay);
+                average.lerp_(live, 1 - decay);
             }
             else
             {

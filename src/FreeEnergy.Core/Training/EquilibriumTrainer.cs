@@ -21,6 +21,9 @@ namespace FreeEnergy.Core.Training;
 /// </remarks>
 public sealed class EquilibriumTrainer
 {
+    /// <summary>Steps between updates of the weight average.</summary>
+    private const int AveragingInterval = 4;
+
     private ILogger logger = NullLogger.Instance;
 
     /// <summary>Adam's learning rate (default 1e-3).</summary>
@@ -171,8 +174,8 @@ public sealed class EquilibriumTrainer
 
     /// <summary>
     /// Evaluates and ends with an exponential moving average of the weights instead of the last iterate:
-    /// after every step, average ← β·average + (1 − β)·weights with β = exp(−1 / (<paramref name="epochs"/> ×
-    /// steps per epoch)), started from the weights at the start of the call. Adam at a constant learning rate
+    /// every 4 steps (and at the end of each epoch), average ← β·average + (1 − β)·weights with β = exp(−s / (<paramref name="epochs"/> ×
+    /// steps per epoch)) for the s steps since the last update, started from the weights at the start of the call. Adam at a constant learning rate
     /// leaves the iterate jittering around the minimum; the average sits closer to it. J after every epoch (the
     /// convergence rule) is measured on the averaged weights, and the model ends with them. Floating-point
     /// buffers (BatchNorm's running statistics in the convolutional model) are averaged the same way; integer
@@ -363,6 +366,7 @@ public sealed class EquilibriumTrainer
         double tailRate = learningRate;
         using var average = AveragingEpochs > 0 ? WeightAverage.Start(network) : null;
         long averageUpdates = 0;
+        int pendingSteps = 0;
         using var polishOrder = PolishEpochs > 0 ? new Generator(unchecked((ulong)(ShuffleSeed ?? model.Configuration.Seed)) + 3) : null;
         int epoch = 0;
         while (epoch < Convergence.MaxEpochs)
@@ -418,11 +422,14 @@ public sealed class EquilibriumTrainer
 
                 loss.backward();
                 optimizer.step();
-                if (average is not null)
+                if (average is not null && ++pendingSteps is var pending && (pending == AveragingInterval || step == epochSteps))
                 {
-                    // Early on the average follows the weights closely ((1 + n) / (10 + n)), then it is the full EMA.
-                    averageUpdates++;
-                    average.Update(Math.Min(averageDecay, (1.0 + averageUpdates) / (10.0 + averageUpdates)));
+                    // Every few steps (and at the end of the epoch) with the decay of those steps: the same average
+                    // up to O(interval / time constant), at a fraction of the cost. Early on the average follows
+                    // the weights closely ((1 + n) / (10 + n) per step), then it is the full EMA.
+                    averageUpdates += pending;
+                    average.Update(Math.Pow(Math.Min(averageDecay, (1.0 + averageUpdates) / (10.0 + averageUpdates)), pending));
+                    pendingSteps = 0;
                 }
 
                 seen += b;
