@@ -23,8 +23,9 @@ internal static class RelaxationBenchmark
     {
         if (args.Contains("--help"))
         {
-            Console.WriteLine("relaxation [--points L:G,L:G,..] [--candidates C1,C2,..] [--seeds S1,S2,..] [--max-epochs N] [--averaging E] [--cooldown N] [--polish N] [--polish-batch B] [--variance-factor V]:");
-            Console.WriteLine($"  candidates: {string.Join(", ", Known)} (default old,ema,ema+cool,matched); points default 4:0,4:10,2:1,1:10; seeds default 1.");
+            Console.WriteLine("relaxation [--points L:G,L:G,..] [--candidates C1,C2,..] [--seeds S1,S2,..] [--max-epochs N] [--averaging E] [--cooldown N] [--polish N] [--polish-batch B] [--variance-factor V] [--fixed-epochs N]:");
+            Console.WriteLine($"  candidates: {string.Join(", ", Known)} (default old,ema,ema+cool,matched); points default 4:0,4:10,2:1,1:10; seeds default 1;");
+            Console.WriteLine("  --fixed-epochs N trains every candidate exactly N epochs (no stop rule).");
             return 0;
         }
 
@@ -37,6 +38,7 @@ internal static class RelaxationBenchmark
         int polish = (int)(Number(args, "--polish") ?? 2);
         int polishBatch = (int)(Number(args, "--polish-batch") ?? 500);
         double varianceFactor = Number(args, "--variance-factor") ?? 3;
+        int? fixedEpochs = Number(args, "--fixed-epochs") is double f ? (int)f : null;
         if (candidates.FirstOrDefault(c => !Known.Contains(c)) is string unknown || candidates[0] == "matched")
         {
             Console.Error.WriteLine($"Unknown or misplaced candidate in '{string.Join(",", candidates)}'; known: {string.Join(", ", Known)} ('matched' follows another).");
@@ -83,7 +85,7 @@ internal static class RelaxationBenchmark
                     {
                         bool matched = candidate == "matched";
                         using var model = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithSamples(2).WithSeed(seed).Build();
-                        var result = Trainer(candidate, matched ? previousEpochs : null).Train(model, m, training, evaluation);
+                        var result = Trainer(candidate, matched ? previousEpochs : fixedEpochs).Train(model, m, training, evaluation);
                         previousEpochs = matched ? previousEpochs : result.Epochs;
                         string name = matched ? string.Create(CultureInfo.InvariantCulture, $"old, {result.Epochs} epochs") : candidate;
                         rows.Add((m, name, seed, result));
