@@ -1,4 +1,3 @@
-using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Training;
 using Xunit.Abstractions;
@@ -9,8 +8,6 @@ namespace FreeEnergy.Core.Tests.Training;
 /// <summary>The relaxation options of issue 13: weight averaging, the cooldown, the polish and the variance-head learning rate.</summary>
 public class RelaxationTests(ITestOutputHelper output)
 {
-    private static readonly double[] Scales = [2.0, 1.0, 0.5, 0.25];
-
     private static RateDistortionModel SmallModel(long seed = 4) =>
         RateDistortionModel.CreateBuilder().WithInputShape(1, 4, 4).WithClasses(3).WithMlp(16).WithLatentSize(3).WithSamples(2).WithSeed(seed).Build();
 
@@ -20,7 +17,7 @@ public class RelaxationTests(ITestOutputHelper output)
             .WithWeightAveraging(1).WithCooldown(1).WithPolish(1, 64, 0.5).WithVarianceHeadLearningRate(2);
 
     /// <remarks>
-    /// The fixture and the rule of <see cref="Models.GaussianSourceTests"/> (16,384 samples each, λ = 2, relative
+    /// The fixture, rule and assertions of <see cref="Models.GaussianSourceTests"/> (16,384 samples each, λ = 2, relative
     /// change of J below 3e-4 over 5 epochs, three learning-rate cuts by 0.3), with the relaxation of the new
     /// default (weight averaging over 1 epoch, a 3-epoch cooldown after the plateau); the same tolerances: F within 1%,
     /// R within 5%, each dimension's squared error within 10% of min(1/λ, s_i²).
@@ -28,31 +25,10 @@ public class RelaxationTests(ITestOutputHelper output)
     [Fact]
     public void TheNewRelaxationLandsOnTheShannonRateDistortionFunction()
     {
-        const double Lambda = 2.0;
-        using var train = TestData.GaussianSource(Scales, 16384, 7);
-        using var evaluation = TestData.GaussianSource(Scales, 16384, 8);
-        using var model = RateDistortionModel.CreateBuilder()
-            .WithInputShape(4).WithClasses(1).WithMlp().WithLatentSize(4).WithSamples(4)
-            .WithGaussianDecoder(1.0).WithSeed(3).Build();
         var trainer = new EquilibriumTrainer().WithWeightAveraging(1).WithCooldown(3).WithAdam(1e-2).WithBatchSize(256)
             .WithConvergence(window: 5, relativeTolerance: 3e-4, maxEpochs: 300).WithLearningRateDecay(0.3, 3);
-
-        var result = trainer.Train(model, new Multipliers(Lambda, 0), train, evaluation);
-
-        double rStar = Scales.Sum(s => Math.Max(0, 0.5 * Math.Log(Lambda * s * s)));
-        double dStar = Scales.Sum(s => 0.5 * Math.Min(1 / Lambda, s * s)) + (Scales.Length / 2.0 * Math.Log(2 * Math.PI));
-        double fStar = rStar + (Lambda * dStar);
-        double[] mse = PerDimensionSquaredError(model, evaluation);
-        output.WriteLine($"{result.Epochs} epochs, R = {result.Evaluation.Rate:F4} (R* = {rStar:F4}), F = {result.FreeEnergy:F4} (F* = {fStar:F4}), mse = [{string.Join(", ", mse.Select(m => m.ToString("F4")))}]");
-
-        Assert.True(result.Converged);
-        Assert.InRange(Math.Abs(result.FreeEnergy - fStar) / fStar, 0, 0.01);
-        Assert.InRange(Math.Abs(result.Evaluation.Rate - rStar) / rStar, 0, 0.05);
-        for (int i = 0; i < Scales.Length; i++)
-        {
-            double expected = Math.Min(1 / Lambda, Scales[i] * Scales[i]);
-            Assert.InRange(Math.Abs(mse[i] - expected) / expected, 0, 0.10);
-        }
+        var result = Models.GaussianSourceTests.TrainAndAssertTheKnownAnswer(trainer, 2.0, output);
+        Assert.True(result.Epochs > 3, "the cooldown ran after the plateau");
     }
 
     /// <summary>
@@ -128,20 +104,8 @@ public class RelaxationTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void RepeatedTrainingWithEveryRemedyLeavesTheLiveTensorCountUnchanged()
-    {
-        using var data = TestData.Prototypes(128, 3, 2);
-        using var model = SmallModel();
-        var trainer = AllRemedies(4);
-        trainer.Train(model, new Multipliers(1, 1), data); // warm-up: lazily created state
-        long before = FreeEnergyRuntime.LiveTensorCount;
-        for (int i = 0; i < 3; i++)
-        {
-            trainer.Train(model, new Multipliers(1, 1), data);
-        }
-
-        Assert.Equal(before, FreeEnergyRuntime.LiveTensorCount);
-    }
+    public void RepeatedTrainingWithEveryRemedyLeavesTheLiveTensorCountUnchanged() =>
+        EquilibriumTrainerTests.AssertRepeatedTrainingKeepsTheLiveTensorCount(AllRemedies(4));
 
     [Fact]
     public void BadRelaxationArgumentsAreRejectedAtOnce()
@@ -163,18 +127,5 @@ public class RelaxationTests(ITestOutputHelper output)
         var classic = new EquilibriumTrainer().WithWeightAveraging(2).WithCooldown(4, 0.1).WithPolish(2, 100, 0.5).WithVarianceHeadLearningRate(3).WithClassicRelaxation();
         Assert.Equal((0.0, 0, 0, 1.0), (classic.AveragingEpochs, classic.CooldownEpochs, classic.PolishEpochs, classic.VarianceHeadLearningRateFactor));
         Assert.Equal((new EquilibriumTrainer().AveragingEpochs, new EquilibriumTrainer().CooldownEpochs), (trainer.AveragingEpochs, trainer.CooldownEpochs));
-    }
-
-    /// <summary>Mean squared reconstruction error per input dimension, over one sample of z.</summary>
-    private static double[] PerDimensionSquaredError(RateDistortionModel model, Core.Data.LabelledTensorDataset data)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        using var generator = new Generator(11);
-        var network = model.Network;
-        var (mean, logVariance) = network.Encoder.call(data.Inputs);
-        var z = mean + ((logVariance * 0.5).exp() * randn(mean.shape, generator: generator));
-        var reconstruction = network.Decoder.call(z);
-        return (reconstruction - data.Inputs).square().mean([0]).to(ScalarType.Float64).data<double>().ToArray();
     }
 }
