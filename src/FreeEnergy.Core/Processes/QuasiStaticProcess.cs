@@ -460,7 +460,6 @@ public sealed class QuasiStaticProcess
         CheckTransfer(model, start, training, evaluation, steps);
         options ??= new AuthorsControllerOptions();
         var pass = new EquilibriumTrainer()
-            .WithClassicRelaxation() // the authors' loop: plain Adam, no weight averaging
             .WithAdam(options.LearningRate)
             .WithBatchSize(options.BatchSize)
             .WithEvaluationBatchSize(trainer.EvaluationBatchSize)

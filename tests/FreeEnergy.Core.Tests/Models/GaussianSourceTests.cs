@@ -25,8 +25,6 @@ public class GaussianSourceTests(ITestOutputHelper output)
     /// each dimension's squared error within 10% of min(1/λ, s_i²). Measured (seeded, 1 thread):
     /// λ = 2: R 1.3791 vs 1.3863 (0.5%), F 10.0487 vs 10.0503 (0.02%), squared errors within 1.2%;
     /// λ = 8: R 3.1119 vs 3.1192 (0.2%), F 34.2791 vs 34.2752 (0.01%), squared errors within 2.5%.
-    /// Those numbers are of the classic constant-rate loop; the trainer now averages the weights by default
-    /// (issue 13), and the same assertions hold.
     /// </remarks>
     [Theory]
     [InlineData(2.0)]

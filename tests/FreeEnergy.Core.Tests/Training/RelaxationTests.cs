@@ -18,8 +18,8 @@ public class RelaxationTests(ITestOutputHelper output)
 
     /// <remarks>
     /// The fixture, rule and assertions of <see cref="Models.GaussianSourceTests"/> (16,384 samples each, λ = 2, relative
-    /// change of J below 3e-4 over 5 epochs, three learning-rate cuts by 0.3), with the relaxation of the new
-    /// default (weight averaging over 1 epoch, a 3-epoch cooldown after the plateau); the same tolerances: F within 1%,
+    /// change of J below 3e-4 over 5 epochs, three learning-rate cuts by 0.3), with weight averaging over 1 epoch
+    /// and a 3-epoch cooldown after the plateau; the same tolerances: F within 1%,
     /// R within 5%, each dimension's squared error within 10% of min(1/λ, s_i²).
     /// </remarks>
     [Fact]
