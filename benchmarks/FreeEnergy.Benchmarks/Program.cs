@@ -5,6 +5,7 @@ var commands = new (string Name, string Summary, Func<string[], int> Run)[]
 {
     ("datasets", "time to load Fashion-MNIST: the shipped test split and the full set from a directory", DatasetLoading.Run),
     ("surface", "a 12-point sweep on the shipped split: warm starts vs independent training", SurfaceContinuation.Run),
+    ("relaxation", "issue 13: relaxation remedies (weight averaging, cooldown, polish, variance-head rate) vs the classic trainer at 4 points of the main job's surface", RelaxationBenchmark.Run),
     ("process", "iso-classification over λ 4 → 0.5 and transfer 0–4 → 5–9 at constant C vs fine-tuning vs the authors' controller", ProcessBenchmarks.Run),
     ("epoch", "per-epoch training time of the default MLP at K = 1 and K = 8 on 10,000 images", EpochTime.Run),
     ("overhead", "library training against a raw TorchSharp loop (MLP K = 1, 8, conv), live tensors, working set; --json FILE", OverheadBenchmark.Run),

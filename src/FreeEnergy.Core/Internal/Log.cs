@@ -26,7 +26,10 @@ internal static partial class Log
     [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Training cancelled after epoch {Epoch}, step {Step}; the model holds the weights of the last finished step")]
     public static partial void Cancelled(ILogger logger, int epoch, long step);
 
-    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "Epoch {Epoch}/{MaxEpochs} at fixed {Held}: held-out {Value:F5} (target {Target:F5}, drift {Drift:P2}) at λ = {Lambda:G5}, γ = {Gamma:G5}")]
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "Relaxation tail from epoch {Epoch} at λ = {Lambda}, γ = {Gamma}: {Cooldown} epochs of cooldown, {Polish} of polish (plateau reached: {Plateau})")]
+    public static partial void RelaxationTail(ILogger logger, int epoch, double lambda, double gamma, int cooldown, int polish, bool plateau);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Information, Message = "Epoch {Epoch}/{MaxEpochs} at fixed {Held}: held-out {Value:F5} (target {Target:F5}, drift {Drift:P2}) at λ = {Lambda:G5}, γ = {Gamma:G5}")]
     public static partial void ConstrainedEpoch(ILogger logger, int epoch, int maxEpochs, FreeEnergy.Core.Processes.HeldQuantity held, double value, double target, double drift, double lambda, double gamma);
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Sweep point {Completed}/{Total} at λ = {Lambda}, γ = {Gamma}: R = {Rate:F4}, D = {Distortion:F4}, C = {Classification:F4} after {Epochs} epochs in {Seconds:F1} s")]

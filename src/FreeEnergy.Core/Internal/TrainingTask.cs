@@ -9,6 +9,9 @@ internal abstract class TrainingTask
 {
     public abstract long StepsPerEpoch(int batchSize);
 
+    /// <summary>The batch size that makes one step per epoch (the whole dataset; for a mixture, the larger task).</summary>
+    public abstract int LargestBatch { get; }
+
     /// <summary>One epoch of steps; each step is one or two weighted batches, alive until the enumeration moves on.</summary>
     public abstract IEnumerable<(Tensor Inputs, Tensor Labels, double Weight)[]> Steps(int batchSize, Generator shuffle);
 
@@ -24,6 +27,8 @@ internal abstract class TrainingTask
     {
         public override long StepsPerEpoch(int batchSize) => (data.Count + batchSize - 1) / batchSize;
 
+        public override int LargestBatch => (int)Math.Min(int.MaxValue, data.Count);
+
         public override IEnumerable<(Tensor, Tensor, double)[]> Steps(int batchSize, Generator shuffle) =>
             data.Batches(batchSize, shuffle).Select(b => new[] { (b.Inputs, b.Labels, 1.0) });
 
@@ -35,6 +40,8 @@ internal abstract class TrainingTask
     private sealed class Mixture(TaskMixture mixture) : TrainingTask
     {
         public override long StepsPerEpoch(int batchSize) => mixture.StepsPerEpoch(batchSize);
+
+        public override int LargestBatch => (int)Math.Min(int.MaxValue, Math.Max(mixture.Source.Count, mixture.Target.Count));
 
         public override IEnumerable<(Tensor, Tensor, double)[]> Steps(int batchSize, Generator shuffle) =>
             mixture.PairedBatches(batchSize, shuffle).Select(b => new[]

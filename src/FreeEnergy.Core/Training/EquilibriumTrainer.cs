@@ -18,9 +18,20 @@ namespace FreeEnergy.Core.Training;
 /// <remarks>
 /// Configure with the fluent <c>With…</c> methods (each validates its argument at once), then call
 /// <c>Train</c>. Training is synchronous; use one trainer and model from one thread at a time.
+/// <para>
+/// The relaxation options of issue 13 are opt-in: weight averaging (<see cref="WithWeightAveraging"/>; the best
+/// remedy measured, used by the surface stage of the Reproduce sample), a cooldown of the learning rate after
+/// the plateau (<see cref="WithCooldown"/>), a fixed-noise polish (<see cref="WithPolish"/>) and a separate
+/// variance-head learning rate (<see cref="WithVarianceHeadLearningRate"/>). The default is the plain
+/// constant-rate Adam loop, which <see cref="WithClassicRelaxation"/> restores step for step
+/// (docs/performance.md, "Relaxation", says why averaging is not the default yet).
+/// </para>
 /// </remarks>
 public sealed partial class EquilibriumTrainer
 {
+    /// <summary>Steps between updates of the weight average.</summary>
+    private const int AveragingInterval = 4;
+
     private ILogger logger = NullLogger.Instance;
 
     /// <summary>Adam's learning rate (default 1e-3).</summary>
@@ -55,6 +66,30 @@ public sealed partial class EquilibriumTrainer
 
     /// <summary>Whether to evaluate the functionals on the training data at the end (default true).</summary>
     public bool EvaluateTrainingData { get; private set; } = true;
+
+    /// <summary>
+    /// The time constant, in epochs, of the exponential moving average of the weights (default 0: no
+    /// averaging). When set, J is measured on the averaged weights and the model ends with them.
+    /// </summary>
+    public double AveragingEpochs { get; private set; }
+
+    /// <summary>Epochs of cosine learning-rate decay after the plateau (0: none).</summary>
+    public int CooldownEpochs { get; private set; }
+
+    /// <summary>The learning rate at the end of the cooldown, as a fraction of the learning rate at its start.</summary>
+    public double CooldownFinalFactor { get; private set; } = 0.01;
+
+    /// <summary>Epochs of the large-batch polish with fixed noise after the plateau and cooldown (0: none).</summary>
+    public int PolishEpochs { get; private set; }
+
+    /// <summary>The batch size of the polish (null: the whole training set, one step per epoch).</summary>
+    public int? PolishBatchSize { get; private set; }
+
+    /// <summary>The learning rate of the polish as a multiple of the learning rate it starts from.</summary>
+    public double PolishLearningRateFactor { get; private set; } = 1.0;
+
+    /// <summary>The learning rate of the encoder's log-variance head as a multiple of the others' (default 1).</summary>
+    public double VarianceHeadLearningRateFactor { get; private set; } = 1.0;
 
     /// <summary>Sets Adam's learning rate and betas.</summary>
     public EquilibriumTrainer WithAdam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999)
@@ -145,6 +180,106 @@ public sealed partial class EquilibriumTrainer
         return this;
     }
 
+    /// <summary>
+    /// Evaluates and ends with an exponential moving average of the weights instead of the last iterate:
+    /// every 4 steps (and at the end of each epoch), average ← β·average + (1 − β)·weights with β = exp(−s / (<paramref name="epochs"/> ×
+    /// steps per epoch)) for the s steps since the last update, started from the weights at the start of the call. Adam at a constant learning rate
+    /// leaves the iterate jittering around the minimum; the average sits closer to it. J after every epoch (the
+    /// convergence rule) is measured on the averaged weights, and the model ends with them. Floating-point
+    /// buffers (BatchNorm's running statistics in the convolutional model) are averaged the same way; integer
+    /// buffers follow the live value. 0 turns averaging off.
+    /// </summary>
+    /// <param name="epochs">The time constant of the average in epochs, finite and ≥ 0 (0: none).</param>
+    public EquilibriumTrainer WithWeightAveraging(double epochs)
+    {
+        if (!(double.IsFinite(epochs) && epochs >= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "The averaging time constant must be finite and ≥ 0 epochs (0: none).");
+        }
+
+        AveragingEpochs = epochs;
+        return this;
+    }
+
+    /// <summary>
+    /// Once the convergence rule detects the plateau (after any <see cref="WithLearningRateDecay"/> cuts),
+    /// trains <paramref name="epochs"/> more epochs while the learning rate falls along a half cosine, step by
+    /// step, from its current value to <paramref name="finalFactor"/> times that value, then stops. The decay
+    /// starts at the plateau, not on a fixed horizon (a decay over a fixed number of epochs stops learning too
+    /// early); when the plateau is not reached in time, it starts so as to end at the epoch cap, and the result
+    /// says the rule was not met. The epochs count towards <see cref="ConvergenceRule.MaxEpochs"/>. 0 turns it off.
+    /// </summary>
+    /// <param name="epochs">Epochs of decay, ≥ 0 (0: none).</param>
+    /// <param name="finalFactor">The final learning rate as a fraction of the starting one, in (0, 1].</param>
+    public EquilibriumTrainer WithCooldown(int epochs, double finalFactor = 0.01)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epochs);
+        if (!(finalFactor > 0 && finalFactor <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(finalFactor), finalFactor, "The final learning-rate factor must be in (0, 1].");
+        }
+
+        (CooldownEpochs, CooldownFinalFactor) = (epochs, finalFactor);
+        return this;
+    }
+
+    /// <summary>
+    /// After the plateau (and the cooldown, if any), trains <paramref name="epochs"/> more epochs with batches of
+    /// <paramref name="batchSize"/> examples (null: the whole training set) in a fixed order with fixed z-noise:
+    /// every polish epoch sees the same batches with the same noise, so the steps descend one fixed objective
+    /// instead of a new noisy estimate each time. The learning rate is the one reached so far times
+    /// <paramref name="learningRateFactor"/>. The epochs count towards <see cref="ConvergenceRule.MaxEpochs"/>.
+    /// 0 turns it off.
+    /// </summary>
+    /// <param name="epochs">Polish epochs, ≥ 0 (0: none).</param>
+    /// <param name="batchSize">Examples per polish step, ≥ 1, or null for the whole training set.</param>
+    /// <param name="learningRateFactor">Multiplies the learning rate during the polish, finite and &gt; 0.</param>
+    public EquilibriumTrainer WithPolish(int epochs, int? batchSize = null, double learningRateFactor = 1.0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epochs);
+        if (batchSize is int b)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(b, 1, nameof(batchSize));
+        }
+
+        if (!(double.IsFinite(learningRateFactor) && learningRateFactor > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(learningRateFactor), learningRateFactor, "The polish learning-rate factor must be finite and > 0.");
+        }
+
+        (PolishEpochs, PolishBatchSize, PolishLearningRateFactor) = (epochs, batchSize, learningRateFactor);
+        return this;
+    }
+
+    /// <summary>
+    /// Trains the encoder's log-variance head with <paramref name="factor"/> times the learning rate of the
+    /// other weights (decays and the cooldown scale both alike). 1 keeps one learning rate for all.
+    /// </summary>
+    /// <param name="factor">The multiple, finite and &gt; 0.</param>
+    public EquilibriumTrainer WithVarianceHeadLearningRate(double factor)
+    {
+        if (!(double.IsFinite(factor) && factor > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(factor), factor, "The variance-head learning-rate factor must be finite and > 0.");
+        }
+
+        VarianceHeadLearningRateFactor = factor;
+        return this;
+    }
+
+    /// <summary>
+    /// Switches off every relaxation remedy of issue 13 (weight averaging, cooldown, polish, a separate
+    /// variance-head learning rate): training is then the plain Adam loop at a constant learning rate that the
+    /// trainer ran before they existed, step for step. The convergence rule, learning-rate decays and the other
+    /// settings are kept.
+    /// </summary>
+    public EquilibriumTrainer WithClassicRelaxation()
+    {
+        (AveragingEpochs, CooldownEpochs, CooldownFinalFactor) = (0, 0, 0.01);
+        (PolishEpochs, PolishBatchSize, PolishLearningRateFactor, VarianceHeadLearningRateFactor) = (0, null, 1.0, 1.0);
+        return this;
+    }
+
     /// <summary>Sets the logger (per-epoch messages at Information, per-step at Debug).</summary>
     public EquilibriumTrainer WithLogger(ILogger? value)
     {
@@ -231,17 +366,48 @@ public sealed partial class EquilibriumTrainer
         Functionals evaluated = null!;
         var network = model.Network;
         using var shuffle = new Generator(unchecked((ulong)(ShuffleSeed ?? model.Configuration.Seed)) + 2);
-        using var optimizer = optim.Adam(network.parameters(), learningRate, Beta1, Beta2);
+        using var optimizer = CreateOptimizer(network, learningRate, out double[] groupFactors);
+
+        // The relaxation tail after the plateau: CooldownEpochs of cosine decay, then PolishEpochs with fixed batches and noise.
+        int tail = CooldownEpochs + PolishEpochs;
+        int tailStart = 0;
+        double tailRate = learningRate;
+        using var average = AveragingEpochs > 0 ? WeightAverage.Start(network) : null;
+        long averageUpdates = 0;
+        int pendingSteps = 0;
+        using var polishOrder = PolishEpochs > 0 ? new Generator(unchecked((ulong)(ShuffleSeed ?? model.Configuration.Seed)) + 3) : null;
         int epoch = 0;
         while (epoch < Convergence.MaxEpochs)
         {
             epoch++;
+            if (tail > 0 && tailStart == 0 && Convergence.MaxEpochs - epoch + 1 <= tail)
+            {
+                // The plateau was not reached in time: start the tail so that it ends at the cap.
+                (tailStart, tailRate) = (epoch, learningRate);
+                Log.RelaxationTail(logger, epoch, multipliers.Lambda, multipliers.Gamma, CooldownEpochs, PolishEpochs, false);
+            }
+
+            int tailEpoch = tailStart == 0 ? 0 : epoch - tailStart + 1;
+            bool polishing = tailEpoch > CooldownEpochs;
+            bool coolingDown = tailEpoch >= 1 && !polishing;
+            int batchSize = polishing ? PolishBatchSize ?? training.LargestBatch : BatchSize;
+            long epochSteps = polishing ? training.StepsPerEpoch(batchSize) : stepsPerEpoch;
+            double averageDecay = AveragingEpochs > 0 ? Math.Exp(-1 / (AveragingEpochs * epochSteps)) : 0;
+            if (polishing)
+            {
+                // The same batches with the same z-noise every polish epoch: one fixed objective.
+                polishOrder!.manual_seed(unchecked((long)(ShuffleSeed ?? model.Configuration.Seed)) + 3);
+                model.ReseedTrainingNoise(unchecked((ulong)model.Configuration.Seed) + 4);
+                double cooled = CooldownEpochs > 0 ? CooldownFinalFactor : 1;
+                SetLearningRate(optimizer, groupFactors, tailRate * cooled * PolishLearningRateFactor);
+            }
+
             var epochClock = Stopwatch.StartNew();
             var sums = new double[4];
             long step = 0;
             long seen = 0;
             network.train();
-            foreach (var batches in training.Steps(BatchSize, shuffle))
+            foreach (var batches in training.Steps(batchSize, polishing ? polishOrder! : shuffle))
             {
                 using var scope = NewDisposeScope();
                 if (cancellationToken.IsCancellationRequested)
@@ -251,12 +417,29 @@ public sealed partial class EquilibriumTrainer
                 }
 
                 step++;
+                if (coolingDown)
+                {
+                    double progressed = (((tailEpoch - 1) * epochSteps) + step) / (double)(CooldownEpochs * epochSteps);
+                    double final = tailRate * CooldownFinalFactor;
+                    SetLearningRate(optimizer, groupFactors, final + ((tailRate - final) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progressed)))));
+                }
+
                 optimizer.zero_grad();
                 var (loss, readings, b) = Forward(model, batches, multipliers);
                 ThrowIfDiverged(readings[0], epoch, step, multipliers);
 
                 loss.backward();
                 optimizer.step();
+                if (average is not null && ++pendingSteps is var pending && (pending == AveragingInterval || step == epochSteps))
+                {
+                    // Every few steps (and at the end of the epoch) with the decay of those steps: the same average
+                    // up to O(interval / time constant), at a fraction of the cost. Early on the average follows
+                    // the weights closely ((1 + n) / (10 + n) per step), then it is the full EMA.
+                    averageUpdates += pending;
+                    average.Update(Math.Pow(Math.Min(averageDecay, (1.0 + averageUpdates) / (10.0 + averageUpdates)), pending));
+                    pendingSteps = 0;
+                }
+
                 seen += b;
                 for (int i = 0; i < 3; i++)
                 {
@@ -265,13 +448,22 @@ public sealed partial class EquilibriumTrainer
 
                 sums[3] += readings[0] * b;
                 Log.StepFinished(logger, epoch, step, readings[0]);
-                if (progress is not null && ProgressInterval > 0 && step % ProgressInterval == 0 && step != stepsPerEpoch)
+                if (progress is not null && ProgressInterval > 0 && step % ProgressInterval == 0 && step != epochSteps)
                 {
-                    progress.Report(Report(epoch, Convergence.MaxEpochs, step, stepsPerEpoch, multipliers, sums, seen, history, clock.Elapsed));
+                    progress.Report(Report(epoch, Convergence.MaxEpochs, step, epochSteps, multipliers, sums, seen, history, clock.Elapsed));
                 }
             }
 
-            evaluated = evaluation.Evaluate(model, EvaluationBatchSize);
+            average?.SwapIn();
+            try
+            {
+                evaluated = evaluation.Evaluate(model, EvaluationBatchSize);
+            }
+            finally
+            {
+                average?.SwapOut();
+            }
+
             double objective = evaluated.FreeEnergy(multipliers);
             ThrowIfDiverged(objective, epoch, step, multipliers);
 
@@ -279,22 +471,36 @@ public sealed partial class EquilibriumTrainer
             window.Add(objective);
             windowFunctionals.Add(evaluated);
             Log.EpochFinished(logger, epoch, Convergence.MaxEpochs, multipliers.Lambda, multipliers.Gamma, objective, evaluated.Rate, evaluated.Distortion, evaluated.Classification, evaluated.Accuracy, epochClock.Elapsed.TotalSeconds);
-            progress?.Report(Report(epoch, Convergence.MaxEpochs, stepsPerEpoch, stepsPerEpoch, multipliers, sums, seen, history, clock.Elapsed));
+            progress?.Report(Report(epoch, Convergence.MaxEpochs, epochSteps, epochSteps, multipliers, sums, seen, history, clock.Elapsed));
+            if (tailStart != 0)
+            {
+                if (tailEpoch >= tail)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
             if (Convergence.RelativeChange(window) is double change && change <= Convergence.RelativeTolerance && Convergence.FunctionalsSettled(windowFunctionals))
             {
                 if (decaysLeft == 0)
                 {
                     Log.Converged(logger, epoch, multipliers.Lambda, multipliers.Gamma, change, Convergence.Window);
                     converged = true;
-                    break;
+                    if (tail == 0)
+                    {
+                        break;
+                    }
+
+                    (tailStart, tailRate) = (epoch + 1, learningRate);
+                    Log.RelaxationTail(logger, epoch + 1, multipliers.Lambda, multipliers.Gamma, CooldownEpochs, PolishEpochs, true);
+                    continue;
                 }
 
                 decaysLeft--;
                 learningRate *= DecayFactor;
-                foreach (var group in optimizer.ParamGroups)
-                {
-                    group.LearningRate = learningRate;
-                }
+                SetLearningRate(optimizer, groupFactors, learningRate);
 
                 // Judge the new learning rate on its own epochs only.
                 window.Clear();
@@ -304,6 +510,8 @@ public sealed partial class EquilibriumTrainer
             }
         }
 
+        // The model ends with the averaged weights (the ones every J above was measured on).
+        average?.SwapIn();
         if (!converged)
         {
             Log.NotConverged(logger, epoch, multipliers.Lambda, multipliers.Gamma);
@@ -313,6 +521,40 @@ public sealed partial class EquilibriumTrainer
             ? (evaluationIsTraining ? evaluated : training.Evaluate(model, EvaluationBatchSize))
             : null;
         return new TrainingResult(multipliers, trainingFunctionals, evaluated, epoch, converged, clock.Elapsed, history.AsReadOnly());
+    }
+
+    /// <summary>
+    /// Adam over all weights (one parameter group, as before the relaxation options existed) or, with a separate
+    /// variance-head learning rate, two groups; <paramref name="factors"/> receives each group's multiple of the
+    /// learning rate.
+    /// </summary>
+    private TorchSharp.Modules.Adam CreateOptimizer(RateDistortionNetwork network, double learningRate, out double[] factors)
+    {
+        if (VarianceHeadLearningRateFactor == 1)
+        {
+            factors = [1.0];
+            return optim.Adam(network.parameters(), learningRate, Beta1, Beta2);
+        }
+
+        const string VarianceHead = "encoder.logVariance.";
+        var named = network.named_parameters().ToList();
+        var groups = new[]
+        {
+            new TorchSharp.Modules.Adam.ParamGroup(named.Where(p => !p.name.StartsWith(VarianceHead, StringComparison.Ordinal)).Select(p => p.parameter), learningRate, Beta1, Beta2),
+            new TorchSharp.Modules.Adam.ParamGroup(named.Where(p => p.name.StartsWith(VarianceHead, StringComparison.Ordinal)).Select(p => p.parameter), learningRate * VarianceHeadLearningRateFactor, Beta1, Beta2),
+        };
+        factors = [1.0, VarianceHeadLearningRateFactor];
+        return optim.Adam(groups, learningRate, Beta1, Beta2);
+    }
+
+    /// <summary>Sets every parameter group's learning rate to <paramref name="learningRate"/> times its factor.</summary>
+    private static void SetLearningRate(TorchSharp.Modules.Adam optimizer, double[] factors, double learningRate)
+    {
+        int i = 0;
+        foreach (var group in optimizer.ParamGroups)
+        {
+            group.LearningRate = learningRate * factors[i++];
+        }
     }
 
     /// <summary>

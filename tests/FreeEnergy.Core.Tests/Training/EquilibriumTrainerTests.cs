@@ -32,11 +32,13 @@ public class EquilibriumTrainerTests
     }
 
     [Fact]
-    public void RepeatedTrainingLeavesTheLiveTensorCountUnchanged()
+    public void RepeatedTrainingLeavesTheLiveTensorCountUnchanged() => AssertRepeatedTrainingKeepsTheLiveTensorCount(FastTrainer(2));
+
+    /// <summary>Trains a small model once (lazily created state), then three more times, and checks the live-tensor count.</summary>
+    internal static void AssertRepeatedTrainingKeepsTheLiveTensorCount(EquilibriumTrainer trainer)
     {
         using var data = TestData.Prototypes(128, 3, 2);
         using var model = SmallModel();
-        var trainer = FastTrainer(2);
         trainer.Train(model, new Multipliers(1, 1), data); // warm-up: lazily created state
         long before = FreeEnergyRuntime.LiveTensorCount;
         for (int i = 0; i < 3; i++)

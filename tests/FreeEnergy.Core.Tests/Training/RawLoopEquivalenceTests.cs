@@ -67,7 +67,7 @@ public class RawLoopEquivalenceTests
         using var scope = NewDisposeScope();
         var weights = CopyOfWeights(model);
 
-        new EquilibriumTrainer().WithAdam(1e-2, 0.8, 0.99).WithBatchSize(8).WithShuffleSeed(ShuffleSeed)
+        new EquilibriumTrainer().WithClassicRelaxation().WithAdam(1e-2, 0.8, 0.99).WithBatchSize(8).WithShuffleSeed(ShuffleSeed)
             .WithConvergence(window: 1, relativeTolerance: 1e-9, maxEpochs: 1).WithTrainingDataEvaluation(false)
             .Train(model, M, data);
 
