@@ -435,11 +435,12 @@ public static class Snippets
             .Train(model, start, training, evaluation);                  // the precondition: equilibrium at the start
 
         var process = new QuasiStaticProcess(
-                new EquilibriumTrainer().WithConvergence(window: 1, relativeTolerance: 5e-3, maxEpochs: 1), // the relaxation after each move
-                new EncoderFluctuationEstimator())                       // slopes for the predictor (K ≥ 2)
-            .WithTolerance(0.02)                                         // |C − C*| / C* after the corrections
-            .WithMaxCorrections(1)                                       // a bound on every loop (default 5)
-            .WithRecordFile(Path.Combine(folder, "iso-c.jsonl"));       // one JSON line per finished step
+                new EquilibriumTrainer(),                                // Adam and the batch size of the process's one training loop
+                new EncoderFluctuationEstimator())                       // the log-sensitivity of C to γ for the controller (K ≥ 2)
+            .WithTolerance(0.02)                                         // |C − C*| / C* on held-out data at every recorded step
+            .WithProtocol(RampProtocol.Defaults with { RampEpochs = 1, MaxDwellChecks = 8 }) // ramp, checks, gate, rollback: all bounded
+            .WithRecordFile(Path.Combine(folder, "iso-c.jsonl"));       // one JSON line per step; the checks go to iso-c.checks.jsonl
+        // ProcessMethod.Controlled is the default; .WithMethod(ProcessMethod.PredictorCorrector) jumps, relaxes and corrects instead.
         ProcessTrajectory forward = process.IsoClassification(model, start, path: [2, 1], training, evaluation);
         foreach (ProcessStep s in forward.Steps)
         {

@@ -29,4 +29,14 @@ internal static class TestData
         var x = (prototypes.index_select(0, labels) - flips).abs();
         return new LabelledTensorDataset(x, labels);
     }
+
+    /// <summary>The examples with labels below <paramref name="below"/> and the rest: a source and a target task.</summary>
+    public static (LabelledTensorDataset Source, LabelledTensorDataset Target) SplitClasses(LabelledTensorDataset data, int below)
+    {
+        using var scope = NewDisposeScope();
+        var low = data.Labels.lt(below).nonzero().squeeze(1);
+        var high = data.Labels.ge(below).nonzero().squeeze(1);
+        var source = new LabelledTensorDataset(data.Inputs.index_select(0, low), data.Labels.index_select(0, low));
+        return (source, new LabelledTensorDataset(data.Inputs.index_select(0, high), data.Labels.index_select(0, high)));
+    }
 }

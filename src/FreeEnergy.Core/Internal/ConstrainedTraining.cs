@@ -95,12 +95,7 @@ internal sealed class ConstrainedTraining : IDisposable
 
         var t = model.Evaluate(targetEvaluation, evaluationBatchSize);
         double r = Mix;
-        var mixture = new Functionals(
-            ((1 - r) * s.Rate) + (r * t.Rate),
-            ((1 - r) * s.Distortion) + (r * t.Distortion),
-            ((1 - r) * s.Classification) + (r * t.Classification),
-            ((1 - r) * s.Accuracy) + (r * t.Accuracy),
-            s.Count + t.Count);
+        var mixture = Functionals.Mixture(s, t, r);
         return (mixture, s, t);
     }
 

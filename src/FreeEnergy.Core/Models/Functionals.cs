@@ -29,6 +29,14 @@ public sealed record Functionals(double Rate, double Distortion, double Classifi
     [JsonIgnore]
     public double ClassificationBits => Classification / NatsPerBit;
 
+    /// <summary>The mixture (1 − r)·<paramref name="source"/> + r·<paramref name="target"/> of every functional; the counts add.</summary>
+    internal static Functionals Mixture(Functionals source, Functionals target, double r) => new(
+        ((1 - r) * source.Rate) + (r * target.Rate),
+        ((1 - r) * source.Distortion) + (r * target.Distortion),
+        ((1 - r) * source.Classification) + (r * target.Classification),
+        ((1 - r) * source.Accuracy) + (r * target.Accuracy),
+        source.Count + target.Count);
+
     /// <summary>The objective J = R + λ·D + γ·C at these functionals, in nats per example. At equilibrium this is the free energy F(λ, γ).</summary>
     public double FreeEnergy(Multipliers multipliers) => Rate + (multipliers.Lambda * Distortion) + (multipliers.Gamma * Classification);
 }

@@ -259,13 +259,7 @@ public sealed class RateDistortionModel : IDisposable
         ArgumentNullException.ThrowIfNull(mixture);
         var source = Evaluate(mixture.Source, batchSize, noiseSeed);
         var target = Evaluate(mixture.Target, batchSize, noiseSeed);
-        double s = mixture.SourceWeight, t = mixture.TargetWeight;
-        return new Functionals(
-            (s * source.Rate) + (t * target.Rate),
-            (s * source.Distortion) + (t * target.Distortion),
-            (s * source.Classification) + (t * target.Classification),
-            (s * source.Accuracy) + (t * target.Accuracy),
-            source.Count + target.Count);
+        return Functionals.Mixture(source, target, mixture.Ratio);
     }
 
     /// <summary>

@@ -740,12 +740,7 @@ public sealed class QuasiStaticProcess
     {
         var s = Evaluate(model, evaluation.Source);
         var t = Evaluate(model, evaluation.Target);
-        var mixture = new Functionals(
-            ((1 - r) * s.Rate) + (r * t.Rate),
-            ((1 - r) * s.Distortion) + (r * t.Distortion),
-            ((1 - r) * s.Classification) + (r * t.Classification),
-            ((1 - r) * s.Accuracy) + (r * t.Accuracy),
-            s.Count + t.Count);
+        var mixture = Functionals.Mixture(s, t, r);
         return new ProcessMeasurement(mixture, s, t);
     }
 

@@ -96,8 +96,8 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
         var (all, tests) = Data(768, 6, 11);
         using var a1 = all;
         using var t1 = tests;
-        var (source, target) = SplitClasses(all, 3);
-        var (sourceTest, targetTest) = SplitClasses(tests, 3);
+        var (source, target) = TestData.SplitClasses(all, 3);
+        var (sourceTest, targetTest) = TestData.SplitClasses(tests, 3);
         using var s = source;
         using var t = target;
         using var st = sourceTest;
@@ -244,19 +244,5 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
         Assert.Throws<ArgumentOutOfRangeException>("start", () => trainer.TrainAtFixed(model, default, HeldQuantity.Classification, 1, data, data));
         using var wrong = new LabelledTensorDataset(zeros(8, 1, 5, 5), zeros(8, dtype: ScalarType.Int64));
         Assert.ThrowsAny<ArgumentException>(() => trainer.TrainAtFixed(model, m, HeldQuantity.Classification, 1, wrong, data));
-    }
-
-    private static (LabelledTensorDataset Source, LabelledTensorDataset Target) SplitClasses(LabelledTensorDataset data, int below)
-    {
-        using var scope = NewDisposeScope();
-        var low = data.Labels.lt(below).nonzero().squeeze(1);
-        var high = data.Labels.ge(below).nonzero().squeeze(1);
-        var source = new LabelledTensorDataset(data.Inputs.index_select(0, low), data.Labels.index_select(0, low));
-        return (source, new LabelledTensorDataset(data.Inputs.index_select(0, high), data.Labels.index_select(0, high)));
-    }
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }

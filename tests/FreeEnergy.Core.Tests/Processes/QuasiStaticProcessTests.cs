@@ -5,7 +5,6 @@ using FreeEnergy.Core.Processes;
 using FreeEnergy.Core.Surface;
 using FreeEnergy.Core.Training;
 using Xunit.Abstractions;
-using static TorchSharp.torch;
 
 namespace FreeEnergy.Core.Tests.Processes;
 
@@ -79,7 +78,7 @@ public sealed class QuasiStaticProcessTests(ITestOutputHelper output) : IDisposa
     public void TransferHoldsTheMixturesClassificationLossOrReportsTheStepsWhereItCouldNot()
     {
         using var all = TestData.Prototypes(384, 6, 11);
-        var (source, target) = SplitClasses(all, 3);
+        var (source, target) = TestData.SplitClasses(all, 3);
         using var s = source;
         using var t = target;
         using var model = SmallModel(6);
@@ -295,19 +294,5 @@ public sealed class QuasiStaticProcessTests(ITestOutputHelper output) : IDisposa
         Assert.Equal([0], ProcessTrajectory.Load(file).FailedSteps);
         File.WriteAllText(file, "{\"kind\":\"something else\"}\n");
         Assert.Throws<InvalidDataException>(() => ProcessTrajectory.Load(file));
-    }
-
-    private static (LabelledTensorDataset Source, LabelledTensorDataset Target) SplitClasses(LabelledTensorDataset data, int below)
-    {
-        using var scope = NewDisposeScope();
-        var low = data.Labels.lt(below).nonzero().squeeze(1);
-        var high = data.Labels.ge(below).nonzero().squeeze(1);
-        var source = new LabelledTensorDataset(data.Inputs.index_select(0, low), data.Labels.index_select(0, low));
-        return (source, new LabelledTensorDataset(data.Inputs.index_select(0, high), data.Labels.index_select(0, high)));
-    }
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }
