@@ -38,7 +38,7 @@ internal sealed record Budget(
     int RepairPoints)
 {
     /// <summary>About 10 minutes of <c>all</c> on a 2-core CPU (MLP, shipped split).</summary>
-    public static Budget Default { get; } = new(5_000, [4, 2, 1, 0.5], [0, 1, 10], 30, 40, 4, 5, 4, 2, 2, 3, 2, 6);
+    public static Budget Default { get; } = new(5_000, [4, 2, 1, 0.5], [0, 1, 10], 30, 40, 4, 5, 4, 2, 2, 3, 1, 4);
 
     /// <summary>Seconds: for smoke tests.</summary>
     public static Budget Quick { get; } = new(1_000, [4, 1], [0, 10], 2, 3, 1, 2, 2, 1, 1, 1, 1, 1);

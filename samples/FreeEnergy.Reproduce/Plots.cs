@@ -229,7 +229,7 @@ internal static class Plots
         var line = held.Add.Scatter(epochs, [.. checks.Select(c => c.HeldOut)], Palette.GetColor(0));
         line.LegendText = "held-out C at each check";
         line.MarkerSize = 4;
-        var band = held.Add.HorizontalSpan(target * (1 - trajectory.Tolerance), target * (1 + trajectory.Tolerance));
+        var band = held.Add.VerticalSpan(target * (1 - trajectory.Tolerance), target * (1 + trajectory.Tolerance));
         band.FillStyle.Color = Colors.Green.WithAlpha(0.15);
         band.LegendText = string.Create(CultureInfo.InvariantCulture, $"C* ± {trajectory.Tolerance:P0}");
         var goal = held.Add.HorizontalLine(target, 1.5f, Colors.Black, LinePattern.Dashed);
@@ -257,13 +257,17 @@ internal static class Plots
 
         var gamma = new Plot();
         var g = gamma.Add.Scatter(epochs, [.. checks.Select(c => c.Gamma)], Palette.GetColor(1));
-        g.LegendText = "γ (set by the controller)";
+        g.LegendText = "γ (controller)";
         g.MarkerSize = 4;
+        // The driven variable on its own axis (r lives in [0, 1], γ may reach tens).
         var driven = gamma.Add.Scatter(epochs, [.. checks.Select(c => c.Mix ?? c.Lambda)], Palette.GetColor(2));
-        driven.LegendText = trajectory.Kind == ProcessKind.Transfer ? "task ratio r (driven)" : "λ (driven)";
+        string drivenName = trajectory.Kind == ProcessKind.Transfer ? "task ratio r" : "λ";
+        driven.LegendText = drivenName + " (driven, right)";
         driven.MarkerSize = 4;
+        driven.Axes.YAxis = gamma.Axes.Right;
+        gamma.Axes.Right.Label.Text = drivenName;
         gamma.Title("Multipliers at each check", 14);
-        gamma.YLabel("value", 13);
+        gamma.YLabel("γ", 13);
         gamma.ShowLegend(Edge.Right);
         Pad(gamma);
         foreach (var p in new[] { held, gamma })
