@@ -262,7 +262,7 @@ internal static class Plots
         // The driven variable on its own axis (r lives in [0, 1], γ may reach tens).
         var driven = gamma.Add.Scatter(epochs, [.. checks.Select(c => c.Mix ?? c.Lambda)], Palette.GetColor(2));
         string drivenName = trajectory.Kind == ProcessKind.Transfer ? "task ratio r" : "λ";
-        driven.LegendText = drivenName + " (driven, right)";
+        driven.LegendText = (trajectory.Kind == ProcessKind.Transfer ? "r" : "λ") + " (driven, right)";
         driven.MarkerSize = 4;
         driven.Axes.YAxis = gamma.Axes.Right;
         gamma.Axes.Right.Label.Text = drivenName;
