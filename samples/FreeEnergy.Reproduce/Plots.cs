@@ -68,9 +68,9 @@ internal static class Plots
             var methods = new (string File, string Name)[]
                 {
                     (Experiments.TransferFile, "constant C"),
-                    (Experiments.TransferAuthorsFile, "authors' controller"),
-                    (Experiments.TransferFineTuneFile, "fine-tuning (equal epochs)"),
-                    (Experiments.TransferFineTuneImagesFile, "fine-tuning (equal images)"),
+                    (Experiments.TransferAuthorsFile, "authors"),
+                    (Experiments.TransferFineTuneFile, "fine-tune, = epochs"),
+                    (Experiments.TransferFineTuneImagesFile, "fine-tune, = images"),
                 }
                 .Select((m, i) => (m.Name, Index: i, Path: Path.Combine(directory, m.File)))
                 .Where(m => File.Exists(m.Path))
@@ -368,10 +368,10 @@ internal static class Plots
         var lambda = Compare("λ (constant C and fine-tuning: fixed; authors: toward 0.5)", "λ", RLabel, R, s => s.Lambda);
         var gamma = Compare("γ (constant C: corrected; authors: +0.1 per extra pass)", "γ", RLabel, R, s => s.Gamma);
         var first = reference.Steps[0];
-        string summary = "At r = 1, target accuracy / C / epochs: " + string.Join(";   ", methods.Select(m => string.Create(CultureInfo.InvariantCulture,
-            $"{m.Name} {100 * (m.Trajectory.Final.TargetAccuracy ?? double.NaN):F1} % / {m.Trajectory.Final.Classification:F3} nats / {m.Trajectory.TotalEpochs}")));
+        string summary = "At r = 1 (target accuracy / C in nats / epochs): " + string.Join("; ", methods.Select(m => string.Create(CultureInfo.InvariantCulture,
+            $"{m.Name} {100 * (m.Trajectory.Final.TargetAccuracy ?? double.NaN):F1}%/{m.Trajectory.Final.Classification:F2}/{m.Trajectory.TotalEpochs}")));
         Save([target, source, classification, cost, lambda, gamma], 3, 2, path,
-            string.Create(CultureInfo.InvariantCulture, $"Transfer from classes 0–4 to 5–9: three methods from the same source equilibrium at (λ, γ) = ({first.Lambda:G3}, {first.Gamma:G3})"),
+            string.Create(CultureInfo.InvariantCulture, $"Transfer from classes 0–4 to 5–9: every method from the same source equilibrium at (λ, γ) = ({first.Lambda:G3}, {first.Gamma:G3})"),
             summary);
         return path;
     }
