@@ -242,7 +242,8 @@ public sealed class RateDistortionModel : IDisposable
 
             using var host = accumulated.cpu();
             using var hostProducts = products?.cpu();
-            return (host.data<double>().ToArray(), hostProducts?.reshape(9).data<double>().ToArray());
+            using var flatProducts = hostProducts?.reshape(9);
+            return (host.data<double>().ToArray(), flatProducts?.data<double>().ToArray());
         }
         finally
         {
