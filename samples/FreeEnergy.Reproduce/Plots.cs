@@ -133,7 +133,7 @@ internal static class Plots
 
         AddFailLegend(plot, failed, data, 16, "\n(+worst violation, nats; points drawn on evaluation data)");
 
-        plot.Title("Equilibrium rate–distortion curves, one per γ (each line follows λ from high to low)");
+        plot.Title("Equilibrium R(D), one curve per γ (λ from high to low)");
         plot.XLabel("distortion D (nats per example)");
         plot.YLabel("rate R (nats per example)");
         plot.ShowLegend(Edge.Right);
