@@ -84,44 +84,60 @@ internal sealed class ConstrainedTraining : IDisposable
 
     public Multipliers Multipliers => new(Lambda, Gamma);
 
-    /// <summary>Functionals of a measurement's mixture, source and target (target null on one task).</summary>
-    public (Functionals Mixture, Functionals Source, Functionals? Target) Measure()
+    /// <summary>Creates the loop at <paramref name="start"/> with a controller holding <paramref name="goal"/> (started at the free multiplier's value).</summary>
+    public static ConstrainedTraining Start(
+        RateDistortionModel model,
+        EquilibriumTrainer trainer,
+        LabelledTensorDataset sourceTraining,
+        LabelledTensorDataset? targetTraining,
+        LabelledTensorDataset sourceEvaluation,
+        LabelledTensorDataset? targetEvaluation,
+        HeldQuantity held,
+        bool freeIsGamma,
+        Multipliers start,
+        double goal,
+        ConstraintControllerOptions? options,
+        CancellationToken cancellationToken)
     {
-        var s = model.Evaluate(sourceEvaluation, evaluationBatchSize);
-        if (targetEvaluation is null)
+        var controller = new ConstraintController(goal, freeIsGamma ? start.Gamma : start.Lambda, ExpectedSign(held), options);
+        var engine = new ConstrainedTraining(model, trainer, sourceTraining, targetTraining, sourceEvaluation, targetEvaluation, held, freeIsGamma, controller, cancellationToken)
         {
-            return (s, s, null);
-        }
-
-        var t = model.Evaluate(targetEvaluation, evaluationBatchSize);
-        double r = Mix;
-        var mixture = Functionals.Mixture(s, t, r);
-        return (mixture, s, t);
+            Lambda = start.Lambda,
+            Gamma = start.Gamma,
+        };
+        engine.ApplyController();
+        return engine;
     }
+
+    /// <summary>The sign of ∂Q/∂m theory expects: R rises with λ and γ; C and D fall.</summary>
+    public static double ExpectedSign(HeldQuantity held) => held == HeldQuantity.Rate ? 1 : -1;
+
+    /// <summary>The held-out measurement at the current ratio (fixed examples, the model's fixed evaluation noise).</summary>
+    public ProcessMeasurement Measure() => ProcessMeasurement.Of(model, sourceEvaluation, targetEvaluation, Mix, evaluationBatchSize);
+
+    /// <summary>A held-out check: measures, corrects the controller's training set point from the held value, and returns both.</summary>
+    public (ProcessMeasurement Measured, double Value) Check()
+    {
+        var measured = Measure();
+        double value = HeldValue(measured.Mixture);
+        Controller.CorrectSetPoint(value);
+        return (measured, value);
+    }
+
+    /// <summary>
+    /// Puts the training set point at the target minus the gap between <paramref name="heldOut"/> and the same
+    /// quantity on the training data (the training value sits below the held-out one by the generalisation gap).
+    /// </summary>
+    public void StartSetPoint(Functionals heldOut) => Controller.ResetSetPoint(Controller.Target - (HeldValue(heldOut) - MeasureTraining()));
 
     /// <summary>The model trained.</summary>
     public RateDistortionModel Model => model;
 
     /// <summary>The held quantity on the training data (the mixture's at the current ratio), in evaluation mode.</summary>
-    public double MeasureTraining()
-    {
-        var s = model.Evaluate(sourceTraining, evaluationBatchSize);
-        if (targetTraining is null || Mix == 0)
-        {
-            return HeldValue(s);
-        }
-
-        var t = model.Evaluate(targetTraining, evaluationBatchSize);
-        return ((1 - Mix) * HeldValue(s)) + (Mix * HeldValue(t));
-    }
+    public double MeasureTraining() => HeldValue(ProcessMeasurement.Of(model, sourceTraining, Mix == 0 ? null : targetTraining, Mix, evaluationBatchSize).Mixture);
 
     /// <summary>The held quantity's value in <paramref name="f"/>.</summary>
-    public double HeldValue(Functionals f) => Held switch
-    {
-        HeldQuantity.Rate => f.Rate,
-        HeldQuantity.Distortion => f.Distortion,
-        _ => f.Classification,
-    };
+    public double HeldValue(Functionals f) => QuasiStaticProcess.HeldValue(Held, f);
 
     /// <summary>One optimisation step at the current multipliers and ratio, then one controller update (when <paramref name="control"/>).</summary>
     public void Step(bool control = true)
@@ -168,15 +184,8 @@ internal sealed class ConstrainedTraining : IDisposable
 
         if (control)
         {
-            double next = Controller.Update(measured);
-            if (FreeIsGamma)
-            {
-                Gamma = next;
-            }
-            else
-            {
-                Lambda = next;
-            }
+            Controller.Update(measured);
+            ApplyController();
         }
     }
 

@@ -12,7 +12,7 @@ namespace FreeEnergy.Core.Processes;
 /// checks the held quantity on held-out data a few times per epoch, gates every recorded step on consecutive
 /// in-tolerance checks, and rolls back and halves a step that does not settle. Every loop is bounded.
 /// </summary>
-internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol protocol, Func<Multipliers, double, SurfaceDerivatives?> derivatives)
+internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol protocol, Func<Multipliers, double, SurfaceDerivatives> derivatives)
 {
     /// <summary>A point of the path: the scheduled coordinates (the free multiplier's value is ignored).</summary>
     internal readonly record struct Point(double Lambda, double Gamma, double Mix);
@@ -31,7 +31,7 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
         run.Add(run.Record(0, engine.Multipliers, mixture ? engine.Mix : null, start, goal, 0, 0, false, 0) with { OptimizationSteps = 0, ExamplesSeen = 0 }, path.Count);
 
         // The training measurement sits below the held-out one by the generalisation gap: start the set point there.
-        engine.Controller.ResetSetPoint(goal - (engine.HeldValue(start.Mixture) - engine.MeasureTraining()));
+        engine.StartSetPoint(start.Mixture);
         long checkEvery = Math.Max(1, engine.StepsPerEpoch / protocol.ChecksPerEpoch);
         var accepted = Accepted.Capture(engine);
         try
@@ -154,12 +154,11 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
 
     private static ControllerCheck Check(StepRecorder run, ConstrainedTraining engine, State state, int index, string phase)
     {
-        var (mixture, source, target) = engine.Measure();
-        double q = engine.HeldValue(mixture);
+        var (measured, q) = engine.Check();
+        var mixture = measured.Mixture;
         double drift = QuasiStaticProcess.Drift(q, state.Goal);
         var controller = engine.Controller;
-        controller.CorrectSetPoint(q);
-        state.Last = new ProcessMeasurement(mixture, target is null ? null : source, target);
+        state.Last = measured;
         state.LastDrift = drift;
         var check = new ControllerCheck
         {
@@ -169,7 +168,7 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
             Epoch = engine.Epochs,
             Lambda = engine.Lambda,
             Gamma = engine.Gamma,
-            Mix = target is null ? null : engine.Mix,
+            Mix = measured.Target is null ? null : engine.Mix,
             HeldOut = q,
             Target = state.Goal,
             Drift = drift,
@@ -194,20 +193,10 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
     {
         double q = engine.HeldValue(last.Mixture);
         double m = engine.FreeIsGamma ? engine.Gamma : engine.Lambda;
-        double expected = engine.Held == HeldQuantity.Rate ? 1 : -1; // R rises with λ and γ; C and D fall
+        double expected = ConstrainedTraining.ExpectedSign(engine.Held);
         double byR = last.Target is { } t && last.Source is { } s ? engine.HeldValue(t) - engine.HeldValue(s) : 0;
-        var d = derivatives(engine.Multipliers, engine.Mix);
-        double byLambda = 0, byGamma = 0, free = double.NaN;
-        if (d is not null)
-        {
-            (byLambda, byGamma) = engine.Held switch
-            {
-                HeldQuantity.Classification => (d.CLambda, d.CGamma),
-                HeldQuantity.Distortion => (d.DLambda, d.DGamma),
-                _ => ((-engine.Lambda * d.DLambda) - (engine.Gamma * d.CLambda), (-engine.Lambda * d.DGamma) - (engine.Gamma * d.CGamma)),
-            };
-            free = engine.FreeIsGamma ? byGamma : byLambda;
-        }
+        var (byLambda, byGamma) = QuasiStaticProcess.Partials(engine.Held, derivatives(engine.Multipliers, engine.Mix), engine.Multipliers);
+        double free = engine.FreeIsGamma ? byGamma : byLambda;
 
         bool usable = double.IsFinite(free) && Math.Sign(free) == expected && m > 0 && q > 0;
         engine.Controller.SetSensitivity(usable ? free * m / q : expected);

@@ -270,7 +270,7 @@ public sealed class QuasiStaticProcess
         if (Method == ProcessMethod.Controlled)
         {
             var points = path.Select(v => driven == DrivenMultiplier.Lambda ? new ControlledProtocol.Point(v, start.Gamma, 0) : new ControlledProtocol.Point(start.Lambda, v, 0)).ToArray();
-            using var engine = Engine(model, start, held, driven == DrivenMultiplier.Lambda, goal, training, null, evaluation, null, cancellationToken);
+            using var engine = ConstrainedTraining.Start(model, trainer, training, null, evaluation, null, held, driven == DrivenMultiplier.Lambda, start, goal, Protocol.Controller, cancellationToken);
             return new ControlledProtocol(this, Protocol, (m, _) => estimator.Estimate(model, m, evaluation, cancellationToken)).Run(run, engine, points, goal, measured, false);
         }
         run.Add(run.Record(0, start, null, measured, goal, 0, 0, false, clock.Elapsed.TotalSeconds), path.Count);
@@ -436,7 +436,7 @@ public sealed class QuasiStaticProcess
         if (Method == ProcessMethod.Controlled)
         {
             var points = Enumerable.Range(1, steps).Select(k => new ControlledProtocol.Point(lambdaPath?[k - 1] ?? start.Lambda, start.Gamma, (double)k / steps)).ToArray();
-            using var engine = Engine(model, start, HeldQuantity.Classification, true, c0, training.Source, training.Target, evaluation.Source, evaluation.Target, cancellationToken);
+            using var engine = ConstrainedTraining.Start(model, trainer, training.Source, training.Target, evaluation.Source, evaluation.Target, HeldQuantity.Classification, true, start, c0, Protocol.Controller, cancellationToken);
             return new ControlledProtocol(this, Protocol, (m, r) => MixtureDerivatives(model, m, evaluation, r, cancellationToken)).Run(run, engine, points, c0, measured, true);
         }
         run.Add(run.Record(0, start, 0, measured, c0, 0, 0, false, clock.Elapsed.TotalSeconds), steps);
@@ -602,30 +602,6 @@ public sealed class QuasiStaticProcess
         return run.Finish();
     }
 
-    /// <summary>The training loop of a controlled run, at <paramref name="start"/>, with a controller holding <paramref name="goal"/>.</summary>
-    private ConstrainedTraining Engine(
-        RateDistortionModel model,
-        Multipliers start,
-        HeldQuantity held,
-        bool freeIsGamma,
-        double goal,
-        LabelledTensorDataset sourceTraining,
-        LabelledTensorDataset? targetTraining,
-        LabelledTensorDataset sourceEvaluation,
-        LabelledTensorDataset? targetEvaluation,
-        CancellationToken cancellationToken)
-    {
-        double expected = held == HeldQuantity.Rate ? 1 : -1;
-        var controller = new ConstraintController(goal, freeIsGamma ? start.Gamma : start.Lambda, expected, Protocol.Controller);
-        var engine = new ConstrainedTraining(model, trainer, sourceTraining, targetTraining, sourceEvaluation, targetEvaluation, held, freeIsGamma, controller, cancellationToken)
-        {
-            Lambda = start.Lambda,
-            Gamma = start.Gamma,
-        };
-        engine.ApplyController();
-        return engine;
-    }
-
     private (ProcessMeasurement Measured, TrainingResult Result) Relax(RateDistortionModel model, Multipliers m, LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
     {
         var result = trainer.Train(model, m, training, evaluation, null, cancellationToken);
@@ -736,13 +712,8 @@ public sealed class QuasiStaticProcess
     private Functionals Evaluate(RateDistortionModel model, LabelledTensorDataset data) => model.Evaluate(data, trainer.EvaluationBatchSize);
 
     /// <summary>Source and target functionals and their mixture at ratio <paramref name="r"/> (same noise seed as <see cref="RateDistortionModel.Evaluate(TaskMixture, int, long?)"/>).</summary>
-    private ProcessMeasurement EvaluateMixture(RateDistortionModel model, TaskMixture evaluation, double r)
-    {
-        var s = Evaluate(model, evaluation.Source);
-        var t = Evaluate(model, evaluation.Target);
-        var mixture = Functionals.Mixture(s, t, r);
-        return new ProcessMeasurement(mixture, s, t);
-    }
+    private ProcessMeasurement EvaluateMixture(RateDistortionModel model, TaskMixture evaluation, double r) =>
+        ProcessMeasurement.Of(model, evaluation.Source, evaluation.Target, r, trainer.EvaluationBatchSize);
 
     /// <summary>The estimator's derivatives for the mixture at ratio <paramref name="r"/>: the weighted mean of the source's and target's.</summary>
     private SurfaceDerivatives MixtureDerivatives(RateDistortionModel model, Multipliers m, TaskMixture evaluation, double r, CancellationToken cancellationToken)
@@ -771,14 +742,17 @@ public sealed class QuasiStaticProcess
     /// <summary>(∂Q/∂driven, ∂Q/∂free) from the estimator's derivatives at <paramref name="m"/>.</summary>
     private static (double Driven, double Free) Slopes(HeldQuantity held, DrivenMultiplier driven, SurfaceDerivatives d, Multipliers m)
     {
-        var (byLambda, byGamma) = held switch
-        {
-            HeldQuantity.Classification => (d.CLambda, d.CGamma),
-            HeldQuantity.Distortion => (d.DLambda, d.DGamma),
-            _ => ((-m.Lambda * d.DLambda) - (m.Gamma * d.CLambda), (-m.Lambda * d.DGamma) - (m.Gamma * d.CGamma)),
-        };
+        var (byLambda, byGamma) = Partials(held, d, m);
         return driven == DrivenMultiplier.Lambda ? (byLambda, byGamma) : (byGamma, byLambda);
     }
+
+    /// <summary>(∂Q/∂λ, ∂Q/∂γ) of the held quantity from the estimator's derivatives at <paramref name="m"/> (for R: R_λ = −λD_λ − γC_λ, R_γ = −λD_γ − γC_γ).</summary>
+    internal static (double ByLambda, double ByGamma) Partials(HeldQuantity held, SurfaceDerivatives d, Multipliers m) => held switch
+    {
+        HeldQuantity.Classification => (d.CLambda, d.CGamma),
+        HeldQuantity.Distortion => (d.DLambda, d.DGamma),
+        _ => ((-m.Lambda * d.DLambda) - (m.Gamma * d.CLambda), (-m.Lambda * d.DGamma) - (m.Gamma * d.CGamma)),
+    };
 
     internal static double Drift(double value, double goal) => (value - goal) / Math.Abs(goal);
 

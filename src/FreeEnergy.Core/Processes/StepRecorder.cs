@@ -1,10 +1,28 @@
+using FreeEnergy.Core.Data;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
 
 namespace FreeEnergy.Core.Processes;
 
 /// <summary>A measurement of a process: the (mixture's) functionals and, in a transfer, the source's and target's.</summary>
-internal sealed record ProcessMeasurement(Functionals Mixture, Functionals? Source, Functionals? Target);
+internal sealed record ProcessMeasurement(Functionals Mixture, Functionals? Source, Functionals? Target)
+{
+    /// <summary>
+    /// Evaluates <paramref name="model"/> on <paramref name="source"/> and, in a transfer, on <paramref name="target"/>
+    /// (the model's fixed evaluation noise), mixed at ratio <paramref name="r"/>; on one task the mixture is the source.
+    /// </summary>
+    public static ProcessMeasurement Of(RateDistortionModel model, LabelledTensorDataset source, LabelledTensorDataset? target, double r, int batchSize)
+    {
+        var s = model.Evaluate(source, batchSize);
+        if (target is null)
+        {
+            return new ProcessMeasurement(s, null, null);
+        }
+
+        var t = model.Evaluate(target, batchSize);
+        return new ProcessMeasurement(Functionals.Mixture(s, t, r), s, t);
+    }
+}
 
 /// <summary>The steps of one run: logs, reports, records each step as it finishes, and decides whether to stop on failure.</summary>
 internal sealed class StepRecorder(QuasiStaticProcess owner, ProcessKind kind, HeldQuantity held, DrivenMultiplier driven, IProgress<ProcessStep>? progress)

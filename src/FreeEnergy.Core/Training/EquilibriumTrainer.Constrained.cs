@@ -88,16 +88,9 @@ public sealed partial class EquilibriumTrainer
 
         var clock = Stopwatch.StartNew();
         bool freeIsGamma = fixedMultiplier == DrivenMultiplier.Lambda;
-        double expected = held == HeldQuantity.Rate ? 1 : -1;
-        var control = new ConstraintController(target, freeIsGamma ? start.Gamma : start.Lambda, expected, controller);
-        using var engine = new ConstrainedTraining(model, this, training, null, evaluation, null, held, freeIsGamma, control, cancellationToken)
-        {
-            Lambda = start.Lambda,
-            Gamma = start.Gamma,
-        };
-        engine.ApplyController();
-        var (first, _, _) = engine.Measure();
-        control.ResetSetPoint(target - (engine.HeldValue(first) - engine.MeasureTraining()));
+        using var engine = ConstrainedTraining.Start(model, this, training, null, evaluation, null, held, freeIsGamma, start, target, controller, cancellationToken);
+        var first = engine.Measure().Mixture;
+        engine.StartSetPoint(first);
 
         long checkEvery = Math.Max(1, engine.StepsPerEpoch / checksPerEpoch);
         var freeHistory = new List<double>();
@@ -117,9 +110,8 @@ public sealed partial class EquilibriumTrainer
                 engine.Step();
                 if (engine.Steps % checkEvery == 0 || engine.Steps == end)
                 {
-                    (last, _, _) = engine.Measure();
-                    double value = engine.HeldValue(last);
-                    engine.Controller.CorrectSetPoint(value);
+                    var (measured, value) = engine.Check();
+                    last = measured.Mixture;
                     drift = (value - target) / target;
                     inTolerance = Math.Abs(drift) <= tolerance ? inTolerance + 1 : 0;
                     freeHistory.Add(freeIsGamma ? engine.Gamma : engine.Lambda);
