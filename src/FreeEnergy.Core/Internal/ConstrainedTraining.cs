@@ -26,6 +26,7 @@ internal sealed class ConstrainedTraining : IDisposable
     private readonly IEnumerator<(Tensor Sx, Tensor Sy, Tensor? Tx, Tensor? Ty)> batches;
     private readonly CancellationToken cancellationToken;
 
+    /// <summary>Creates the loop at <paramref name="start"/> with a controller holding <paramref name="goal"/> (started at the free multiplier's value).</summary>
     public ConstrainedTraining(
         RateDistortionModel model,
         EquilibriumTrainer trainer,
@@ -35,9 +36,13 @@ internal sealed class ConstrainedTraining : IDisposable
         LabelledTensorDataset? targetEvaluation,
         HeldQuantity held,
         bool freeIsGamma,
-        ConstraintController controller,
+        Multipliers start,
+        double goal,
+        ConstraintControllerOptions? options,
         CancellationToken cancellationToken)
     {
+        // The controller first: it validates the goal and the options before anything is allocated.
+        Controller = new ConstraintController(goal, freeIsGamma ? start.Gamma : start.Lambda, ExpectedSign(held), options);
         this.model = model;
         this.sourceTraining = sourceTraining;
         this.targetTraining = targetTraining;
@@ -45,7 +50,8 @@ internal sealed class ConstrainedTraining : IDisposable
         this.targetEvaluation = targetEvaluation;
         Held = held;
         FreeIsGamma = freeIsGamma;
-        Controller = controller;
+        (Lambda, Gamma) = (start.Lambda, start.Gamma);
+        ApplyController();
         this.cancellationToken = cancellationToken;
         batchSize = trainer.BatchSize;
         evaluationBatchSize = trainer.EvaluationBatchSize;
@@ -83,31 +89,6 @@ internal sealed class ConstrainedTraining : IDisposable
     public double Epochs => (double)Steps / StepsPerEpoch;
 
     public Multipliers Multipliers => new(Lambda, Gamma);
-
-    /// <summary>Creates the loop at <paramref name="start"/> with a controller holding <paramref name="goal"/> (started at the free multiplier's value).</summary>
-    public static ConstrainedTraining Start(
-        RateDistortionModel model,
-        EquilibriumTrainer trainer,
-        LabelledTensorDataset sourceTraining,
-        LabelledTensorDataset? targetTraining,
-        LabelledTensorDataset sourceEvaluation,
-        LabelledTensorDataset? targetEvaluation,
-        HeldQuantity held,
-        bool freeIsGamma,
-        Multipliers start,
-        double goal,
-        ConstraintControllerOptions? options,
-        CancellationToken cancellationToken)
-    {
-        var controller = new ConstraintController(goal, freeIsGamma ? start.Gamma : start.Lambda, ExpectedSign(held), options);
-        var engine = new ConstrainedTraining(model, trainer, sourceTraining, targetTraining, sourceEvaluation, targetEvaluation, held, freeIsGamma, controller, cancellationToken)
-        {
-            Lambda = start.Lambda,
-            Gamma = start.Gamma,
-        };
-        engine.ApplyController();
-        return engine;
-    }
 
     /// <summary>The sign of ∂Q/∂m theory expects: R rises with λ and γ; C and D fall.</summary>
     public static double ExpectedSign(HeldQuantity held) => held == HeldQuantity.Rate ? 1 : -1;

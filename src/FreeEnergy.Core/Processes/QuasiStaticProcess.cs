@@ -270,7 +270,7 @@ public sealed class QuasiStaticProcess
         if (Method == ProcessMethod.Controlled)
         {
             var points = path.Select(v => driven == DrivenMultiplier.Lambda ? new ControlledProtocol.Point(v, start.Gamma, 0) : new ControlledProtocol.Point(start.Lambda, v, 0)).ToArray();
-            using var engine = ConstrainedTraining.Start(model, trainer, training, null, evaluation, null, held, driven == DrivenMultiplier.Lambda, start, goal, Protocol.Controller, cancellationToken);
+            using var engine = new ConstrainedTraining(model, trainer, training, null, evaluation, null, held, driven == DrivenMultiplier.Lambda, start, goal, Protocol.Controller, cancellationToken);
             return new ControlledProtocol(this, Protocol, (m, _) => estimator.Estimate(model, m, evaluation, cancellationToken)).Run(run, engine, points, goal, measured, false);
         }
         run.Add(run.Record(0, start, null, measured, goal, 0, 0, false, clock.Elapsed.TotalSeconds), path.Count);
@@ -436,7 +436,7 @@ public sealed class QuasiStaticProcess
         if (Method == ProcessMethod.Controlled)
         {
             var points = Enumerable.Range(1, steps).Select(k => new ControlledProtocol.Point(lambdaPath?[k - 1] ?? start.Lambda, start.Gamma, (double)k / steps)).ToArray();
-            using var engine = ConstrainedTraining.Start(model, trainer, training.Source, training.Target, evaluation.Source, evaluation.Target, HeldQuantity.Classification, true, start, c0, Protocol.Controller, cancellationToken);
+            using var engine = new ConstrainedTraining(model, trainer, training.Source, training.Target, evaluation.Source, evaluation.Target, HeldQuantity.Classification, true, start, c0, Protocol.Controller, cancellationToken);
             return new ControlledProtocol(this, Protocol, (m, r) => MixtureDerivatives(model, m, evaluation, r, cancellationToken)).Run(run, engine, points, c0, measured, true);
         }
         run.Add(run.Record(0, start, 0, measured, c0, 0, 0, false, clock.Elapsed.TotalSeconds), steps);

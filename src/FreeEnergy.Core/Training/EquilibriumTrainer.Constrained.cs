@@ -88,7 +88,7 @@ public sealed partial class EquilibriumTrainer
 
         var clock = Stopwatch.StartNew();
         bool freeIsGamma = fixedMultiplier == DrivenMultiplier.Lambda;
-        using var engine = ConstrainedTraining.Start(model, this, training, null, evaluation, null, held, freeIsGamma, start, target, controller, cancellationToken);
+        using var engine = new ConstrainedTraining(model, this, training, null, evaluation, null, held, freeIsGamma, start, target, controller, cancellationToken);
         var first = engine.Measure().Mixture;
         engine.StartSetPoint(first);
 
