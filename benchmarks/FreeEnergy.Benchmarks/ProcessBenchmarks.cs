@@ -23,7 +23,7 @@ internal static class ProcessBenchmarks
     {
         if (args.Contains("--help"))
         {
-            Console.WriteLine("process [--steps N] [--transfer-steps N] [--max-epochs N] [--gamma G] [--examples N] [--method controlled|predictor] [--ramp-epochs E] [--ki K] [--kp K] [--set-point-gain K] [--max-multiplier M] [--feedforward] [--reverse] [--start-cache DIR] [--records DIR] [--skip-iso] [--skip-transfer] [--skip-baselines]: iso-classification over λ 4 → 0.5 (and back with --reverse) and transfer 0–4 → 5–9 at constant C vs fine-tuning vs the authors' controller.");
+            Console.WriteLine("process [--steps N] [--transfer-steps N] [--max-epochs N] [--gamma G] [--examples N] [--method controlled|predictor] [--ramp-epochs E] [--governed-checks N] [--dwell-checks N] [--halvings N] [--relax-end EPOCHS] [--lambda-end L] [--ki K] [--kp K] [--set-point-gain K] [--max-multiplier M] [--feedforward] [--reverse] [--start-cache DIR] [--records DIR] [--skip-iso] [--skip-transfer] [--skip-baselines]: iso-classification over λ 4 → 0.5 (and back with --reverse) and transfer 0–4 → 5–9 at constant C vs fine-tuning vs the authors' controller.");
             return 0;
         }
 
@@ -44,6 +44,9 @@ internal static class ProcessBenchmarks
         {
             RampEpochs = Option(args, "--ramp-epochs", RampProtocol.Defaults.RampEpochs),
             Feedforward = args.Contains("--feedforward"),
+            MaxGovernedChecks = Option(args, "--governed-checks", RampProtocol.Defaults.MaxGovernedChecks),
+            MaxDwellChecks = Option(args, "--dwell-checks", RampProtocol.Defaults.MaxDwellChecks),
+            MaxHalvings = Option(args, "--halvings", RampProtocol.Defaults.MaxHalvings),
             Controller = ConstraintControllerOptions.Defaults with
             {
                 IntegralGain = Option(args, "--ki", ConstraintControllerOptions.Defaults.IntegralGain),
@@ -124,9 +127,23 @@ internal static class ProcessBenchmarks
                                 process.WithRecordFile(Path.Combine(records, "transfer.jsonl"));
                             }
 
-                            var transfer = process.Transfer(model, start, tasks, tests, transferSteps, progress: new ConsoleProgress(clock));
+                            double lambdaEnd = Option(args, "--lambda-end", start.Lambda);
+                            double[]? lambdaPath = lambdaEnd == start.Lambda ? null : Enumerable.Range(1, transferSteps).Select(k => start.Lambda * Math.Pow(lambdaEnd / start.Lambda, (double)k / transferSteps)).ToArray();
+                            var transfer = process.Transfer(model, start, tasks, tests, transferSteps, lambdaPath, progress: new ConsoleProgress(clock));
                             Print(transfer);
                             Summary("transfer at constant C", transfer);
+                            int relaxEnd = Option(args, "--relax-end", 0);
+                            if (relaxEnd > 0)
+                            {
+                                // Is the end point an equilibrium? Train on, at its fixed multipliers, on the target only.
+                                var end = new Multipliers(transfer.Final.Lambda, transfer.Final.Gamma);
+                                var before = model.Evaluate(targetEvaluation);
+                                var settle = new EquilibriumTrainer().WithAdam(1e-3).WithConvergence(window: relaxEnd, relativeTolerance: 1e-12, maxEpochs: relaxEnd).WithTrainingDataEvaluation(false);
+                                var after = settle.Train(model, end, targetTraining, targetEvaluation).Evaluation;
+                                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                                    $"end point relaxed {relaxEnd} epochs at {end} on the target: C {before.Classification:F4} → {after.Classification:F4} ({(after.Classification - before.Classification) / transfer.Target:P1} of C₀), R {before.Rate:F2} → {after.Rate:F2}, D {before.Distortion:F2} → {after.Distortion:F2}"));
+                            }
+
                             if (args.Contains("--skip-baselines"))
                             {
                                 return 0;

@@ -50,10 +50,13 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
                     var to = targets[^1];
                     double fraction = Math.Pow(0.5, halvings);
                     long rampSteps = Math.Max(1, (long)Math.Round(protocol.RampEpochs * fraction * engine.StepsPerEpoch));
-                    for (long i = 1; i <= rampSteps; i++)
+                    double progress = 0, speed = 1;
+                    int slowChecks = 0;
+                    while (progress < 1)
                     {
                         var before = Current(engine);
-                        Move(engine, Interpolate(from, to, (double)i / rampSteps));
+                        progress = Math.Min(1, progress + (speed / rampSteps));
+                        Move(engine, Interpolate(from, to, progress));
                         if (protocol.Feedforward)
                         {
                             FeedForward(engine, slopes, before, Current(engine));
@@ -62,7 +65,9 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
                         engine.Step();
                         if (engine.Steps % checkEvery == 0)
                         {
-                            Check(run, engine, state, k + 1, "ramp");
+                            var check = Check(run, engine, state, k + 1, "ramp");
+                            speed = slowChecks < protocol.MaxGovernedChecks ? Governor(engine, check, state.Last, slopes, from, to) : 1;
+                            slowChecks += speed < 1 ? 1 : 0;
                         }
                     }
 
@@ -126,6 +131,18 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
         }
 
         return run.Finish();
+    }
+
+    /// <summary>
+    /// The ramp's speed factor after a check (<see cref="RampGovernor"/>), from the held quantity's change along the
+    /// ramp: by r from this check's source and target values, by the scheduled multiplier from the last accepted
+    /// checkpoint's slopes.
+    /// </summary>
+    private double Governor(ConstrainedTraining engine, ControllerCheck check, ProcessMeasurement last, Slope slopes, Point from, Point to)
+    {
+        double byMix = last.Target is { } t && last.Source is { } s ? engine.HeldValue(t) - engine.HeldValue(s) : 0;
+        double along = (byMix * (to.Mix - from.Mix)) + (engine.FreeIsGamma ? slopes.ByLambda * (to.Lambda - from.Lambda) : slopes.ByGamma * (to.Gamma - from.Gamma));
+        return RampGovernor.Speed(check.Drift, owner.Tolerance, along);
     }
 
     /// <summary>The scheduled coordinates of the engine now.</summary>

@@ -40,6 +40,18 @@ public sealed record RampProtocol
     public int MaxHalvings { get; init; } = 1;
 
     /// <summary>
+    /// The largest number of held-out checks per ramp at which a governor may slow the ramp (default 32, eight epochs
+    /// at the default check rate; 0 keeps the scheduled speed; in [0, 10000]). While the held-out drift is outside the tolerance and moving on would widen
+    /// it (judged from the held quantity's slope along the ramp: by r from the source and target values at the check,
+    /// by the scheduled multiplier from the estimator), the ramp's speed falls linearly from 1 at the tolerance to 0 at
+    /// twice the tolerance, so that the driven variable waits for the network to follow. After this many slowed checks
+    /// the ramp goes on at its scheduled speed: every ramp stays bounded. On the main job's transfer the governor is
+    /// what lets the new classes be learnt before r moves on (docs/processes.md); on its iso-classification it changes
+    /// nothing measurable.
+    /// </summary>
+    public int MaxGovernedChecks { get; init; } = 32;
+
+    /// <summary>
     /// Whether the controller is fed forward from the derivative estimator's slopes as the driven variable moves
     /// (default false: on the main job's iso-classification the encoder-fluctuation slopes over-predicted the change of
     /// γ, which cost rollbacks and three times the epochs of the run without it; see docs/processes.md).
@@ -72,6 +84,11 @@ public sealed record RampProtocol
         if (MaxDwellChecks < ConsecutiveChecks)
         {
             problems.Add($"MaxDwellChecks must be ≥ ConsecutiveChecks ({ConsecutiveChecks}); it is {MaxDwellChecks}.");
+        }
+
+        if (MaxGovernedChecks is < 0 or > 10000)
+        {
+            problems.Add($"MaxGovernedChecks must be in [0, 10000]; it is {MaxGovernedChecks}.");
         }
 
         if (MaxHalvings is < 0 or > 10)

@@ -122,6 +122,14 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
         // far below C₀. What this test pins is that every step outside the band is reported, never hidden.
         Assert.All(transfer.Steps.Where(p => p.WithinTolerance), p => Assert.InRange(Math.Abs(p.Drift), 0, process.Tolerance));
         Assert.Contains(transfer.Checks, c => c.Phase == "dwell" && c.Step == 1);
+
+        // The governor: while step 1 is far above the band (advancing r adds more of the unseen classes), r waits;
+        // it moves on when the slowed checks are spent or C is back near the band, and every ramp still ends.
+        var ramp = transfer.Checks.Where(c => c.Step == 1 && c.Phase == "ramp").ToList();
+        int waited = ramp.Zip(ramp.Skip(1)).Count(p => p.Second.Mix == p.First.Mix);
+        output.WriteLine($"step 1: {ramp.Count} ramp checks, r unchanged across {waited} of them");
+        // Each ramp is bounded: the first, the half step after a rollback, and the step again once out of halvings.
+        Assert.InRange(waited, 1, (Protocol().MaxHalvings + 2) * Protocol().MaxGovernedChecks);
     }
 
     [Fact]
