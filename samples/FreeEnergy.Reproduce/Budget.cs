@@ -22,6 +22,7 @@ namespace FreeEnergy.Reproduce;
 /// </param>
 /// <param name="RepairRounds">Rounds of the certificate's repair loop after the sweep.</param>
 /// <param name="RepairPoints">Re-relaxations of failed points in total (each at most <paramref name="SweepMaxEpochs"/> epochs).</param>
+/// <param name="EndpointEpochs">Epochs of training on at the final step's fixed multipliers after each process, to test whether it ended at an equilibrium.</param>
 internal sealed record Budget(
     int? Examples,
     double[] Lambdas,
@@ -35,11 +36,12 @@ internal sealed record Budget(
     int AuthorsEpochsPerPass,
     int AuthorsMaxPasses,
     int RepairRounds,
-    int RepairPoints)
+    int RepairPoints,
+    int EndpointEpochs)
 {
     /// <summary>About 10 minutes of <c>all</c> on a 2-core CPU (MLP, shipped split).</summary>
-    public static Budget Default { get; } = new(5_000, [4, 2, 1, 0.5], [0, 1, 10], 30, 40, 4, 5, 4, 2, 2, 3, 1, 4);
+    public static Budget Default { get; } = new(5_000, [4, 2, 1, 0.5], [0, 1, 10], 30, 40, 4, 5, 4, 2, 2, 3, 1, 4, 20);
 
     /// <summary>Seconds: for smoke tests.</summary>
-    public static Budget Quick { get; } = new(1_000, [4, 1], [0, 10], 2, 3, 1, 2, 2, 1, 1, 1, 1, 1);
+    public static Budget Quick { get; } = new(1_000, [4, 1], [0, 10], 2, 3, 1, 2, 2, 1, 1, 1, 1, 1, 1);
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using FreeEnergy.Core.Cuda;
 using FreeEnergy.Core.Data;
 using FreeEnergy.Core.Models;
@@ -30,6 +32,14 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
 
     /// <summary>Records file of fine-tuning on as many training images as the constant-C transfer processed (equal compute).</summary>
     public const string TransferFineTuneImagesFile = "transfer-finetune-images.jsonl";
+
+    /// <summary>The iso-classification's end point trained on at its fixed multipliers (<see cref="EndpointRelaxation"/>).</summary>
+    public const string IsoClassificationEndpointFile = "iso-classification-endpoint.json";
+
+    /// <summary>The constant-C transfer's end point trained on at its fixed multipliers and r = 1.</summary>
+    public const string TransferEndpointFile = "transfer-endpoint.json";
+
+    private static readonly JsonSerializerOptions EndpointJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, Converters = { new JsonStringEnumConverter() } };
 
     private static readonly int[] SourceClasses = [0, 1, 2, 3, 4];
     private static readonly int[] TargetClasses = [5, 6, 7, 8, 9];
@@ -234,12 +244,24 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         using var model = CreateModel();
         ToEquilibrium(model, start, training, evaluation, "iso-classification", cancellationToken);
         using var bar = new ProgressBar(progressWriter, "iso-classification", steps + 1, "steps");
-        var trajectory = Process(path).IsoClassification(model, start, lambdas, training, evaluation,
+        var process = Process(path);
+        var trajectory = process.IsoClassification(model, start, lambdas, training, evaluation,
             progress: StepReporter(bar), cancellationToken: cancellationToken);
         bar.Finish();
         Log.IsoDone(logger,
             trajectory.Target, trajectory.MaxAbsoluteDrift, string.Join(", ", trajectory.FailedSteps), trajectory.Steps[0].Rate, trajectory.Final.Rate,
             trajectory.Steps[0].Distortion, trajectory.Final.Distortion, trajectory.Work, trajectory.FreeEnergyChange);
+        Endpoint("iso-classification", IsoClassificationEndpointFile, process.RelaxEndpoint(model, trajectory, training, evaluation, budget.EndpointEpochs, cancellationToken));
+    }
+
+    /// <summary>Logs and writes the test of a process's end point (<see cref="QuasiStaticProcess.RelaxEndpoint(RateDistortionModel, ProcessTrajectory, LabelledTensorDataset, LabelledTensorDataset, int, CancellationToken)"/>).</summary>
+    private void Endpoint(string name, string file, EndpointRelaxation relaxed)
+    {
+        string path = Path.Combine(outDirectory, file);
+        File.WriteAllText(path, JsonSerializer.Serialize(relaxed, EndpointJson) + Environment.NewLine);
+        Log.Endpoint(logger,
+            name, relaxed.Epochs, relaxed.Multipliers.Lambda, relaxed.Multipliers.Gamma, relaxed.Held.ToString(), relaxed.HeldBefore, relaxed.HeldAfter, relaxed.RelativeMove, relaxed.Goal, relaxed.DriftAfter,
+            relaxed.StillHeld ? "still within the tolerance" : "outside the tolerance: the process did not end at an equilibrium", path);
     }
 
     /// <summary>
@@ -272,9 +294,11 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
                     ToEquilibrium(model, start, sourceTraining, sourceEvaluation, "transfer", cancellationToken);
                     model.Save(checkpoint);
                     using var bar = new ProgressBar(progressWriter, "transfer at constant C", budget.TransferSteps + 1, "steps");
-                    atConstantC = Process(path, transfer: true).Transfer(model, start, tasks, tests, budget.TransferSteps,
+                    var process = Process(path, transfer: true);
+                    atConstantC = process.Transfer(model, start, tasks, tests, budget.TransferSteps,
                         progress: StepReporter(bar), cancellationToken: cancellationToken);
                     bar.Finish();
+                    Endpoint("transfer at constant C", TransferEndpointFile, process.RelaxEndpoint(model, atConstantC, tasks, tests, budget.EndpointEpochs, cancellationToken));
                 }
 
                 var last = atConstantC.Final;

@@ -55,4 +55,7 @@ internal static partial class Log
 
     [LoggerMessage(41, LogLevel.Information, "Repair: stopped ({Stop}) after {Rounds} round(s); {Kept} of {Attempts} re-relaxation(s) kept, {Epochs} epochs in {Seconds:F1} s.")]
     public static partial void RepairDone(ILogger logger, string stop, int rounds, int attempts, int kept, int epochs, double seconds);
+
+    [LoggerMessage(42, LogLevel.Information, "{Process}: end point trained on {Epochs} epochs at its fixed (λ, γ) = ({Lambda:F3}, {Gamma:F3}): held {Held} {Before:F4} → {After:F4} nats, a move of {Move:P1} of the goal {Goal:F4} (drift after {DriftAfter:P2}: {Verdict}), into {Path}.")]
+    public static partial void Endpoint(ILogger logger, string process, int epochs, double lambda, double gamma, string held, double before, double after, double move, double goal, double driftAfter, string verdict, string path);
 }

@@ -583,12 +583,7 @@ public sealed class QuasiStaticProcess
     {
         CheckTransfer(model, multipliers, training, evaluation, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
-        var fixedEpochs = new EquilibriumTrainer()
-            .WithAdam(trainer.LearningRate, trainer.Beta1, trainer.Beta2)
-            .WithBatchSize(trainer.BatchSize)
-            .WithEvaluationBatchSize(trainer.EvaluationBatchSize)
-            .WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: epochs, minEpochs: epochs)
-            .WithTrainingDataEvaluation(false);
+        var fixedEpochs = FixedEpochs(epochs);
         var run = new StepRecorder(this, ProcessKind.FineTuning, HeldQuantity.Classification, DrivenMultiplier.Lambda, progress);
         var clock = Stopwatch.StartNew();
         var measured = EvaluateMixture(model, evaluation, 0);
@@ -601,6 +596,83 @@ public sealed class QuasiStaticProcess
         run.Add(run.Record(1, multipliers, 1, measured, c0, 0, result.Epochs, result.Converged, clock.Elapsed.TotalSeconds), 1);
         return run.Finish();
     }
+
+    /// <summary>
+    /// Tests whether a process ended at an equilibrium: trains <paramref name="model"/> (the model the process left)
+    /// on for <paramref name="epochs"/> epochs at the final step's fixed multipliers, with this process's trainer
+    /// settings (learning rate, betas, batch size) and one fresh Adam run, and measures the held quantity again. At
+    /// an equilibrium it stays where the process left it; see <see cref="EndpointRelaxation"/>. The model is trained
+    /// in place: save it first to keep the process's end state.
+    /// </summary>
+    /// <param name="model">The model at the end of <paramref name="trajectory"/>.</param>
+    /// <param name="trajectory">A process on one task (iso-classification, iso-rate, iso-distortion or a schedule with a held quantity).</param>
+    /// <param name="training">The training data the process used.</param>
+    /// <param name="evaluation">The evaluation data the process used.</param>
+    /// <param name="epochs">Epochs to train on, ≥ 1.</param>
+    /// <param name="cancellationToken">Checked between training steps.</param>
+    public EndpointRelaxation RelaxEndpoint(RateDistortionModel model, ProcessTrajectory trajectory, LabelledTensorDataset training, LabelledTensorDataset evaluation, int epochs, CancellationToken cancellationToken = default)
+    {
+        var last = CheckEndpoint(model, trajectory, epochs, mixture: false);
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(evaluation);
+        var before = model.Evaluate(evaluation, trainer.EvaluationBatchSize);
+        var after = FixedEpochs(epochs).Train(model, last, training, evaluation, null, cancellationToken).Evaluation;
+        return new EndpointRelaxation(trajectory.Held, trajectory.Target!.Value, trajectory.Tolerance, last, null, epochs, before, after);
+    }
+
+    /// <summary>
+    /// Tests whether a transfer ended at an equilibrium: as
+    /// <see cref="RelaxEndpoint(RateDistortionModel, ProcessTrajectory, LabelledTensorDataset, LabelledTensorDataset, int, CancellationToken)"/>,
+    /// training on the mixture at the final step's task ratio r and measuring the mixture at r.
+    /// </summary>
+    /// <param name="model">The model at the end of <paramref name="trajectory"/>.</param>
+    /// <param name="trajectory">A transfer at constant C (<see cref="ProcessKind.Transfer"/>).</param>
+    /// <param name="training">The training tasks the transfer used (their ratio is ignored).</param>
+    /// <param name="evaluation">The evaluation tasks the transfer used (their ratio is ignored).</param>
+    /// <param name="epochs">Epochs to train on, ≥ 1.</param>
+    /// <param name="cancellationToken">Checked between training steps.</param>
+    public EndpointRelaxation RelaxEndpoint(RateDistortionModel model, ProcessTrajectory trajectory, TaskMixture training, TaskMixture evaluation, int epochs, CancellationToken cancellationToken = default)
+    {
+        var last = CheckEndpoint(model, trajectory, epochs, mixture: true);
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(evaluation);
+        double r = trajectory.Final.Mix!.Value;
+        var before = EvaluateMixture(model, evaluation, r).Mixture;
+        FixedEpochs(epochs).Train(model, last, training.WithRatio(r), evaluation.WithRatio(r), null, cancellationToken);
+        var after = EvaluateMixture(model, evaluation, r).Mixture;
+        return new EndpointRelaxation(trajectory.Held, trajectory.Target!.Value, trajectory.Tolerance, last, r, epochs, before, after);
+    }
+
+    private static Multipliers CheckEndpoint(RateDistortionModel model, ProcessTrajectory trajectory, int epochs, bool mixture)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(trajectory);
+        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        if (trajectory.Held == HeldQuantity.None || trajectory.Target is not { } goal || !(goal > 0))
+        {
+            throw new ArgumentException($"A {trajectory.Kind} trajectory holds no quantity at a positive value: there is nothing to test.", nameof(trajectory));
+        }
+
+        bool isMixture = trajectory.Final.Mix is not null;
+        if (isMixture != mixture)
+        {
+            throw new ArgumentException(
+                isMixture
+                    ? $"The {trajectory.Kind} trajectory ends at a task ratio r = {trajectory.Final.Mix}: pass the TaskMixture pair it used."
+                    : $"The {trajectory.Kind} trajectory is on one task: pass the training and evaluation data it used, not a TaskMixture pair.",
+                nameof(trajectory));
+        }
+
+        return new Multipliers(trajectory.Final.Lambda, trajectory.Final.Gamma);
+    }
+
+    /// <summary>A trainer for exactly <paramref name="epochs"/> epochs with this process's optimiser settings.</summary>
+    private EquilibriumTrainer FixedEpochs(int epochs) => new EquilibriumTrainer()
+        .WithAdam(trainer.LearningRate, trainer.Beta1, trainer.Beta2)
+        .WithBatchSize(trainer.BatchSize)
+        .WithEvaluationBatchSize(trainer.EvaluationBatchSize)
+        .WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: epochs, minEpochs: epochs)
+        .WithTrainingDataEvaluation(false);
 
     private (ProcessMeasurement Measured, TrainingResult Result) Relax(RateDistortionModel model, Multipliers m, LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
     {

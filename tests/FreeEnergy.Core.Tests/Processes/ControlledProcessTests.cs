@@ -130,6 +130,54 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
         output.WriteLine($"step 1: {ramp.Count} ramp checks, r unchanged across {waited} of them");
         // Each ramp is bounded: the first, the half step after a rollback, and the step again once out of halvings.
         Assert.InRange(waited, 1, (Protocol().MaxHalvings + 2) * Protocol().MaxGovernedChecks);
+
+        // The end point relaxed at its fixed multipliers, on the mixture at the final r.
+        var tasks = new TaskMixture(s, t, 0);
+        var testTasks = new TaskMixture(st, tt, 0);
+        Assert.Throws<ArgumentException>("trajectory", () => process.RelaxEndpoint(model, transfer, s, st, 2));
+        var relaxed = process.RelaxEndpoint(model, transfer, tasks, testTasks, 2);
+        output.WriteLine($"end point relaxed 2 epochs: C {relaxed.HeldBefore:F4} → {relaxed.HeldAfter:F4} (move {relaxed.RelativeMove:P1} of C₀, still held {relaxed.StillHeld})");
+        Assert.Equal(1.0, relaxed.Mix);
+        Assert.Equal(transfer.Final.Classification, relaxed.HeldBefore, 12);
+        Assert.Equal(new Multipliers(transfer.Final.Lambda, transfer.Final.Gamma), relaxed.Multipliers);
+        Assert.NotEqual(relaxed.HeldBefore, relaxed.HeldAfter);
+    }
+
+    [Fact]
+    public void RelaxingTheEndPointTrainsOnAtItsFixedMultipliersAndReportsHowFarTheHeldValueMoves()
+    {
+        var (training, evaluation) = Data(256, 4, 12);
+        using var t1 = training;
+        using var e1 = evaluation;
+        using var model = SmallModel(4);
+        var start = new Multipliers(2, 2);
+        Equilibrate(model, start, training, evaluation, maxEpochs: 40);
+        var process = new QuasiStaticProcess(Trainer(), new EncoderFluctuationEstimator()).WithProtocol(Protocol() with { RampEpochs = 1, MaxDwellChecks = 8 });
+        var trajectory = process.IsoClassification(model, start, [1.5], training, evaluation);
+        long before = FreeEnergyRuntime.LiveTensorCount;
+
+        var relaxed = process.RelaxEndpoint(model, trajectory, training, evaluation, 3);
+
+        Assert.Equal(before, FreeEnergyRuntime.LiveTensorCount);
+        output.WriteLine($"C {relaxed.HeldBefore:F4} → {relaxed.HeldAfter:F4} (goal {relaxed.Goal:F4}; move {relaxed.RelativeMove:P2}, drift after {relaxed.DriftAfter:P2})");
+        Assert.Equal(HeldQuantity.Classification, relaxed.Held);
+        Assert.Equal(trajectory.Target!.Value, relaxed.Goal);
+        Assert.Equal(trajectory.Final.Classification, relaxed.HeldBefore, 12);
+        Assert.Equal(new Multipliers(1.5, trajectory.Final.Gamma), relaxed.Multipliers);
+        Assert.Null(relaxed.Mix);
+        Assert.Equal(3, relaxed.Epochs);
+        Assert.NotEqual(relaxed.HeldBefore, relaxed.HeldAfter);
+        Assert.Equal((relaxed.HeldAfter - relaxed.HeldBefore) / relaxed.Goal, relaxed.RelativeMove, 12);
+        Assert.Equal(Math.Abs(relaxed.DriftAfter) <= trajectory.Tolerance, relaxed.StillHeld);
+
+        // Bad input: one clear error each, nothing trained.
+        var tasks = new TaskMixture(training, evaluation, 0);
+        var (c, r) = (model.Evaluate(evaluation).Classification, relaxed);
+        Assert.Throws<ArgumentOutOfRangeException>("epochs", () => process.RelaxEndpoint(model, trajectory, training, evaluation, 0));
+        Assert.Throws<ArgumentException>("trajectory", () => process.RelaxEndpoint(model, trajectory, tasks, tasks, 1));
+        var schedule = new ProcessTrajectory([trajectory.Steps[0] with { Held = HeldQuantity.None, Target = null }]);
+        Assert.Throws<ArgumentException>("trajectory", () => process.RelaxEndpoint(model, schedule, training, evaluation, 1));
+        Assert.Equal(c, model.Evaluate(evaluation).Classification);
     }
 
     [Fact]
