@@ -21,7 +21,7 @@ internal static class SurfaceContinuation
     {
         if (args.Contains("--help"))
         {
-            Console.WriteLine("surface [--max-epochs N] [--samples K] [--tolerance T] [--window W] [--decays N] [--functional-tolerance F] [--mode both|warm|independent] [--records DIR] [--lambdas L1,L2,..] [--gammas G1,G2,..] [--seed S]:");
+            Console.WriteLine("surface [--max-epochs N] [--samples K] [--tolerance T] [--window W] [--decays N] [--average EPOCHS] [--functional-tolerance F] [--mode both|warm|independent] [--records DIR] [--lambdas L1,L2,..] [--gammas G1,G2,..] [--seed S]:");
             Console.WriteLine("  warm-started vs independent 12-point sweep on the shipped split. With --records, each half writes (and resumes)");
             Console.WriteLine("  DIR/surface-warm.jsonl or DIR/surface-independent.jsonl, so the halves can run as two processes and be compared later.");
             return 0;
@@ -31,6 +31,7 @@ internal static class SurfaceContinuation
         int samples = Option(args, "--samples", 1);
         int window = Option(args, "--window", 3);
         int decays = Option(args, "--decays", 0);
+        double average = Number(args, "--average") ?? 0;
         double tolerance = Number(args, "--tolerance") ?? 2e-3;
         double? functionalTolerance = Number(args, "--functional-tolerance");
         string mode = Text(args, "--mode") ?? "both";
@@ -43,7 +44,7 @@ internal static class SurfaceContinuation
             Console.Error.WriteLine($"--mode must be both, warm or independent; got '{mode}'.");
             return 1;
         }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rule: relative change of J ≤ {tolerance} over {window} epochs, at most {maxEpochs} epochs, {decays} learning-rate cuts by 0.3, functional tolerance {functionalTolerance?.ToString(CultureInfo.InvariantCulture) ?? "none"}; K = {samples}; mode {mode}; seed {seed}; λ ∈ {{{string.Join(", ", lambdas)}}} (chain order), γ ∈ {{{string.Join(", ", gammas)}}}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rule: relative change of J ≤ {tolerance} over {window} epochs, at most {maxEpochs} epochs, {decays} learning-rate cuts by 0.3, weight averaging over {average} epochs (0: none), functional tolerance {functionalTolerance?.ToString(CultureInfo.InvariantCulture) ?? "none"}; K = {samples}; mode {mode}; seed {seed}; λ ∈ {{{string.Join(", ", lambdas)}}} (chain order), γ ∈ {{{string.Join(", ", gammas)}}}"));
         FreeEnergyRuntime.SetThreadCount(1);
         using var images = FashionMnist.LoadShippedTestSplit();
         var (training, evaluation) = images.StratifiedSplit(evaluationFraction: 0.2, seed: 1);
@@ -55,6 +56,7 @@ internal static class SurfaceContinuation
             EquilibriumTrainer Trainer()
             {
                 var trainer = new EquilibriumTrainer().WithConvergence(window: window, relativeTolerance: tolerance, maxEpochs: maxEpochs, functionalTolerance: functionalTolerance).WithTrainingDataEvaluation(false);
+                trainer = average > 0 ? trainer.WithWeightAveraging(average) : trainer;
                 return decays > 0 ? trainer.WithLearningRateDecay(0.3, decays) : trainer;
             }
             var progress = new ConsoleProgress();

@@ -37,4 +37,13 @@ public sealed class RampGovernorTests
 
     [Fact]
     public void ANonFiniteDriftDoesNotStopTheRamp() => Assert.Equal(1, RampGovernor.Speed(double.NaN, 0.02, 1));
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(10001)]
+    public void ABadBoundOnGovernedChecksIsOneClearProblem(int checks)
+    {
+        var problems = (RampProtocol.Defaults with { MaxGovernedChecks = checks }).Problems();
+        Assert.Equal($"MaxGovernedChecks must be in [0, 10000]; it is {checks}.", Assert.Single(problems));
+    }
 }
