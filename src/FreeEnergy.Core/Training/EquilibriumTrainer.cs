@@ -324,6 +324,7 @@ public sealed partial class EquilibriumTrainer
     /// <param name="evaluation">The evaluation mixture (default: the training mixture); it should have the same ratio.</param>
     /// <param name="progress">Receives plain-number progress reports.</param>
     /// <param name="cancellationToken">Checked between steps.</param>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the model is put back as it was before the call.</exception>
     public TrainingResult Train(
         RateDistortionModel model,
         Multipliers multipliers,
@@ -336,6 +337,7 @@ public sealed partial class EquilibriumTrainer
         return Run(model, multipliers, TrainingTask.Of(training), TrainingTask.Of(evaluation ?? training), ReferenceEquals(evaluation ?? training, training), progress, cancellationToken);
     }
 
+    /// <summary>Validates, then trains; a divergence puts the model back as it was before the call (<see cref="DivergenceRollback"/>).</summary>
     private TrainingResult Run(
         RateDistortionModel model,
         Multipliers multipliers,
@@ -346,6 +348,19 @@ public sealed partial class EquilibriumTrainer
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
+        _ = model.Network; // throws when disposed
+        return DivergenceRollback.Run(model, () => RunCore(model, multipliers, training, evaluation, evaluationIsTraining, progress, cancellationToken));
+    }
+
+    private TrainingResult RunCore(
+        RateDistortionModel model,
+        Multipliers multipliers,
+        TrainingTask training,
+        TrainingTask evaluation,
+        bool evaluationIsTraining,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
+    {
         if (multipliers.Lambda <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(multipliers), multipliers, "λ must be > 0 (use new Multipliers(λ, γ)).");

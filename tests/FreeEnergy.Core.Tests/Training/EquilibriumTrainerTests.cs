@@ -122,6 +122,32 @@ public class EquilibriumTrainerTests
     }
 
     [Fact]
+    public void ADivergenceAfterFiniteStepsPutsTheModelBackBitForBit()
+    {
+        // Issue 17: at a learning rate of 1e3 the first steps are finite but wreck the weights; the call must
+        // leave the model exactly as it was before it (weights, buffers and the training noise).
+        using var data = TestData.Prototypes(128, 3, 4);
+        using var model = SmallModel();
+        FastTrainer(1).Train(model, new Multipliers(1, 1), data);
+        var before = model.Network.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone());
+        var evaluatedBefore = model.Evaluate(data);
+        var ex = Assert.Throws<TrainingDivergedException>(() => FastTrainer(3).WithAdam(1e3).Train(model, new Multipliers(1, 1), data));
+        Assert.True(ex.Step > 1 || ex.Epoch > 1, $"the divergence came after finite steps (epoch {ex.Epoch}, step {ex.Step})");
+        Assert.Contains("put back", ex.Message);
+        foreach (var (name, value) in model.Network.state_dict())
+        {
+            using var scope = NewDisposeScope();
+            Assert.True(value.eq(before[name]).all().item<bool>(), $"{name} changed");
+            before[name].Dispose();
+        }
+
+        Assert.Equal(evaluatedBefore, model.Evaluate(data));
+        using var twin = SmallModel();
+        FastTrainer(1).Train(twin, new Multipliers(1, 1), data);
+        Assert.Equal(FastTrainer(1).Train(twin, new Multipliers(1, 1), data).Evaluation, FastTrainer(1).Train(model, new Multipliers(1, 1), data).Evaluation);
+    }
+
+    [Fact]
     public void CancellationBetweenStepsLeavesAConsistentModel()
     {
         using var data = TestData.Prototypes(320, 3, 5);
