@@ -478,6 +478,15 @@ public sealed class RateDistortionModel : IDisposable
         }
     }
 
+    /// <summary>The configuration in the header of the checkpoint at <paramref name="path"/> (the weights are not read).</summary>
+    /// <exception cref="InvalidDataException">The file is not a readable checkpoint.</exception>
+    internal static ModelConfiguration ReadSavedConfiguration(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream);
+        return ReadHeader(reader, path).Configuration;
+    }
+
     /// <summary>Reads the header and the weights' bytes, checking the payload's length and checksum (format version 2; version 1 has none).</summary>
     private static (CheckpointHeader Header, byte[] Payload) ReadCheckpoint(string path)
     {
