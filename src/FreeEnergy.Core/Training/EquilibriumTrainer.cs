@@ -439,12 +439,12 @@ public sealed partial class EquilibriumTrainer
                     SetLearningRate(optimizer, groupFactors, final + ((tailRate - final) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progressed)))));
                 }
 
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var (loss, readings, b) = Forward(model, batches, multipliers);
                 ThrowIfDiverged(readings[0], epoch, step, multipliers);
 
                 loss.backward();
-                optimizer.step();
+                optimizer.Step();
                 if (average is not null && ++pendingSteps is var pending && (pending == AveragingInterval || step == epochSteps))
                 {
                     // Every few steps (and at the end of the epoch) with the decay of those steps: the same average
@@ -541,34 +541,34 @@ public sealed partial class EquilibriumTrainer
     /// <summary>
     /// Adam over all weights (one parameter group, as before the relaxation options existed) or, with a separate
     /// variance-head learning rate, two groups; <paramref name="factors"/> receives each group's multiple of the
-    /// learning rate.
+    /// learning rate. <see cref="LeanAdam"/> is TorchSharp's Adam update without its native-memory leak.
     /// </summary>
-    private TorchSharp.Modules.Adam CreateOptimizer(RateDistortionNetwork network, double learningRate, out double[] factors)
+    private LeanAdam CreateOptimizer(RateDistortionNetwork network, double learningRate, out double[] factors)
     {
         if (VarianceHeadLearningRateFactor == 1)
         {
             factors = [1.0];
-            return optim.Adam(network.parameters(), learningRate, Beta1, Beta2);
+            return new LeanAdam([(network.parameters(), learningRate)], Beta1, Beta2);
         }
 
         const string VarianceHead = "encoder.logVariance.";
         var named = network.named_parameters().ToList();
-        var groups = new[]
-        {
-            new TorchSharp.Modules.Adam.ParamGroup(named.Where(p => !p.name.StartsWith(VarianceHead, StringComparison.Ordinal)).Select(p => p.parameter), learningRate, Beta1, Beta2),
-            new TorchSharp.Modules.Adam.ParamGroup(named.Where(p => p.name.StartsWith(VarianceHead, StringComparison.Ordinal)).Select(p => p.parameter), learningRate * VarianceHeadLearningRateFactor, Beta1, Beta2),
-        };
         factors = [1.0, VarianceHeadLearningRateFactor];
-        return optim.Adam(groups, learningRate, Beta1, Beta2);
+        return new LeanAdam(
+            [
+                (named.Where(p => !p.name.StartsWith(VarianceHead, StringComparison.Ordinal)).Select(p => p.parameter), learningRate),
+                (named.Where(p => p.name.StartsWith(VarianceHead, StringComparison.Ordinal)).Select(p => p.parameter), learningRate * VarianceHeadLearningRateFactor),
+            ],
+            Beta1,
+            Beta2);
     }
 
     /// <summary>Sets every parameter group's learning rate to <paramref name="learningRate"/> times its factor.</summary>
-    private static void SetLearningRate(TorchSharp.Modules.Adam optimizer, double[] factors, double learningRate)
+    private static void SetLearningRate(LeanAdam optimizer, double[] factors, double learningRate)
     {
-        int i = 0;
-        foreach (var group in optimizer.ParamGroups)
+        for (int i = 0; i < optimizer.GroupCount; i++)
         {
-            group.LearningRate = learningRate * factors[i++];
+            optimizer.SetLearningRate(i, learningRate * factors[i]);
         }
     }
 
