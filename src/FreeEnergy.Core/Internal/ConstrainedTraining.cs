@@ -197,7 +197,7 @@ internal sealed class ConstrainedTraining : IDisposable
             return;
         }
 
-        var (objective, statistics) = model.Forward(inputs, labels).ObjectiveAndSums(m);
+        var (objective, statistics) = model.ForwardTrusted(inputs, labels).ObjectiveAndSums(m);
         if (weight != 1)
         {
             objective = objective * weight;

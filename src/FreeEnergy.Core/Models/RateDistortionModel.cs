@@ -105,10 +105,22 @@ public sealed class RateDistortionModel : IDisposable
     /// <param name="labels">Shape [B], int64, each in [0, Classes).</param>
     /// <param name="noise">A CPU generator for the z-noise (drawn on the CPU and moved to the device once), or null.</param>
     /// <returns>The terms; the caller owns them (see <see cref="BatchTerms"/>).</returns>
+    /// <exception cref="ArgumentException">A shape, a dtype or a label outside [0, Classes) (the message gives the label).</exception>
     public BatchTerms Forward(Tensor inputs, Tensor labels, Generator? noise = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(labels);
+        ValidateBatch(inputs, labels);
+        ValidateLabelRange(labels);
+        return ForwardTrusted(inputs, labels, noise);
+    }
+
+    /// <summary>
+    /// <see cref="Forward"/> without the label-range check (which reads the labels back from the device): for the
+    /// library's own loops over datasets whose labels were checked once (<see cref="ValidateData"/>).
+    /// </summary>
+    internal BatchTerms ForwardTrusted(Tensor inputs, Tensor labels, Generator? noise = null)
+    {
         ValidateBatch(inputs, labels);
         using var scope = NewDisposeScope();
         var x = IsOnDevice(inputs) ? inputs : inputs.to(Device);
@@ -227,7 +239,7 @@ public sealed class RateDistortionModel : IDisposable
             foreach (var batch in data.Batches(batchSize))
             {
                 using var scope = NewDisposeScope();
-                using var terms = Forward(batch.Inputs, batch.Labels, noise);
+                using var terms = ForwardTrusted(batch.Inputs, batch.Labels, noise);
                 accumulated.add_(terms.Sums().to(ScalarType.Float64));
                 if (products is not null)
                 {
@@ -451,6 +463,19 @@ public sealed class RateDistortionModel : IDisposable
         if (labels.dtype != ScalarType.Int64)
         {
             throw new ArgumentException($"Labels must be int64; got {labels.dtype}.", nameof(labels));
+        }
+    }
+
+    /// <summary>Refuses labels outside [0, Classes) before libtorch does (with a C++ stack trace).</summary>
+    private void ValidateLabelRange(Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        long smallest = labels.min().item<long>();
+        long largest = labels.max().item<long>();
+        if (smallest < 0 || largest >= Configuration.Classes)
+        {
+            long bad = smallest < 0 ? smallest : largest;
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Labels must be in [0, {Configuration.Classes}) for a model of {Configuration.Classes} classes; got {bad}."), nameof(labels));
         }
     }
 

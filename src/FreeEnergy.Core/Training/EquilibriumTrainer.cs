@@ -583,7 +583,7 @@ public sealed partial class EquilibriumTrainer
         {
             // The common case, one dataset: no weighting, nothing to add up.
             var (inputs, labels, _) = batches[0];
-            var (objective, statistics) = model.Forward(inputs, labels).ObjectiveAndSums(multipliers);
+            var (objective, statistics) = model.ForwardTrusted(inputs, labels).ObjectiveAndSums(multipliers);
             return (objective, Read(statistics), inputs.shape[0]);
         }
 
@@ -596,7 +596,7 @@ public sealed partial class EquilibriumTrainer
                 continue;
             }
 
-            var (objective, statistics) = model.Forward(inputs, labels).ObjectiveAndSums(multipliers);
+            var (objective, statistics) = model.ForwardTrusted(inputs, labels).ObjectiveAndSums(multipliers);
             var part = objective * weight;
             var partReadings = statistics * weight;
             loss = loss is null ? part : loss + part;
