@@ -9,6 +9,7 @@ var commands = new (string Name, string Summary, Func<string[], int> Run)[]
     ("process", "iso-classification over λ 4 → 0.5 and transfer 0–4 → 5–9 at constant C vs fine-tuning vs the authors' controller", ProcessBenchmarks.Run),
     ("epoch", "per-epoch training time of the default MLP at K = 1 and K = 8 on 10,000 images", EpochTime.Run),
     ("overhead", "library training against a raw TorchSharp loop (MLP K = 1, 8, conv), live tensors, working set; --json FILE", OverheadBenchmark.Run),
+    ("dispose-loop", "issue 17: build / train one epoch / Dispose ×30 without GC.Collect: RSS and live tensors per cycle", DisposeLoop.Run),
     ("micro", "BenchmarkDotNet micro-benchmarks: a short training epoch and an evaluation pass, library vs raw loop", MicroBenchmarks.Run),
 };
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using FreeEnergy.Core.Cuda;
 using FreeEnergy.Core.Diagnostics;
+using FreeEnergy.Core.Training;
 using Microsoft.Extensions.Logging;
 
 namespace FreeEnergy.Reproduce;
@@ -205,11 +206,28 @@ public static class ReproduceApp
 
             return Cancelled;
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or FreeEnergyBackendException or FreeEnergyConfigurationException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            error.WriteLine($"error: {e.Message}");
-            return Failure;
+            return Fail(e, error);
         }
+    }
+
+    /// <summary>
+    /// Reports an exception that ended a run as one <c>error:</c> line (exit code 1): the expected kinds (bad or damaged
+    /// files, a second writer, a backend or configuration problem, a divergence, a folder made with other options) with
+    /// their message, anything else with its type as well, so that no run ends in an unhandled exception and a stack trace.
+    /// </summary>
+    internal static int Fail(Exception e, TextWriter error)
+    {
+        string message = string.Join(" ", e.Message.Split((char[])['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        string line = e switch
+        {
+            TrainingDivergedException => $"error: {message} The model is unchanged; finished records are kept.",
+            InvalidDataException or IOException or UnauthorizedAccessException or FreeEnergyBackendException or FreeEnergyConfigurationException or InvalidOperationException => $"error: {message}",
+            _ => $"error: unexpected {e.GetType().Name}: {message}",
+        };
+        error.WriteLine(line);
+        return Failure;
     }
 
     private static bool TryPrepareOutput(string directory, out string? problem)

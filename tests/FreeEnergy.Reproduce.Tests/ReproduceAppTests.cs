@@ -89,6 +89,46 @@ public sealed class ReproduceAppTests
             Assert.Equal(PngSignature, bytes[..8]);
             Assert.Contains(path, output, StringComparison.Ordinal);
         }
+
+        // Issue 17: resuming this folder with another --model ended in an unhandled exception (exit 134, a stack
+        // trace); it is one error line and exit code 1, and the records are untouched.
+        string recordsBefore = File.ReadAllText(Path.Combine(results, "surface.jsonl"));
+        var (otherCode, _, otherError, _) = Run("surface", "--quick", "--model", "conv", "--out", results);
+        Assert.Equal(ReproduceApp.Failure, otherCode);
+        string errorLine = Assert.Single(Lines(otherError), l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Contains("another structure", errorLine, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", otherError, StringComparison.Ordinal);
+        Assert.Equal(recordsBefore, File.ReadAllText(Path.Combine(results, "surface.jsonl")));
+    }
+
+    [Fact]
+    public void ADivergenceOrAnyUnexpectedExceptionIsOneErrorLineAndExitCode1()
+    {
+        // Issue 17: exceptions the program did not list (TrainingDivergedException among them) escaped Main.
+        var exceptions = new Exception[]
+        {
+            new FreeEnergy.Core.Training.TrainingDivergedException(1, 3, new FreeEnergy.Core.Models.Multipliers(4, 10), double.NaN),
+            new InvalidOperationException("The model in 'x.fe' does not fit this model: Architecture: this model has Conv, the other has Mlp."),
+            new NotSupportedException("first line\nsecond line"),
+        };
+        foreach (var exception in exceptions)
+        {
+            using var error = new StringWriter();
+            Assert.Equal(ReproduceApp.Failure, ReproduceApp.Fail(exception, error));
+            string line = Assert.Single(Lines(error.ToString()));
+            Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        }
+
+        using (var diverged = new StringWriter())
+        {
+            ReproduceApp.Fail(exceptions[0], diverged);
+            Assert.Contains("Training diverged at epoch 1, step 3", diverged.ToString(), StringComparison.Ordinal);
+            Assert.Contains("The model is unchanged", diverged.ToString(), StringComparison.Ordinal);
+        }
+
+        using var unexpected = new StringWriter();
+        ReproduceApp.Fail(exceptions[2], unexpected);
+        Assert.Equal("error: unexpected NotSupportedException: first line second line", unexpected.ToString().Trim());
     }
 
     [Fact]

@@ -22,7 +22,7 @@ internal sealed class ConstrainedTraining : IDisposable
     private readonly int batchSize;
     private readonly int evaluationBatchSize;
     private readonly Generator shuffle;
-    private readonly optim.Optimizer optimizer;
+    private readonly LeanAdam optimizer;
     private readonly IEnumerator<(Tensor Sx, Tensor Sy, Tensor? Tx, Tensor? Ty)> batches;
     private readonly CancellationToken cancellationToken;
 
@@ -59,7 +59,7 @@ internal sealed class ConstrainedTraining : IDisposable
             ? (sourceTraining.Count + batchSize - 1) / batchSize
             : new TaskMixture(sourceTraining, targetTraining, 0).StepsPerEpoch(batchSize);
         shuffle = new Generator(unchecked((ulong)(trainer.ShuffleSeed ?? model.Configuration.Seed)) + 2);
-        optimizer = optim.Adam(model.Network.parameters(), trainer.LearningRate, trainer.Beta1, trainer.Beta2);
+        optimizer = new LeanAdam([(model.Network.parameters(), trainer.LearningRate)], trainer.Beta1, trainer.Beta2);
         batches = Endless().GetEnumerator();
     }
 
@@ -134,7 +134,7 @@ internal sealed class ConstrainedTraining : IDisposable
         using (var scope = NewDisposeScope())
         {
             var m = Multipliers;
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             Tensor? loss = null;
             Tensor? readings = null;
             double r = tx is null ? 0 : Mix;
@@ -152,7 +152,7 @@ internal sealed class ConstrainedTraining : IDisposable
             }
 
             loss!.backward();
-            optimizer.step();
+            optimizer.Step();
             Steps++;
             ExamplesSeen += tx is null ? b : 2 * b;
             measured = Held switch
@@ -197,7 +197,7 @@ internal sealed class ConstrainedTraining : IDisposable
             return;
         }
 
-        var (objective, statistics) = model.Forward(inputs, labels).ObjectiveAndSums(m);
+        var (objective, statistics) = model.ForwardTrusted(inputs, labels).ObjectiveAndSums(m);
         if (weight != 1)
         {
             objective = objective * weight;

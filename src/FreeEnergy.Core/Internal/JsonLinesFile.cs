@@ -18,8 +18,11 @@ internal static class JsonLinesFile
     /// Reads every non-blank line of <paramref name="path"/> as a <typeparamref name="T"/>, checking each with
     /// <paramref name="validate"/> (which returns a problem or null).
     /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="validate">Checks one item; returns a problem or null.</param>
+    /// <param name="check">Optional: checks an item that passed <paramref name="validate"/> together with its JSON (for fields that must be present); returns a problem or null.</param>
     /// <exception cref="InvalidDataException">A line is not JSON of the expected kind; the message names the file and line.</exception>
-    public static List<T> Read<T>(string path, Func<T, string?> validate)
+    public static List<T> Read<T>(string path, Func<T, string?> validate, Func<T, JsonElement, string?>? check = null)
     {
         var result = new List<T>();
         int lineNumber = 0;
@@ -42,6 +45,12 @@ internal static class JsonLinesFile
             }
 
             string? problem = item is null ? "the line is null" : validate(item);
+            if (problem is null && check is not null)
+            {
+                using var json = JsonDocument.Parse(line);
+                problem = check(item!, json.RootElement);
+            }
+
             if (problem is not null)
             {
                 throw new InvalidDataException($"'{path}' line {lineNumber}: {problem}");

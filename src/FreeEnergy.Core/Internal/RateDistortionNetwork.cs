@@ -29,6 +29,21 @@ internal sealed class RateDistortionNetwork : nn.Module
 
     public GaussianEncoder Encoder => encoder;
 
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            // TorchSharp's Module.Dispose releases the module's own parameters and buffers, not its children's.
+            encoder.Dispose();
+            decoder.Dispose();
+            prior.Dispose();
+            classifier.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
     public nn.Module<Tensor, Tensor> Decoder => decoder;
 
     public PriorModule Prior => prior;

@@ -24,7 +24,8 @@ namespace FreeEnergy.Core.Models;
 public sealed class RateDistortionModel : IDisposable
 {
     private const string FileMagic = "FEMODEL1";
-    private const int FormatVersion = 1;
+    /// <summary>1: header and weights; 2 (since issue 17): the header also holds the weights' length and SHA-256. Both are read.</summary>
+    private const int FormatVersion = 2;
     private const ulong EvaluationNoiseSalt = 0x9E3779B97F4A7C15UL;
 
     private static readonly JsonSerializerOptions JsonOptions = new()
@@ -104,10 +105,22 @@ public sealed class RateDistortionModel : IDisposable
     /// <param name="labels">Shape [B], int64, each in [0, Classes).</param>
     /// <param name="noise">A CPU generator for the z-noise (drawn on the CPU and moved to the device once), or null.</param>
     /// <returns>The terms; the caller owns them (see <see cref="BatchTerms"/>).</returns>
+    /// <exception cref="ArgumentException">A shape, a dtype or a label outside [0, Classes) (the message gives the label).</exception>
     public BatchTerms Forward(Tensor inputs, Tensor labels, Generator? noise = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(labels);
+        ValidateBatch(inputs, labels);
+        ValidateLabelRange(labels);
+        return ForwardTrusted(inputs, labels, noise);
+    }
+
+    /// <summary>
+    /// <see cref="Forward"/> without the label-range check (which reads the labels back from the device): for the
+    /// library's own loops over datasets whose labels were checked once (<see cref="ValidateData"/>).
+    /// </summary>
+    internal BatchTerms ForwardTrusted(Tensor inputs, Tensor labels, Generator? noise = null)
+    {
         ValidateBatch(inputs, labels);
         using var scope = NewDisposeScope();
         var x = IsOnDevice(inputs) ? inputs : inputs.to(Device);
@@ -226,7 +239,7 @@ public sealed class RateDistortionModel : IDisposable
             foreach (var batch in data.Batches(batchSize))
             {
                 using var scope = NewDisposeScope();
-                using var terms = Forward(batch.Inputs, batch.Labels, noise);
+                using var terms = ForwardTrusted(batch.Inputs, batch.Labels, noise);
                 accumulated.add_(terms.Sums().to(ScalarType.Float64));
                 if (products is not null)
                 {
@@ -264,27 +277,66 @@ public sealed class RateDistortionModel : IDisposable
     }
 
     /// <summary>
-    /// Saves the weights with a versioned JSON header holding the configuration to <paramref name="path"/>
-    /// (written to a temporary file first, then moved into place).
+    /// Saves the weights with a versioned JSON header holding the configuration and the length and SHA-256 of
+    /// the weights to <paramref name="path"/>: written to <c>&lt;path&gt;.tmp-&lt;process id&gt;</c> beside it,
+    /// flushed to disk, then moved into place, so the file is always either the old checkpoint or the whole new
+    /// one. Temporary files of the same checkpoint left by processes that no longer run (killed mid-write) are
+    /// deleted first.
     /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="path"/> does not exist (create it first).</exception>
+    /// <exception cref="InvalidOperationException">A weight or buffer is NaN or infinite (the message names the tensor); nothing is written.</exception>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
-        string temporary = full + ".tmp-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string folder = Path.GetDirectoryName(full)!;
+        if (!System.IO.Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"Cannot save the model to '{path}': the folder '{folder}' does not exist. Create it first.");
+        }
+
+        if (System.IO.Directory.Exists(full))
+        {
+            throw new IOException($"Cannot save the model to '{path}': it is a folder. Give a file name such as '{Path.Combine(path, "model.fe")}'.");
+        }
+
+        if (Checkpoints.FirstNonFinite(Network) is string nonFinite)
+        {
+            throw new InvalidOperationException($"Cannot save the model to '{path}': the tensor '{nonFinite}' holds non-finite values (NaN or ∞); a checkpoint never holds them. The model diverged or was changed by hand.");
+        }
+
+        Checkpoints.DeleteStaleTemporaries(full);
+        byte[] payload;
+        using (var buffer = new MemoryStream())
+        {
+            using (var payloadWriter = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+            {
+                Network.save(payloadWriter);
+            }
+
+            payload = buffer.ToArray();
+        }
+
+        string temporary = full + Checkpoints.TemporaryInfix + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         try
         {
-            using (var stream = File.Create(temporary))
-            using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: false))
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
             {
-                var header = new CheckpointHeader(CheckpointHeader.FormatName, FormatVersion, typeof(RateDistortionModel).Assembly.GetName().Version?.ToString() ?? "0", Configuration);
+                var header = new CheckpointHeader(
+                    CheckpointHeader.FormatName,
+                    FormatVersion,
+                    typeof(RateDistortionModel).Assembly.GetName().Version?.ToString() ?? "0",
+                    Configuration,
+                    payload.LongLength,
+                    Checkpoints.Sha256(payload));
                 byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, JsonOptions);
-                writer.Write(Encoding.ASCII.GetBytes(FileMagic));
+                stream.Write(Encoding.ASCII.GetBytes(FileMagic));
                 Span<byte> length = stackalloc byte[4];
                 BinaryPrimitives.WriteInt32LittleEndian(length, json.Length);
-                writer.Write(length);
-                writer.Write(json);
-                Network.save(writer);
+                stream.Write(length);
+                stream.Write(json);
+                stream.Write(payload);
+                stream.Flush(flushToDisk: true);
             }
 
             File.Move(temporary, full, overwrite: true);
@@ -303,13 +355,12 @@ public sealed class RateDistortionModel : IDisposable
     /// <param name="path">The checkpoint file.</param>
     /// <param name="device">The device to load onto ("cpu", "cuda:0"), or null for the saved device.</param>
     /// <param name="logger">An optional logger.</param>
-    /// <exception cref="InvalidDataException">The file is not a FreeEnergy checkpoint or is damaged.</exception>
+    /// <exception cref="InvalidDataException">The file is not a FreeEnergy checkpoint, is damaged (its checksum does not match), or holds non-finite weights (the message names the tensor).</exception>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     public static RateDistortionModel Load(string path, string? device = null, ILogger? logger = null)
     {
         FreeEnergyRuntime.EnsureBackend();
-        using var stream = File.OpenRead(path);
-        using var reader = new BinaryReader(stream);
-        var header = ReadHeader(reader, path);
+        var (header, payload) = ReadCheckpoint(path);
         var configuration = device is null ? header.Configuration : header.Configuration with { Device = device };
         var problems = RateDistortionModelBuilder.Validate(configuration);
         if (problems.Count > 0)
@@ -322,7 +373,7 @@ public sealed class RateDistortionModel : IDisposable
         var model = new RateDistortionModel(configuration, logger);
         try
         {
-            model.LoadState(reader, path);
+            model.LoadState(payload, path);
             return model;
         }
         catch
@@ -333,23 +384,31 @@ public sealed class RateDistortionModel : IDisposable
     }
 
     /// <summary>
-    /// Replaces this model's weights with those saved in <paramref name="path"/>. The saved configuration
-    /// must have the same structure (seed, device, K and σ may differ).
+    /// Replaces this model's weights with those saved in <paramref name="path"/>, all or nothing: when the file
+    /// is damaged, truncated, of another structure or holds non-finite values, the weights are unchanged. The
+    /// saved configuration must have the same structure (seed, device, K and σ may differ).
     /// </summary>
     /// <exception cref="InvalidOperationException">The saved model has another structure; the message lists every difference. The weights are unchanged.</exception>
-    /// <exception cref="InvalidDataException">The file is not a FreeEnergy checkpoint or is damaged.</exception>
+    /// <exception cref="InvalidDataException">The file is not a FreeEnergy checkpoint, is damaged or holds non-finite weights. The weights are unchanged.</exception>
     public void LoadWeights(string path)
     {
-        using var stream = File.OpenRead(path);
-        using var reader = new BinaryReader(stream);
-        var header = ReadHeader(reader, path);
+        var (header, payload) = ReadCheckpoint(path);
         var differences = Configuration.StructuralDifferences(header.Configuration);
         if (differences.Count > 0)
         {
             throw new InvalidOperationException($"The model in '{path}' does not fit this model: {string.Join("; ", differences)}.");
         }
 
-        LoadState(reader, path);
+        using var previous = WeightSnapshot.Capture(Network);
+        try
+        {
+            LoadState(payload, path);
+        }
+        catch
+        {
+            previous.Restore();
+            throw;
+        }
     }
 
     /// <inheritdoc />
@@ -407,16 +466,93 @@ public sealed class RateDistortionModel : IDisposable
         }
     }
 
-    private void LoadState(BinaryReader reader, string path)
+    /// <summary>Refuses labels outside [0, Classes) before libtorch does (with a C++ stack trace).</summary>
+    private void ValidateLabelRange(Tensor labels)
+    {
+        if (labels.device_type == DeviceType.META)
+        {
+            return; // meta tensors have shapes but no values to check
+        }
+
+        using var scope = NewDisposeScope();
+        long smallest = labels.min().item<long>();
+        long largest = labels.max().item<long>();
+        if (smallest < 0 || largest >= Configuration.Classes)
+        {
+            long bad = smallest < 0 ? smallest : largest;
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Labels must be in [0, {Configuration.Classes}) for a model of {Configuration.Classes} classes; got {bad}."), nameof(labels));
+        }
+    }
+
+    /// <summary>Loads the weights from <paramref name="payload"/> and refuses non-finite values, naming the tensor. On failure the weights may be partly loaded: callers restore or dispose.</summary>
+    private void LoadState(byte[] payload, string path)
     {
         try
         {
+            using var stream = new MemoryStream(payload, writable: false);
+            using var reader = new BinaryReader(stream);
             Network.load(reader, strict: true);
+            if (stream.Position != stream.Length)
+            {
+                throw new InvalidDataException($"{stream.Length - stream.Position} bytes follow the weights.");
+            }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             throw new InvalidDataException($"The weights in '{path}' could not be read: {ex.Message}", ex);
         }
+
+        if (Checkpoints.FirstNonFinite(Network) is string name)
+        {
+            throw new InvalidDataException($"'{path}' holds non-finite weights (NaN or ∞) in the tensor '{name}'; it was saved from a diverged model or is damaged. Use an earlier checkpoint.");
+        }
+    }
+
+    /// <summary>The configuration in the header of the checkpoint at <paramref name="path"/> (the weights are not read).</summary>
+    /// <exception cref="InvalidDataException">The file is not a readable checkpoint.</exception>
+    internal static ModelConfiguration ReadSavedConfiguration(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream);
+        return ReadHeader(reader, path).Configuration;
+    }
+
+    /// <summary>Reads the header and the weights' bytes, checking the payload's length and checksum (format version 2; version 1 has none).</summary>
+    private static (CheckpointHeader Header, byte[] Payload) ReadCheckpoint(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (System.IO.Directory.Exists(path))
+        {
+            throw new InvalidDataException($"'{path}' is a folder, not a FreeEnergy model checkpoint; give the path of a checkpoint file (for example '{Path.Combine(path, "model.fe")}').");
+        }
+
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream);
+        var header = ReadHeader(reader, path);
+        long remaining = stream.Length - stream.Position;
+        if (header.FormatVersion >= 2)
+        {
+            if (header.PayloadLength is not long expected || header.PayloadSha256 is not string checksum)
+            {
+                throw new InvalidDataException($"'{path}' has checkpoint format version {header.FormatVersion} but its header lacks the payload length or checksum; the file is damaged.");
+            }
+
+            if (remaining != expected)
+            {
+                throw new InvalidDataException($"'{path}' is damaged: the header announces {expected} bytes of weights, the file holds {remaining} (truncated or appended to).");
+            }
+
+            byte[] checkedPayload = reader.ReadBytes((int)remaining);
+            string actual = Checkpoints.Sha256(checkedPayload);
+            if (!string.Equals(actual, checksum, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidDataException($"'{path}' is damaged: the SHA-256 of its weights is {actual}, the header says {checksum}. Use another copy of the checkpoint.");
+            }
+
+            return (header, checkedPayload);
+        }
+
+        return (header, reader.ReadBytes((int)Math.Min(remaining, int.MaxValue)));
     }
 
     private static CheckpointHeader ReadHeader(BinaryReader reader, string path)

@@ -242,6 +242,37 @@ public sealed class RateDistortionModelBuilder
             problems.Add(Inv($"The mixture prior needs ≥ 1 component; got {c.MixtureComponents}."));
         }
 
+        // Absurd sizes are reported here instead of reaching the allocator (int.MaxValue widths, a latent of 10⁹).
+        void AtMost(string what, long value, long largest)
+        {
+            if (value > largest)
+            {
+                problems.Add(Inv($"{what} must be at most {largest:N0}; got {value:N0}."));
+            }
+        }
+
+        AtMost("The number of classes", c.Classes, MaxWidth);
+        AtMost("The latent size", c.LatentSize, MaxWidth);
+        AtMost("K, the number of samples of z per input,", c.Samples, MaxSamples);
+        AtMost("The number of mixture components", c.Prior == PriorKind.GaussianMixture ? c.MixtureComponents : 0, MaxSamples);
+        if (c.InputShape is { Count: > 0 } shape && shape.All(d => d >= 1))
+        {
+            AtMost("The number of elements of one input", c.InputElements, MaxWidth * 16);
+        }
+
+        if (c.HiddenSizes is { } hidden && hidden.All(h => h >= 1))
+        {
+            foreach (int width in hidden.Where(h => h > MaxWidth).Distinct())
+            {
+                AtMost("Every hidden width", width, MaxWidth);
+            }
+
+            if (problems.Count == 0 && c.Architecture == EncoderArchitecture.Mlp && MlpWeights(c) is double weights && weights > MaxWeights)
+            {
+                problems.Add(Inv($"The model would have {weights:E2} weights ({weights * 4 / 1e9:F1} GB in float32, twice that again for Adam); the builder accepts at most {MaxWeights:E0}. Use smaller hidden widths or a smaller latent size."));
+            }
+        }
+
         if (string.IsNullOrWhiteSpace(c.Device))
         {
             problems.Add("The device is not set; use \"cpu\" or \"cuda:N\".");
@@ -252,6 +283,30 @@ public sealed class RateDistortionModelBuilder
         }
 
         return problems;
+    }
+
+    /// <summary>The largest accepted width (classes, latent size, hidden width): 2²⁰.</summary>
+    private const long MaxWidth = 1 << 20;
+
+    /// <summary>The largest accepted K and number of mixture components: 2¹⁶.</summary>
+    private const long MaxSamples = 1 << 16;
+
+    /// <summary>The largest accepted number of weights of an MLP model: 10⁹ (4 GB in float32).</summary>
+    private const double MaxWeights = 1e9;
+
+    /// <summary>The number of weights and biases of the MLP model (encoder, two heads, mirrored decoder, classifier), in double to avoid overflow.</summary>
+    private static double MlpWeights(ModelConfiguration c)
+    {
+        double Layer(double from, double to) => (from * to) + to;
+        double total = 0;
+        double width = c.InputElements;
+        foreach (int h in c.HiddenSizes)
+        {
+            total += 2 * Layer(width, h); // encoder layer and its mirror in the decoder
+            width = h;
+        }
+
+        return total + (2 * Layer(width, c.LatentSize)) + Layer(c.LatentSize, width) + Layer(c.LatentSize, c.Classes);
     }
 
     private static bool IsDeviceName(string device)

@@ -108,6 +108,8 @@ public sealed class ProcessTrajectory
         var steps = JsonLinesFile.Read<ProcessStep>(path, s =>
             s.Kind != ProcessStep.KindName ? $"not a process step (kind '{s.Kind}')"
             : s.Version > ProcessStep.CurrentVersion ? string.Create(CultureInfo.InvariantCulture, $"record version {s.Version} is newer than this library's {ProcessStep.CurrentVersion}")
+            : !(double.IsFinite(s.Lambda) && s.Lambda > 0) ? string.Create(CultureInfo.InvariantCulture, $"λ must be finite and > 0; got {s.Lambda}")
+            : !(double.IsFinite(s.Gamma) && s.Gamma >= 0) ? string.Create(CultureInfo.InvariantCulture, $"γ must be finite and ≥ 0; got {s.Gamma}")
             : null);
         if (steps.Count == 0)
         {

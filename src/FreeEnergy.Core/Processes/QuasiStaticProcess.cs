@@ -226,8 +226,24 @@ public sealed class QuasiStaticProcess
     /// <returns>The trajectory: step 0 and one step per path value (fewer when stopped on failure).</returns>
     /// <exception cref="ArgumentException">A bad path, start, target or dataset; the message names the value.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    /// <exception cref="TrainingDivergedException">A relaxation diverged.</exception>
+    /// <exception cref="TrainingDivergedException">A relaxation diverged; the model is put back as it was when the process was called (finished steps stay recorded).</exception>
     public ProcessTrajectory Run(
+        HeldQuantity held,
+        RateDistortionModel model,
+        Multipliers start,
+        IReadOnlyList<double> path,
+        LabelledTensorDataset training,
+        LabelledTensorDataset evaluation,
+        DrivenMultiplier driven = DrivenMultiplier.Lambda,
+        double? target = null,
+        IProgress<ProcessStep>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return DivergenceRollback.Run(model, () => RunCore(held, model, start, path, training, evaluation, driven, target, progress, cancellationToken));
+    }
+
+    private ProcessTrajectory RunCore(
         HeldQuantity held,
         RateDistortionModel model,
         Multipliers start,
@@ -359,6 +375,19 @@ public sealed class QuasiStaticProcess
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return DivergenceRollback.Run(model, () => FollowScheduleCore(model, start, schedule, training, evaluation, progress, cancellationToken));
+    }
+
+    private ProcessTrajectory FollowScheduleCore(
+        RateDistortionModel model,
+        Multipliers start,
+        IReadOnlyList<Multipliers> schedule,
+        LabelledTensorDataset training,
+        LabelledTensorDataset evaluation,
+        IProgress<ProcessStep>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(evaluation);
         CheckStart(start);
@@ -409,6 +438,20 @@ public sealed class QuasiStaticProcess
     /// <param name="cancellationToken">Checked between training steps; finished steps stay recorded.</param>
     /// <returns>The trajectory, with r, source and target accuracy and C per step.</returns>
     public ProcessTrajectory Transfer(
+        RateDistortionModel model,
+        Multipliers start,
+        TaskMixture training,
+        TaskMixture evaluation,
+        int steps,
+        IReadOnlyList<double>? lambdaPath = null,
+        IProgress<ProcessStep>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return DivergenceRollback.Run(model, () => TransferCore(model, start, training, evaluation, steps, lambdaPath, progress, cancellationToken));
+    }
+
+    private ProcessTrajectory TransferCore(
         RateDistortionModel model,
         Multipliers start,
         TaskMixture training,
@@ -499,6 +542,20 @@ public sealed class QuasiStaticProcess
         IProgress<ProcessStep>? progress = null,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        return DivergenceRollback.Run(model, () => TransferWithAuthorsControllerCore(model, start, training, evaluation, steps, options, progress, cancellationToken));
+    }
+
+    private ProcessTrajectory TransferWithAuthorsControllerCore(
+        RateDistortionModel model,
+        Multipliers start,
+        TaskMixture training,
+        TaskMixture evaluation,
+        int steps,
+        AuthorsControllerOptions? options = null,
+        IProgress<ProcessStep>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
         CheckTransfer(model, start, training, evaluation, steps);
         options ??= new AuthorsControllerOptions();
         var pass = new EquilibriumTrainer()
@@ -573,6 +630,19 @@ public sealed class QuasiStaticProcess
     /// <param name="progress">Receives both steps.</param>
     /// <param name="cancellationToken">Checked between training steps.</param>
     public ProcessTrajectory FineTune(
+        RateDistortionModel model,
+        Multipliers multipliers,
+        TaskMixture training,
+        TaskMixture evaluation,
+        int epochs,
+        IProgress<ProcessStep>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return DivergenceRollback.Run(model, () => FineTuneCore(model, multipliers, training, evaluation, epochs, progress, cancellationToken));
+    }
+
+    private ProcessTrajectory FineTuneCore(
         RateDistortionModel model,
         Multipliers multipliers,
         TaskMixture training,

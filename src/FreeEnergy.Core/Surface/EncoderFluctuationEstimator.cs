@@ -85,7 +85,7 @@ public sealed class EncoderFluctuationEstimator : IDerivativeEstimator
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                using var terms = model.Forward(batch.Inputs, batch.Labels, noise);
+                using var terms = model.ForwardTrusted(batch.Inputs, batch.Labels, noise);
                 var distortion = terms.Distortion.to(ScalarType.Float64);
                 var classification = terms.Classification.to(ScalarType.Float64);
                 long k = distortion.shape[0];

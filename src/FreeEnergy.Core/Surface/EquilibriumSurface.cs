@@ -71,6 +71,13 @@ public sealed class EquilibriumSurface
             throw new ArgumentException("Nothing to merge.", nameof(parts));
         }
 
+        // Different plans first: their points share indices, and "different results" would hide the cause.
+        var plans = all.SelectMany(p => p.Records).Select(r => r.Plan).Distinct().ToList();
+        if (plans.Count > 1)
+        {
+            throw new InvalidDataException($"The parts come from {plans.Count} different sweep plans ({string.Join(", ", plans)}); merge only the shards of one plan.");
+        }
+
         var byIndex = new Dictionary<int, SurfaceRecord>();
         foreach (var record in all.SelectMany(p => p.Records))
         {

@@ -630,7 +630,7 @@ public sealed class ImplicitDerivativeEstimator : IDerivativeEstimator
         private (Tensor R, Tensor D, Tensor C) Terms(Tensor x, Tensor y, long seed)
         {
             using var noise = new Generator(unchecked((ulong)seed));
-            var terms = model.Forward(x, y, noise);
+            var terms = model.ForwardTrusted(x, y, noise);
             return (terms.Rate.sum() / count, terms.Distortion.mean([0]).sum() / count, terms.Classification.mean([0]).sum() / count);
         }
 

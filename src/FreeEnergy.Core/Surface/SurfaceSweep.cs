@@ -83,17 +83,19 @@ public sealed class SurfaceSweep
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(evaluation);
+
+        // One writer per records file (and its checkpoint folder), for the whole run: a second one fails here, having changed nothing.
+        using var writerLock = RecordFile is null ? null : RecordsLock.Acquire(RecordFile);
         var finished = new SortedDictionary<int, SurfaceRecord>();
         if (RecordFile is not null && File.Exists(RecordFile))
         {
-            var existing = EquilibriumSurface.Load(RecordFile);
-            var foreign = existing.Records.FirstOrDefault(r => r.Plan != plan.Fingerprint);
-            if (foreign is not null)
+            ModelConfiguration configuration;
+            using (var probe = createModel())
             {
-                throw new InvalidDataException($"'{RecordFile}' holds points of another sweep plan ({foreign.Plan}, this plan is {plan.Fingerprint}); use another file.");
+                configuration = probe.Configuration;
             }
 
-            foreach (var record in existing.Records)
+            foreach (var record in ReadForResume(RecordFile, plan, configuration))
             {
                 finished[record.Index] = record;
             }
@@ -239,6 +241,7 @@ public sealed class SurfaceSweep
             throw new InvalidOperationException($"Repair works on a sweep's records file and checkpoints; {(RecordFile is null ? "no records file is set (call WithRecordFile)" : $"'{RecordFile}' does not exist (run the sweep first)")}.");
         }
 
+        using var writerLock = RecordsLock.Acquire(RecordFile);
         var clock = Stopwatch.StartNew();
         var surface = EquilibriumSurface.Load(RecordFile);
         string directory = surface.Directory!;
@@ -405,6 +408,98 @@ public sealed class SurfaceSweep
             Converged = result.Converged,
         };
         return (record, result);
+    }
+
+    /// <summary>The fields a record must hold to be resumed from (a missing number would read as 0).</summary>
+    private static readonly string[] RequiredFields =
+        ["kind", "version", "plan", "index", "chain", "position", "lambda", "gamma", "rate", "distortion", "classification", "accuracy", "freeEnergy", "epochs", "converged", "seed", "checkpoint"];
+
+    /// <summary>How far below 0 a recorded rate may be: the Monte-Carlo rate of a mixture prior can dip just below 0 when the code collapses.</summary>
+    private const double RateTolerance = 1e-2;
+
+    /// <summary>
+    /// Reads the records of <paramref name="file"/> for a resume of <paramref name="plan"/> by a model of
+    /// <paramref name="configuration"/>: every record must be a valid surface record of this plan, at its planned
+    /// index, chain, position and multipliers, trained with this seed, with every required field and a checkpoint
+    /// on disk of the same structure.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A record does not match; the message names the file and the line. Nothing is changed.</exception>
+    private static List<SurfaceRecord> ReadForResume(string file, SweepPlan plan, ModelConfiguration configuration)
+    {
+        var planned = plan.AllPoints.ToDictionary(p => p.Index);
+        var seen = new HashSet<int>();
+        string directory = Path.GetDirectoryName(file)!;
+        return JsonLinesFile.Read<SurfaceRecord>(file, EquilibriumSurface.Validate, (r, json) => ResumeProblem(r, json, plan.Fingerprint, planned, seen, configuration, directory));
+    }
+
+    private static string? ResumeProblem(SurfaceRecord r, System.Text.Json.JsonElement json, string fingerprint, Dictionary<int, PlannedPoint> planned, HashSet<int> seen, ModelConfiguration configuration, string directory)
+    {
+        if (r.Plan != fingerprint)
+        {
+            return $"the point belongs to another sweep plan ({r.Plan}, this plan is {fingerprint}); use another file";
+        }
+
+        var missing = RequiredFields.Where(f => !json.TryGetProperty(f, out var v) || v.ValueKind == System.Text.Json.JsonValueKind.Null).ToList();
+        if (missing.Count > 0)
+        {
+            return $"the record lacks the field(s) {string.Join(", ", missing)}; it was edited or written by hand. Delete the line to train the point again";
+        }
+
+        var ci = CultureInfo.InvariantCulture;
+        if (!planned.TryGetValue(r.Index, out var p))
+        {
+            return string.Create(ci, $"index {r.Index} is not in the plan (indices 0 to {planned.Count - 1})");
+        }
+
+        if (!seen.Add(r.Index))
+        {
+            return string.Create(ci, $"point {r.Index} appears a second time");
+        }
+
+        if (r.Lambda != p.Multipliers.Lambda || r.Gamma != p.Multipliers.Gamma)
+        {
+            return string.Create(ci, $"point {r.Index} is recorded at λ = {r.Lambda:R}, γ = {r.Gamma:R} but the plan has it at λ = {p.Multipliers.Lambda:R}, γ = {p.Multipliers.Gamma:R}; the record was edited. Delete the line to train the point again");
+        }
+
+        if (r.Chain != p.Chain || r.Position != p.Position)
+        {
+            return string.Create(ci, $"point {r.Index} is recorded in chain {r.Chain} at position {r.Position} but the plan has it in chain {p.Chain} at position {p.Position}");
+        }
+
+        if (r.Seed != configuration.Seed)
+        {
+            return string.Create(ci, $"point {r.Index} was trained with seed {r.Seed} but this sweep's model has seed {configuration.Seed}; resume with the same seed, or use another file");
+        }
+
+        if (!(r.Rate >= -RateTolerance) || !(r.Classification >= 0) || !(r.Accuracy >= 0 && r.Accuracy <= 1) || r.Epochs < 0 || !(r.Seconds >= 0))
+        {
+            return string.Create(ci, $"point {r.Index} holds impossible values (rate {r.Rate:R}, classification {r.Classification:R}, accuracy {r.Accuracy:R}, epochs {r.Epochs}, seconds {r.Seconds:R}; a rate below 0, a classification loss below 0, an accuracy outside [0, 1] or a negative count cannot come from training)");
+        }
+
+        if (r.WarmStartFrom is int from && (!planned.TryGetValue(from, out var source) || source.Chain != p.Chain || from == r.Index))
+        {
+            return string.Create(ci, $"point {r.Index} says it warm-started from point {from}, which is not another point of its chain {p.Chain}");
+        }
+
+        string checkpoint = Path.Combine(directory, r.Checkpoint!);
+        if (!File.Exists(checkpoint))
+        {
+            return string.Create(ci, $"the checkpoint '{checkpoint}' of point {r.Index} is missing, and the points after it would warm-start from it; restore the file, or delete this line (and those of the points that warm-started from it) to train them again");
+        }
+
+        IReadOnlyList<string> differences;
+        try
+        {
+            differences = configuration.StructuralDifferences(RateDistortionModel.ReadSavedConfiguration(checkpoint));
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            return $"the checkpoint of point {r.Index} cannot be read: {ex.Message}";
+        }
+
+        return differences.Count == 0
+            ? null
+            : string.Create(ci, $"the checkpoint of point {r.Index} holds a model of another structure ({string.Join("; ", differences)}); resume with the options the folder was made with, or use another file");
     }
 
     /// <summary>The finished point of the chain nearest in position (earlier wins a tie) whose checkpoint exists.</summary>

@@ -134,14 +134,17 @@ public sealed class SweepPlan
         return new SweepPlan(allChains, index, count, Fingerprint);
     }
 
-    private IEnumerable<PlannedPoint> Enumerate()
+    /// <summary>Every point of the full plan (all shards), with its index, chain and position.</summary>
+    internal IReadOnlyList<PlannedPoint> AllPoints => [.. Enumerate(all: true)];
+
+    private IEnumerable<PlannedPoint> Enumerate(bool all = false)
     {
         int index = 0;
         for (int chain = 0; chain < allChains.Count; chain++)
         {
             for (int position = 0; position < allChains[chain].Count; position++, index++)
             {
-                if (chain % ShardCount == ShardIndex)
+                if (all || chain % ShardCount == ShardIndex)
                 {
                     yield return new PlannedPoint(index, chain, position, allChains[chain][position]);
                 }

@@ -34,7 +34,7 @@ public sealed partial class EquilibriumTrainer
     /// <param name="progress">Receives a report after every epoch.</param>
     /// <param name="cancellationToken">Checked between steps; the model keeps the weights of the last finished step.</param>
     /// <exception cref="ArgumentException">A bad argument (the message names it), or data that do not fit the model.</exception>
-    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the model is put back as it was before the call.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public ConstrainedTrainingResult TrainAtFixed(
         RateDistortionModel model,
@@ -85,7 +85,24 @@ public sealed partial class EquilibriumTrainer
         model.ValidateData(training, nameof(training));
         model.ValidateData(evaluation, nameof(evaluation));
         cancellationToken.ThrowIfCancellationRequested();
+        return DivergenceRollback.Run(model, () => TrainAtFixedCore(model, start, held, target, training, evaluation, fixedMultiplier, tolerance, consecutiveChecks, checksPerEpoch, controller, progress, cancellationToken));
+    }
 
+    private ConstrainedTrainingResult TrainAtFixedCore(
+        RateDistortionModel model,
+        Multipliers start,
+        HeldQuantity held,
+        double target,
+        LabelledTensorDataset training,
+        LabelledTensorDataset evaluation,
+        DrivenMultiplier fixedMultiplier,
+        double tolerance,
+        int consecutiveChecks,
+        int checksPerEpoch,
+        ConstraintControllerOptions? controller,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         bool freeIsGamma = fixedMultiplier == DrivenMultiplier.Lambda;
         using var engine = new ConstrainedTraining(model, this, training, null, evaluation, null, held, freeIsGamma, start, target, controller, cancellationToken);

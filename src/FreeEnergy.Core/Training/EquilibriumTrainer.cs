@@ -324,6 +324,7 @@ public sealed partial class EquilibriumTrainer
     /// <param name="evaluation">The evaluation mixture (default: the training mixture); it should have the same ratio.</param>
     /// <param name="progress">Receives plain-number progress reports.</param>
     /// <param name="cancellationToken">Checked between steps.</param>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the model is put back as it was before the call.</exception>
     public TrainingResult Train(
         RateDistortionModel model,
         Multipliers multipliers,
@@ -336,6 +337,7 @@ public sealed partial class EquilibriumTrainer
         return Run(model, multipliers, TrainingTask.Of(training), TrainingTask.Of(evaluation ?? training), ReferenceEquals(evaluation ?? training, training), progress, cancellationToken);
     }
 
+    /// <summary>Validates, then trains; a divergence puts the model back as it was before the call (<see cref="DivergenceRollback"/>).</summary>
     private TrainingResult Run(
         RateDistortionModel model,
         Multipliers multipliers,
@@ -346,6 +348,19 @@ public sealed partial class EquilibriumTrainer
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
+        _ = model.Network; // throws when disposed
+        return DivergenceRollback.Run(model, () => RunCore(model, multipliers, training, evaluation, evaluationIsTraining, progress, cancellationToken));
+    }
+
+    private TrainingResult RunCore(
+        RateDistortionModel model,
+        Multipliers multipliers,
+        TrainingTask training,
+        TrainingTask evaluation,
+        bool evaluationIsTraining,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
+    {
         if (multipliers.Lambda <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(multipliers), multipliers, "λ must be > 0 (use new Multipliers(λ, γ)).");
@@ -424,12 +439,12 @@ public sealed partial class EquilibriumTrainer
                     SetLearningRate(optimizer, groupFactors, final + ((tailRate - final) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(1, progressed)))));
                 }
 
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var (loss, readings, b) = Forward(model, batches, multipliers);
                 ThrowIfDiverged(readings[0], epoch, step, multipliers);
 
                 loss.backward();
-                optimizer.step();
+                optimizer.Step();
                 if (average is not null && ++pendingSteps is var pending && (pending == AveragingInterval || step == epochSteps))
                 {
                     // Every few steps (and at the end of the epoch) with the decay of those steps: the same average
@@ -526,34 +541,34 @@ public sealed partial class EquilibriumTrainer
     /// <summary>
     /// Adam over all weights (one parameter group, as before the relaxation options existed) or, with a separate
     /// variance-head learning rate, two groups; <paramref name="factors"/> receives each group's multiple of the
-    /// learning rate.
+    /// learning rate. <see cref="LeanAdam"/> is TorchSharp's Adam update without its native-memory leak.
     /// </summary>
-    private TorchSharp.Modules.Adam CreateOptimizer(RateDistortionNetwork network, double learningRate, out double[] factors)
+    private LeanAdam CreateOptimizer(RateDistortionNetwork network, double learningRate, out double[] factors)
     {
         if (VarianceHeadLearningRateFactor == 1)
         {
             factors = [1.0];
-            return optim.Adam(network.parameters(), learningRate, Beta1, Beta2);
+            return new LeanAdam([(network.parameters(), learningRate)], Beta1, Beta2);
         }
 
         const string VarianceHead = "encoder.logVariance.";
         var named = network.named_parameters().ToList();
-        var groups = new[]
-        {
-            new TorchSharp.Modules.Adam.ParamGroup(named.Where(p => !p.name.StartsWith(VarianceHead, StringComparison.Ordinal)).Select(p => p.parameter), learningRate, Beta1, Beta2),
-            new TorchSharp.Modules.Adam.ParamGroup(named.Where(p => p.name.StartsWith(VarianceHead, StringComparison.Ordinal)).Select(p => p.parameter), learningRate * VarianceHeadLearningRateFactor, Beta1, Beta2),
-        };
         factors = [1.0, VarianceHeadLearningRateFactor];
-        return optim.Adam(groups, learningRate, Beta1, Beta2);
+        return new LeanAdam(
+            [
+                (named.Where(p => !p.name.StartsWith(VarianceHead, StringComparison.Ordinal)).Select(p => p.parameter), learningRate),
+                (named.Where(p => p.name.StartsWith(VarianceHead, StringComparison.Ordinal)).Select(p => p.parameter), learningRate * VarianceHeadLearningRateFactor),
+            ],
+            Beta1,
+            Beta2);
     }
 
     /// <summary>Sets every parameter group's learning rate to <paramref name="learningRate"/> times its factor.</summary>
-    private static void SetLearningRate(TorchSharp.Modules.Adam optimizer, double[] factors, double learningRate)
+    private static void SetLearningRate(LeanAdam optimizer, double[] factors, double learningRate)
     {
-        int i = 0;
-        foreach (var group in optimizer.ParamGroups)
+        for (int i = 0; i < optimizer.GroupCount; i++)
         {
-            group.LearningRate = learningRate * factors[i++];
+            optimizer.SetLearningRate(i, learningRate * factors[i]);
         }
     }
 
@@ -568,7 +583,7 @@ public sealed partial class EquilibriumTrainer
         {
             // The common case, one dataset: no weighting, nothing to add up.
             var (inputs, labels, _) = batches[0];
-            var (objective, statistics) = model.Forward(inputs, labels).ObjectiveAndSums(multipliers);
+            var (objective, statistics) = model.ForwardTrusted(inputs, labels).ObjectiveAndSums(multipliers);
             return (objective, Read(statistics), inputs.shape[0]);
         }
 
@@ -581,7 +596,7 @@ public sealed partial class EquilibriumTrainer
                 continue;
             }
 
-            var (objective, statistics) = model.Forward(inputs, labels).ObjectiveAndSums(multipliers);
+            var (objective, statistics) = model.ForwardTrusted(inputs, labels).ObjectiveAndSums(multipliers);
             var part = objective * weight;
             var partReadings = statistics * weight;
             loss = loss is null ? part : loss + part;

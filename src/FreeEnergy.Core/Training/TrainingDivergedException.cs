@@ -4,8 +4,10 @@ using FreeEnergy.Core.Models;
 namespace FreeEnergy.Core.Training;
 
 /// <summary>
-/// Thrown when the training loss becomes NaN or infinite. The offending step was not applied: the model
-/// keeps the weights of the last finite step.
+/// Thrown when the training loss becomes NaN or infinite. The call that threw it has put the model back as it
+/// was before the call (weights, buffers and training z-noise, bit for bit): the finite steps before a
+/// divergence have usually wrecked the weights already, so they are not kept. The model can be trained again
+/// at once, with a smaller learning rate or smaller multipliers.
 /// </summary>
 public sealed class TrainingDivergedException : Exception
 {
@@ -33,7 +35,7 @@ public sealed class TrainingDivergedException : Exception
     /// <param name="multipliers">The multipliers trained at.</param>
     /// <param name="loss">The non-finite loss.</param>
     public TrainingDivergedException(int epoch, long step, Multipliers multipliers, double loss)
-        : base(string.Create(CultureInfo.InvariantCulture, $"Training diverged at epoch {epoch}, step {step}, {multipliers}: the loss was {loss}. The step was not applied. Try a smaller learning rate or smaller multipliers."))
+        : base(string.Create(CultureInfo.InvariantCulture, $"Training diverged at epoch {epoch}, step {step}, {multipliers}: the loss was {loss}. The model was put back as it was before the call. Try a smaller learning rate or smaller multipliers."))
     {
         Epoch = epoch;
         Step = step;

@@ -74,4 +74,26 @@ public class RateDistortionModelBuilderTests
         long expected = (16 * 8) + 8 + (8 * 6) + 6 + (2 * ((6 * 3) + 3)) + (3 * 6) + 6 + (6 * 8) + 8 + (8 * 16) + 16 + 14 + (3 * 5) + 5;
         Assert.Equal(expected, model.ParameterCount);
     }
+
+    [Fact]
+    public void AbsurdSizesAndLabelsOutOfRangeAreRefusedBeforeTheyReachLibtorch()
+    {
+        // Issue 17: these reached the allocator, or libtorch with a C++ stack trace.
+        long before = FreeEnergyRuntime.LiveTensorCount;
+        var huge = Assert.Throws<FreeEnergyConfigurationException>(() => RateDistortionModel.CreateBuilder().WithInputShape(4).WithClasses(2).WithMlp(int.MaxValue).WithLatentSize(1_000_000_000).Build());
+        Assert.Contains(huge.Problems, p => p.Contains("hidden width", StringComparison.Ordinal) && p.Contains("2,147,483,647", StringComparison.Ordinal));
+        Assert.Contains(huge.Problems, p => p.Contains("latent size", StringComparison.Ordinal) && p.Contains("1,000,000,000", StringComparison.Ordinal));
+        var heavy = Assert.Throws<FreeEnergyConfigurationException>(() => RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithMlp(1 << 20, 1 << 20).Build());
+        Assert.Contains("weights", heavy.Message, StringComparison.Ordinal);
+        Assert.Equal(before, FreeEnergyRuntime.LiveTensorCount);
+
+        using var model = RateDistortionModel.CreateBuilder().WithInputShape(4).WithClasses(3).WithMlp(8).WithLatentSize(2).Build();
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var inputs = TorchSharp.torch.zeros(2, 4);
+        var ex = Assert.Throws<ArgumentException>(() => model.Forward(inputs, TorchSharp.torch.tensor(new long[] { 0, 5 })));
+        Assert.Equal("labels", ex.ParamName);
+        Assert.Contains("[0, 3)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("got 5", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => model.Forward(inputs, TorchSharp.torch.tensor(new long[] { -1, 0 })));
+    }
 }

@@ -13,8 +13,10 @@ public sealed class SurfaceSweepTests(ITestOutputHelper output) : IDisposable
 
     private string PathOf(string name) => Path.Combine(directory, name);
 
-    internal static RateDistortionModel SmallModel() =>
-        RateDistortionModel.CreateBuilder().WithInputShape(1, 4, 4).WithClasses(3).WithMlp(16).WithLatentSize(3).WithSamples(2).WithSeed(4).Build();
+    internal static RateDistortionModel SmallModel() => SmallModel(seed: 4);
+
+    internal static RateDistortionModel SmallModel(long seed) =>
+        RateDistortionModel.CreateBuilder().WithInputShape(1, 4, 4).WithClasses(3).WithMlp(16).WithLatentSize(3).WithSamples(2).WithSeed(seed).Build();
 
     private static EquilibriumTrainer QuickTrainer() =>
         new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(window: 1, relativeTolerance: 1e-9, maxEpochs: 2).WithTrainingDataEvaluation(false);
@@ -176,6 +178,78 @@ public sealed class SurfaceSweepTests(ITestOutputHelper output) : IDisposable
         Check("version.jsonl", "{\"kind\":\"freeEnergy.surfacePoint\",\"version\":9,\"plan\":\"x\",\"lambda\":1,\"gamma\":0}\n", "version 9");
         var other = new SurfaceSweep(SmallModel, QuickTrainer()).WithRecordFile(PathOf("other.jsonl")).Run(SweepPlan.Grid([2.0], [0.0]), data, data);
         Check("another-plan.jsonl", File.ReadAllText(PathOf("other.jsonl")), "another sweep plan");
+    }
+
+    [Fact]
+    public void ASecondWriterOnALockedRecordsFileFailsAtOnceAndChangesNothing()
+    {
+        // Issue 17: two runs on one records file used to mix their points (and race on the temporary file).
+        using var data = TestData.Prototypes(32, 3, 4);
+        var plan = SweepPlan.Grid([4.0, 1.0], [0.0]);
+        string file = PathOf("shared.jsonl");
+        string? snapshot = null;
+        IOException? second = null;
+        var progress = new SynchronousProgress<SweepProgress>(p =>
+        {
+            if (p.Point.Index == 1 && p.Training is not null && second is null)
+            {
+                // The first run holds the file while point 1 trains: another writer (seed 5) tries now.
+                snapshot = Convert.ToBase64String(File.ReadAllBytes(file));
+                var models = Directory.GetFiles(file + ".models");
+                second = Assert.Throws<IOException>(() => new SurfaceSweep(() => SmallModel(seed: 5), QuickTrainer()).WithRecordFile(file).Run(plan, data, data));
+                Assert.Equal(snapshot, Convert.ToBase64String(File.ReadAllBytes(file)));
+                Assert.Equal(models, Directory.GetFiles(file + ".models"));
+            }
+        });
+
+        new SurfaceSweep(() => SmallModel(), QuickTrainer()).WithRecordFile(file).Run(plan, data, data, progress);
+        Assert.NotNull(second);
+        Assert.Contains(file, second.Message, StringComparison.Ordinal);
+        Assert.Contains("another run", second.Message, StringComparison.Ordinal);
+
+        // Once the first run has finished, the file is free again.
+        Assert.Equal(2, new SurfaceSweep(() => SmallModel(), QuickTrainer()).WithRecordFile(file).Run(plan, data, data).Records.Count);
+    }
+
+    [Fact]
+    public void AResumeRefusesRecordsThatDoNotMatchThePlanNamingTheLine()
+    {
+        // Issue 17: edited multipliers, foreign indices, missing or impossible fields, another seed and a deleted
+        // checkpoint were all accepted on resume.
+        using var data = TestData.Prototypes(32, 3, 4);
+        var plan = SweepPlan.Grid([4.0, 1.0], [0.0]);
+        string good = PathOf("good.jsonl");
+        new SurfaceSweep(() => SmallModel(), QuickTrainer()).WithRecordFile(good).Run(plan, data, data);
+        string[] lines = File.ReadAllLines(good);
+
+        void Refused(string name, Func<string, string> editSecondLine, string expected, long seed = 4, Action<string>? also = null, int line = 2)
+        {
+            string file = PathOf(name + ".jsonl");
+            Directory.CreateDirectory(file + ".models");
+            foreach (string checkpoint in Directory.GetFiles(good + ".models"))
+            {
+                File.Copy(checkpoint, Path.Combine(file + ".models", Path.GetFileName(checkpoint)), overwrite: true);
+            }
+
+            string content = lines[0].Replace("good.jsonl", name + ".jsonl", StringComparison.Ordinal) + "\n" + editSecondLine(lines[1].Replace("good.jsonl", name + ".jsonl", StringComparison.Ordinal)) + "\n";
+            File.WriteAllText(file, content);
+            also?.Invoke(file);
+            var ex = Assert.Throws<InvalidDataException>(() => new SurfaceSweep(() => SmallModel(seed), QuickTrainer()).WithRecordFile(file).Run(plan, data, data));
+            Assert.Contains($"'{file}' line {line}", ex.Message, StringComparison.Ordinal);
+            Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+            Assert.Equal(content, File.ReadAllText(file));
+        }
+
+        // The first occurrence is the record's own field (the statistics nested after it have fields of the same names).
+        static string Set(string line, string field, string value) =>
+            new System.Text.RegularExpressions.Regex($"\"{field}\":[^,}}]+").Replace(line, $"\"{field}\":{value}", 1);
+
+        Refused("edited-lambda", l => Set(l, "lambda", "4"), "the plan has it at λ = 1");
+        Refused("foreign-index", l => Set(l, "index", "7"), "index 7 is not in the plan");
+        Refused("missing-rate", l => new System.Text.RegularExpressions.Regex("\"rate\":[^,]+,").Replace(l, string.Empty, 1), "lacks the field(s) rate");
+        Refused("negative-rate", l => Set(l, "rate", "-5"), "impossible values");
+        Refused("other-seed", l => l, "seed 4 but this sweep's model has seed 5", seed: 5, line: 1);
+        Refused("deleted-checkpoint", l => l, "is missing", also: f => File.Delete(Path.Combine(f + ".models", "point-00001.fe")));
     }
 
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>

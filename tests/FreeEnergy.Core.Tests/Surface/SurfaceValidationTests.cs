@@ -71,4 +71,14 @@ public class SurfaceValidationTests
         Assert.Equal("tolerance", Assert.Throws<ArgumentOutOfRangeException>(() => IdentityCheck.Convexity([At(1, 1), At(2, 1)], -1)).ParamName);
         Assert.Throws<ArgumentNullException>(() => IdentityCheck.Convexity([At(1, 1), null!]));
     }
+
+    [Fact]
+    public void MergingTwoPlansSaysDifferentPlans()
+    {
+        // Issue 17: the message said "different results" when the parts came from two plans.
+        SurfaceRecord Point(string plan, double rate) => new() { Kind = SurfaceRecord.KindName, Plan = plan, Index = 0, Lambda = 1, Gamma = 0, Rate = rate, Distortion = 1, Classification = 1 };
+        var ex = Assert.Throws<InvalidDataException>(() => EquilibriumSurface.Merge([new EquilibriumSurface([Point("aaaa", 1)]), new EquilibriumSurface([Point("bbbb", 2)])]));
+        Assert.Contains("different sweep plans (aaaa, bbbb)", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("different results", ex.Message, StringComparison.Ordinal);
+    }
 }
