@@ -476,9 +476,12 @@ public sealed class SurfaceSweep
             return string.Create(ci, $"point {r.Index} holds impossible values (rate {r.Rate:R}, classification {r.Classification:R}, accuracy {r.Accuracy:R}, epochs {r.Epochs}, seconds {r.Seconds:R}; a rate below 0, a classification loss below 0, an accuracy outside [0, 1] or a negative count cannot come from training)");
         }
 
-        if (r.WarmStartFrom is int from && (!planned.TryGetValue(from, out var source) || source.Chain != p.Chain || from == r.Index))
+        // A chain warm-starts along itself; the repair loop re-relaxes a point from a neighbour in any chain.
+        if (r.WarmStartFrom is int from && (!planned.TryGetValue(from, out var source) || from == r.Index || (r.Repairs == 0 && source.Chain != p.Chain)))
         {
-            return string.Create(ci, $"point {r.Index} says it warm-started from point {from}, which is not another point of its chain {p.Chain}");
+            return r.Repairs == 0
+                ? string.Create(ci, $"point {r.Index} says it warm-started from point {from}, which is not another point of its chain {p.Chain}")
+                : string.Create(ci, $"point {r.Index} (repaired) says it warm-started from point {from}, which is not another point of the plan");
         }
 
         string checkpoint = Path.Combine(directory, r.Checkpoint!);

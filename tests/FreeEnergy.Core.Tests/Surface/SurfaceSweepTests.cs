@@ -252,6 +252,34 @@ public sealed class SurfaceSweepTests(ITestOutputHelper output) : IDisposable
         Refused("deleted-checkpoint", l => l, "is missing", also: f => File.Delete(Path.Combine(f + ".models", "point-00001.fe")));
     }
 
+    [Fact]
+    public void AResumeAcceptsARepairedPointThatWarmStartedFromAnotherChain()
+    {
+        // The repair loop re-relaxes a point from a neighbour in any chain (found by re-running the main job over its
+        // own finished folder): such a record is valid; the same warm start without a repair is not.
+        using var data = TestData.Prototypes(32, 3, 4);
+        var plan = SweepPlan.Grid([4.0, 1.0], [0.0, 1.0]);
+        string file = PathOf("repaired.jsonl");
+        new SurfaceSweep(() => SmallModel(), QuickTrainer()).WithRecordFile(file).Run(plan, data, data);
+        string[] lines = File.ReadAllLines(file);
+        static string Set(string line, string field, string value) =>
+            new System.Text.RegularExpressions.Regex($"\"{field}\":[^,}}]+").Replace(line, $"\"{field}\":{value}", 1);
+
+        // Point 1 (λ = 1, γ = 0, chain 0; warm-started from point 0) as if the repair had re-relaxed it from point 3
+        // (λ = 1, γ = 1, chain 1).
+        Assert.Contains("\"warmStartFrom\":0", lines[1], StringComparison.Ordinal);
+        string repaired = Set(Set(lines[1], "warmStartFrom", "3"), "repairs", "1");
+        File.WriteAllLines(file, [lines[0], repaired, .. lines.Skip(2)]);
+        var resumed = new SurfaceSweep(() => SmallModel(), QuickTrainer()).WithRecordFile(file).Run(plan, data, data);
+        Assert.Equal(4, resumed.Records.Count);
+        Assert.Equal(3, resumed.Records.Single(r => r.Index == 1).WarmStartFrom);
+        Assert.Equal(1, resumed.Records.Single(r => r.Index == 1).Repairs);
+
+        File.WriteAllLines(file, [lines[0], Set(repaired, "repairs", "0"), .. lines.Skip(2)]);
+        var ex = Assert.Throws<InvalidDataException>(() => new SurfaceSweep(() => SmallModel(), QuickTrainer()).WithRecordFile(file).Run(plan, data, data));
+        Assert.Contains("which is not another point of its chain 0", ex.Message, StringComparison.Ordinal);
+    }
+
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
