@@ -357,10 +357,11 @@ public sealed class SurfaceSweepTests(ITestOutputHelper output) : IDisposable
         sweep.Run(plan, data, data);
         Assert.Equal(Without(lines[3], "seconds"), Without(File.ReadAllLines(file)[3], "seconds"));
 
-        // Save keeps the diverged points; the repair leaves them in the file.
+        // Save and Merge keep the diverged points; the repair leaves them in the file.
         string copy = PathOf("copy.jsonl");
         loaded.Save(copy);
         Assert.Equal([0, 2], EquilibriumSurface.Load(copy).Diverged.Select(r => r.Index));
+        Assert.Equal([0, 2], EquilibriumSurface.Merge(file, copy).Diverged.Select(r => r.Index));
         sweep.Repair(data, data, new RepairBudget(maxRounds: 1, maxPoints: 1));
         Assert.Equal([0, 2], EquilibriumSurface.Load(file).Diverged.Select(r => r.Index));
     }
