@@ -53,6 +53,11 @@ internal static class Certificates
         }
 
         Align(text, rows);
+        foreach (var p in certificate.Points.Where(p => p.Status == PointStatus.Invalid && p.Reason is not null))
+        {
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"left out: point {p.Index} (λ = {Format(p.Lambda)}, γ = {Format(p.Gamma)}): {p.Reason}"));
+        }
+
         var significant = certificate.SignificantViolations;
         if (significant.Count > 0)
         {

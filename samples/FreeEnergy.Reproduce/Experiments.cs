@@ -156,6 +156,12 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         }
 
         var before = certificates[^1]; // training data when the records have it: what the repair acts on
+        if (settings.NoRepair)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"certificate: {Certificates.Write(outDirectory, certificates, null, null)}"));
+            return;
+        }
+
         var repairBudget = new RepairBudget(budget.RepairRounds, budget.RepairPoints);
         Log.RepairStart(logger, before.FailedPoints.Count, repairBudget.MaxRounds, repairBudget.MaxPoints);
         using var repairBar = new ProgressBar(progressWriter, "repair", repairBudget.MaxRounds, "rounds");

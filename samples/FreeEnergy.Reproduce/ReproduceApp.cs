@@ -66,6 +66,12 @@ public static class ReproduceApp
             Recursive = true,
         };
 
+        var noRepairOption = new Option<bool>("--no-repair")
+        {
+            Description = "surface: skip the certificate's repair loop after the sweep (a resumed run repeats the repair, so only a run without it ends bit-identical to an uninterrupted one; docs/troubleshooting.md).",
+            Recursive = true,
+        };
+
         var root = new RootCommand("Reproduces Gao & Chaudhari, \"A Free-Energy Principle for Representation Learning\": equilibrium surface, iso-classification, transfer at constant C, and plots. With no command: all.");
         root.Options.Add(outOption);
         root.Options.Add(dataOption);
@@ -73,6 +79,7 @@ public static class ReproduceApp
         root.Options.Add(deviceOption);
         root.Options.Add(seedOption);
         root.Options.Add(quickOption);
+        root.Options.Add(noRepairOption);
 
         int exitCode = Success;
         Settings Read(ParseResult parse) => new(
@@ -81,7 +88,8 @@ public static class ReproduceApp
             parse.GetValue(modelOption) == "conv",
             parse.GetValue(deviceOption) == "cuda",
             parse.GetValue(seedOption),
-            parse.GetValue(quickOption));
+            parse.GetValue(quickOption),
+            parse.GetValue(noRepairOption));
         void Add(Command command, Stage stages)
         {
             command.SetAction(parse => exitCode = Execute(stages, Read(parse), output, error, cancellationToken));
@@ -263,4 +271,4 @@ internal enum Stage
 }
 
 /// <summary>The parsed options.</summary>
-internal sealed record Settings(string OutDirectory, string? DataDirectory, bool Convolutional, bool Cuda, int Seed, bool Quick);
+internal sealed record Settings(string OutDirectory, string? DataDirectory, bool Convolutional, bool Cuda, int Seed, bool Quick, bool NoRepair = false);

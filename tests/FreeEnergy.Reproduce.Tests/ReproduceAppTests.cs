@@ -213,10 +213,13 @@ public sealed class ReproduceAppTests
             }
         }
 
+        // And a point whose training diverged: recorded without functionals, left out of the checks, and said so.
+        lines.Add("{\"kind\":\"freeEnergy.surfacePoint\",\"version\":3,\"plan\":\"p\",\"index\":4,\"lambda\":0.5,\"gamma\":0,\"seconds\":0.1,\"seed\":1,\"status\":\"diverged\",\"divergedAt\":{\"epoch\":2,\"step\":7}}");
         File.WriteAllLines(records, lines);
         var (code, output, error, _) = Run("certify", "--out", folder.Path);
 
         Assert.True(code == 0, $"exit code {code}; stderr:\n{error}");
+        Assert.Contains("left out: point 4 (λ = 0.5, γ = 0): the training diverged at epoch 2, step 7: no functionals", output, StringComparison.Ordinal);
         Assert.Contains("Evaluation certificate: Failed", output, StringComparison.Ordinal);
         Assert.Contains("failed points: 0", output, StringComparison.Ordinal);
         using var certificate = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder.Path, "certificate.json")));

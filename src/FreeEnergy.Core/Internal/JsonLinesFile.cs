@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using FreeEnergy.Core.Surface;
 
 namespace FreeEnergy.Core.Internal;
 
@@ -12,7 +14,35 @@ internal static class JsonLinesFile
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { SurfaceRecordContract } },
     };
+
+    /// <summary>The fields a diverged surface record leaves out: it has no functionals (and the file no non-finite number).</summary>
+    private static readonly HashSet<string> DivergedOmits = ["rate", "distortion", "classification", "accuracy", "freeEnergy", "epochs", "converged", "repairs"];
+
+    /// <summary>
+    /// A finished <see cref="SurfaceRecord"/> is written without <c>status</c> (as before version 3); a diverged one
+    /// with <c>"status": "diverged"</c> and without the functionals.
+    /// </summary>
+    private static void SurfaceRecordContract(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(SurfaceRecord))
+        {
+            return;
+        }
+
+        foreach (var property in info.Properties)
+        {
+            if (property.Name == "status")
+            {
+                property.ShouldSerialize = (record, _) => ((SurfaceRecord)record).IsDiverged;
+            }
+            else if (DivergedOmits.Contains(property.Name))
+            {
+                property.ShouldSerialize = (record, _) => !((SurfaceRecord)record).IsDiverged;
+            }
+        }
+    }
 
     /// <summary>
     /// Reads every non-blank line of <paramref name="path"/> as a <typeparamref name="T"/>, checking each with

@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Sweep point {Completed}/{Total} at λ = {Lambda}, γ = {Gamma}: R = {Rate:F4}, D = {Distortion:F4}, C = {Classification:F4} after {Epochs} epochs in {Seconds:F1} s")]
     public static partial void SweepPointFinished(ILogger logger, int completed, int total, double lambda, double gamma, double rate, double distortion, double classification, int epochs, double seconds);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Sweep point {Index} at λ = {Lambda}, γ = {Gamma} diverged at epoch {Epoch}, step {Step}: recorded as diverged (no functionals, no checkpoint); the sweep {Next}")]
+    public static partial void SweepPointDiverged(ILogger logger, int index, double lambda, double gamma, int epoch, long step, string next);
 }

@@ -14,7 +14,7 @@ namespace FreeEnergy.Core.Surface;
 /// </summary>
 public sealed class EquilibriumSurface
 {
-    /// <summary>Creates a surface from records (sorted by plan index).</summary>
+    /// <summary>Creates a surface from records (sorted by plan index); diverged records go to <see cref="Diverged"/>.</summary>
     /// <param name="records">The records; all of one plan, each index at most once.</param>
     /// <param name="directory">The folder checkpoint paths are relative to, or null.</param>
     public EquilibriumSurface(IEnumerable<SurfaceRecord> records, string? directory = null)
@@ -27,12 +27,20 @@ public sealed class EquilibriumSurface
             throw new ArgumentException(problem, nameof(records));
         }
 
-        Records = list;
+        Records = [.. list.Where(r => !r.IsDiverged)];
+        Diverged = [.. list.Where(r => r.IsDiverged)];
         Directory = directory;
     }
 
-    /// <summary>The finished points, by plan index.</summary>
+    /// <summary>The finished points, by plan index (diverged points are in <see cref="Diverged"/>, never here).</summary>
     public IReadOnlyList<SurfaceRecord> Records { get; }
+
+    /// <summary>
+    /// The points whose training diverged (<see cref="SweepPointStatus.Diverged"/>), by plan index: no functionals, no
+    /// model. The identity checks, interpolation and derivatives skip them; the certificates list them as
+    /// <see cref="PointStatus.Invalid"/> with the epoch and step of the divergence.
+    /// </summary>
+    public IReadOnlyList<SurfaceRecord> Diverged { get; }
 
     /// <summary>The folder checkpoint paths are relative to (the records file's folder), or null.</summary>
     public string? Directory { get; }
@@ -42,7 +50,8 @@ public sealed class EquilibriumSurface
 
     /// <summary>
     /// Reads a surface's JSON-lines file. Every line must be a <see cref="SurfaceRecord"/> of this
-    /// library (kind and version checked), all of one plan, each index once.
+    /// library (kind and version checked), all of one plan, each index once. Diverged points are read into
+    /// <see cref="Diverged"/>, not <see cref="Records"/>.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is corrupt or foreign; the message names the line. The file is not modified.</exception>
     public static EquilibriumSurface Load(string path)
@@ -79,7 +88,7 @@ public sealed class EquilibriumSurface
         }
 
         var byIndex = new Dictionary<int, SurfaceRecord>();
-        foreach (var record in all.SelectMany(p => p.Records))
+        foreach (var record in all.SelectMany(p => p.Records.Concat(p.Diverged)))
         {
             if (byIndex.TryGetValue(record.Index, out var existing) && !SameResult(existing, record))
             {
@@ -106,14 +115,14 @@ public sealed class EquilibriumSurface
     }
 
     /// <summary>
-    /// Writes the surface to <paramref name="path"/> atomically (temporary file, then move). Checkpoint
-    /// paths are rewritten relative to the new file's folder.
+    /// Writes the surface (its finished and its diverged points) to <paramref name="path"/> atomically (temporary
+    /// file, then move). Checkpoint paths are rewritten relative to the new file's folder.
     /// </summary>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string target = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var records = Records.Select(r => r.Checkpoint is null || Directory is null
+        var records = Records.Concat(Diverged).OrderBy(r => r.Index).Select(r => r.Checkpoint is null || Directory is null
             ? r
             : r with { Checkpoint = Path.GetRelativePath(target, Path.Combine(Directory, r.Checkpoint)) });
         JsonLinesFile.WriteAtomically(path, records);
@@ -134,7 +143,7 @@ public sealed class EquilibriumSurface
     /// <param name="data">Evaluation (default) or training functionals.</param>
     /// <param name="options">The significance rule, or null for the defaults.</param>
     public EquilibriumCertificate Certify(CertificateData data = CertificateData.Evaluation, CertificateOptions? options = null) =>
-        IdentityCheck.Certify([.. Records.Select(r => r.ToCertificatePoint(data))], data, options);
+        IdentityCheck.Certify([.. Records.Concat(Diverged).OrderBy(r => r.Index).Select(r => r.ToCertificatePoint(data))], data, options);
 
     /// <summary>
     /// The certificate with paired standard errors: every point's saved model is evaluated on
@@ -152,7 +161,7 @@ public sealed class EquilibriumSurface
     {
         ArgumentNullException.ThrowIfNull(pairedData);
         var points = new List<CertificatePoint>();
-        foreach (var record in Records)
+        foreach (var record in Records.Concat(Diverged).OrderBy(r => r.Index))
         {
             var point = record.ToCertificatePoint(data);
             if (record.Checkpoint is not null && Directory is not null && point.IsValid && pairedData.Count >= 2)
@@ -290,7 +299,7 @@ public sealed class EquilibriumSurface
     }
 
     private static bool SameResult(SurfaceRecord a, SurfaceRecord b) =>
-        a.Plan == b.Plan && a.Lambda == b.Lambda && a.Gamma == b.Gamma && a.Rate == b.Rate && a.Distortion == b.Distortion && a.Classification == b.Classification;
+        a.Plan == b.Plan && a.Status == b.Status && a.Lambda == b.Lambda && a.Gamma == b.Gamma && a.Rate == b.Rate && a.Distortion == b.Distortion && a.Classification == b.Classification;
 
     internal static string? Validate(SurfaceRecord r)
     {
@@ -307,6 +316,18 @@ public sealed class EquilibriumSurface
         if (string.IsNullOrEmpty(r.Plan) || r.Index < 0 || !(r.Lambda > 0) || !(r.Gamma >= 0) || !double.IsFinite(r.Lambda) || !double.IsFinite(r.Gamma))
         {
             return "the record lacks a plan, an index or valid multipliers";
+        }
+
+        if (r.IsDiverged)
+        {
+            return r.DivergedAt is null ? "a diverged record lacks 'divergedAt' (the epoch and step of the divergence)"
+                : r.Checkpoint is not null ? "a diverged record names a checkpoint (a diverged point has no model)"
+                : null;
+        }
+
+        if (r.DivergedAt is not null)
+        {
+            return "the record has 'divergedAt' but not \"status\": \"diverged\"";
         }
 
         if (!double.IsFinite(r.Rate) || !double.IsFinite(r.Distortion) || !double.IsFinite(r.Classification))

@@ -5,7 +5,10 @@ namespace FreeEnergy.Core.Surface;
 
 /// <summary>
 /// One finished point of a sweep, as stored on one line of a surface's JSON-lines file (camelCase
-/// fields). The top-level functionals are measured on the evaluation data, in nats per example.
+/// fields). The top-level functionals are measured on the evaluation data, in nats per example. A point whose
+/// training diverged is recorded too, with <see cref="Status"/> <see cref="SweepPointStatus.Diverged"/>: its
+/// multipliers, seed, warm start and <see cref="DivergedAt"/>, and no functionals or checkpoint (the file holds
+/// no non-finite number).
 /// </summary>
 public sealed record SurfaceRecord
 {
@@ -15,9 +18,10 @@ public sealed record SurfaceRecord
     /// <summary>
     /// The newest record version this library writes and reads. Version 2 adds <see cref="EvaluationStatistics"/>,
     /// <see cref="TrainingStatistics"/>, <see cref="Window"/> and <see cref="Repairs"/> (all optional: version 1
-    /// records read as before, without uncertainties).
+    /// records read as before, without uncertainties). Version 3 adds <see cref="Status"/> and <see cref="DivergedAt"/>
+    /// (a record without them is a finished point).
     /// </summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     /// <summary>Marks the line as a surface record: <see cref="KindName"/> on every record this library writes.</summary>
     public string Kind { get; init; } = string.Empty;
@@ -94,8 +98,22 @@ public sealed record SurfaceRecord
     /// <summary>The index of the point whose weights this point started from, or null when it started from the initial weights.</summary>
     public int? WarmStartFrom { get; init; }
 
-    /// <summary>The file of the model at this point, relative to the records file's folder (null when not kept).</summary>
+    /// <summary>The file of the model at this point, relative to the records file's folder (null when not kept, and for a diverged point).</summary>
     public string? Checkpoint { get; init; }
+
+    /// <summary>
+    /// How the point ended: <see cref="SweepPointStatus.Finished"/> (written as no <c>status</c> field) or
+    /// <see cref="SweepPointStatus.Diverged"/> (<c>"status": "diverged"</c>, with <see cref="DivergedAt"/> and without the
+    /// functionals, <see cref="Epochs"/>, <see cref="Converged"/> and the checkpoint; their properties read 0, false and null).
+    /// </summary>
+    public SweepPointStatus Status { get; init; }
+
+    /// <summary>The epoch and step at which the training diverged; null for a finished point.</summary>
+    public DivergenceStep? DivergedAt { get; init; }
+
+    /// <summary>Whether the point's training diverged (<see cref="Status"/> is <see cref="SweepPointStatus.Diverged"/>).</summary>
+    [JsonIgnore]
+    public bool IsDiverged => Status == SweepPointStatus.Diverged;
 
     /// <summary>λ and γ.</summary>
     [JsonIgnore]
@@ -112,6 +130,11 @@ public sealed record SurfaceRecord
     /// </summary>
     public CertificatePoint ToCertificatePoint(CertificateData data)
     {
+        if (IsDiverged)
+        {
+            return new CertificatePoint(Index, Lambda, Gamma, double.NaN, double.NaN, double.NaN) { Problem = DivergedProblem };
+        }
+
         if (data == CertificateData.Evaluation)
         {
             return new CertificatePoint(Index, Lambda, Gamma, Rate, Distortion, Classification) { Statistics = EvaluationStatistics, Window = Window };
@@ -122,6 +145,12 @@ public sealed record SurfaceRecord
             ? new CertificatePoint(Index, Lambda, Gamma, double.NaN, double.NaN, double.NaN) { Problem = "no training-data functionals in the record" }
             : new CertificatePoint(Index, Lambda, Gamma, f.Rate, f.Distortion, f.Classification) { Statistics = TrainingStatistics, Window = Window };
     }
+
+    /// <summary>Why a diverged point is left out of the certificate.</summary>
+    [JsonIgnore]
+    internal string DivergedProblem => DivergedAt is { } at
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the training diverged at epoch {at.Epoch}, step {at.Step}: no functionals")
+        : "the training diverged: no functionals";
 
     /// <summary>The point as plain numbers for <see cref="IdentityCheck"/>.</summary>
     public SurfacePoint ToSurfacePoint() => new(Lambda, Gamma, Rate, Distortion, Classification);

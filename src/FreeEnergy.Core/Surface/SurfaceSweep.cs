@@ -22,6 +22,16 @@ namespace FreeEnergy.Core.Surface;
 /// Each point's z-noise is seeded from the model's seed and the point's index, so a point's result depends
 /// only on its starting weights: a resumed or sharded sweep reproduces an uninterrupted one exactly (same
 /// seeds and thread count, on the CPU).
+/// <para>
+/// A point whose training diverges (<see cref="TrainingDivergedException"/>; the model is put back as it was) is
+/// recorded as such (<see cref="SweepPointStatus.Diverged"/>: multipliers and the step, no functionals, no
+/// checkpoint). By default the sweep then stops with that exception; with <see cref="WithContinueAfterDivergence"/>
+/// it goes on, and later points warm-start from the nearest finished point of their chain (never from a diverged
+/// one), or from the initial weights when the chain has none. A resume trains diverged points again, from the
+/// start they had (their <see cref="SurfaceRecord.WarmStartFrom"/> or the initial weights), and replaces their record:
+/// with the same settings they diverge again and the records equal an uninterrupted sweep's; after a change (a
+/// smaller learning rate, say) they may finish.
+/// </para>
 /// </remarks>
 public sealed class SurfaceSweep
 {
@@ -41,6 +51,12 @@ public sealed class SurfaceSweep
     /// <summary>Whether points warm-start from finished points of their chain (default true).</summary>
     public bool Continuation { get; private set; } = true;
 
+    /// <summary>
+    /// Whether the sweep goes on after a point whose training diverged (default false: it records the point and
+    /// stops with <see cref="TrainingDivergedException"/>).
+    /// </summary>
+    public bool ContinueAfterDivergence { get; private set; }
+
     /// <summary>The JSON-lines records file, or null to keep results in memory only.</summary>
     public string? RecordFile { get; private set; }
 
@@ -48,6 +64,16 @@ public sealed class SurfaceSweep
     public SurfaceSweep WithIndependentTraining()
     {
         Continuation = false;
+        return this;
+    }
+
+    /// <summary>
+    /// Goes on after a point whose training diverged instead of stopping: the point is recorded as diverged, and the
+    /// next points of its chain warm-start from the nearest finished point (or the initial weights), never from it.
+    /// </summary>
+    public SurfaceSweep WithContinueAfterDivergence()
+    {
+        ContinueAfterDivergence = true;
         return this;
     }
 
@@ -66,13 +92,14 @@ public sealed class SurfaceSweep
         return this;
     }
 
-    /// <summary>Runs the plan (or shard) and returns the surface of all its finished points.</summary>
+    /// <summary>Runs the plan (or shard) and returns the surface of all its finished (and diverged) points.</summary>
     /// <param name="plan">The plan or one of its shards.</param>
     /// <param name="training">Training data.</param>
     /// <param name="evaluation">Evaluation data (the records' top-level functionals).</param>
     /// <param name="progress">Per-epoch and per-point reports.</param>
     /// <param name="cancellationToken">Stops between training steps; finished points stay recorded.</param>
     /// <exception cref="InvalidDataException">The records file is corrupt, foreign or of another plan; it is left untouched.</exception>
+    /// <exception cref="TrainingDivergedException">A point's training diverged (without <see cref="WithContinueAfterDivergence"/>); it is recorded as diverged, the points before it stay recorded.</exception>
     public EquilibriumSurface Run(
         SweepPlan plan,
         LabelledTensorDataset training,
@@ -105,7 +132,7 @@ public sealed class SurfaceSweep
         string modelsFolder = RecordFile is null ? directory : RecordFile + ".models";
         System.IO.Directory.CreateDirectory(modelsFolder);
         var points = plan.Points;
-        int completed = points.Count(p => finished.ContainsKey(p.Index));
+        int completed = points.Count(p => finished.TryGetValue(p.Index, out var r) && !r.IsDiverged);
         var clock = Stopwatch.StartNew();
         try
         {
@@ -148,13 +175,15 @@ public sealed class SurfaceSweep
         {
             foreach (var point in chain)
             {
-                if (finished.ContainsKey(point.Index))
+                if (finished.TryGetValue(point.Index, out var done) && !done.IsDiverged)
                 {
-                    continue;
+                    continue; // a diverged point is trained again
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
-                var source = Continuation ? NearestFinished(chain, point, finished, directory) : null;
+                var source = !Continuation ? null
+                    : done is not null ? SourceOfDiverged(chain, point, done, finished, directory)
+                    : NearestFinished(chain, point, finished, directory);
                 if (model is null || (source is null && weightsFrom is not null))
                 {
                     model?.Dispose();
@@ -169,8 +198,8 @@ public sealed class SurfaceSweep
                 }
 
                 var start = Stopwatch.StartNew();
-                int done = completed;
-                var relay = progress is null ? null : new RelayProgress(t => progress.Report(new SweepProgress(done, total, point, t, clock.Elapsed)));
+                int before = completed;
+                var relay = progress is null ? null : new RelayProgress(t => progress.Report(new SweepProgress(before, total, point, t, clock.Elapsed)));
                 var template = new SurfaceRecord
                 {
                     Kind = SurfaceRecord.KindName,
@@ -183,7 +212,38 @@ public sealed class SurfaceSweep
                     Seed = model.Configuration.Seed,
                     WarmStartFrom = source?.Index,
                 };
-                var (record, result) = Relax(model, template, NoiseSeed(model, point.Index, 0), training, evaluation, relay, cancellationToken);
+                SurfaceRecord record;
+                TrainingResult result;
+                try
+                {
+                    (record, result) = Relax(model, template, NoiseSeed(model, point.Index, 0), training, evaluation, relay, cancellationToken);
+                }
+                catch (TrainingDivergedException diverged)
+                {
+                    // The trainer put the model back: it still holds the weights of weightsFrom. Record the point as
+                    // diverged (no functionals, no checkpoint), then stop or go on as configured.
+                    finished[point.Index] = template with
+                    {
+                        Status = SweepPointStatus.Diverged,
+                        DivergedAt = new DivergenceStep(diverged.Epoch, diverged.Step),
+                        Seconds = start.Elapsed.TotalSeconds,
+                    };
+                    if (RecordFile is not null)
+                    {
+                        JsonLinesFile.WriteAtomically(RecordFile, finished.Values);
+                    }
+
+                    Log.SweepPointDiverged(logger, point.Index, point.Multipliers.Lambda, point.Multipliers.Gamma, diverged.Epoch, diverged.Step, ContinueAfterDivergence ? "goes on" : "stops");
+                    if (!ContinueAfterDivergence)
+                    {
+                        throw;
+                    }
+
+                    completed++;
+                    progress?.Report(new SweepProgress(completed, total, point, null, clock.Elapsed));
+                    continue;
+                }
+
                 weightsFrom = point.Index;
                 string checkpoint = Path.Combine(modelsFolder, string.Create(CultureInfo.InvariantCulture, $"point-{point.Index:D5}.fe"));
                 model.Save(checkpoint);
@@ -247,6 +307,7 @@ public sealed class SurfaceSweep
         string directory = surface.Directory!;
         var data = surface.HasTrainingData ? CertificateData.Training : CertificateData.Evaluation;
         var records = surface.Records.ToDictionary(r => r.Index);
+        var diverged = surface.Diverged; // kept in the file as they are; the repair works on finished points only
         var paired = data == CertificateData.Training ? training : evaluation;
         var before = surface.Certify(data, paired, budget.Options, trainer.EvaluationBatchSize);
         var certificate = before;
@@ -278,11 +339,11 @@ public sealed class SurfaceSweep
             foreach (int index in failed.Take(budget.MaxPoints - spent))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                attempts.Add(RepairPoint(records, index, round, data, directory, training, evaluation, cancellationToken));
+                attempts.Add(RepairPoint(records, diverged, index, round, data, directory, training, evaluation, cancellationToken));
                 spent++;
             }
 
-            surface = new EquilibriumSurface(records.Values, directory);
+            surface = new EquilibriumSurface(records.Values.Concat(diverged), directory);
             certificate = surface.Certify(data, paired, budget.Options, trainer.EvaluationBatchSize);
             var finishedRound = new RepairRound(round, failed, attempts, certificate);
             rounds.Add(finishedRound);
@@ -306,6 +367,7 @@ public sealed class SurfaceSweep
     /// <summary>One re-relaxation: pick the start, train, keep the result only if F decreased.</summary>
     private RepairAttempt RepairPoint(
         Dictionary<int, SurfaceRecord> records,
+        IReadOnlyList<SurfaceRecord> diverged,
         int index,
         int round,
         CertificateData data,
@@ -346,7 +408,7 @@ public sealed class SurfaceSweep
                 Repairs = record.Repairs + 1,
                 Checkpoint = record.Checkpoint,
             };
-            JsonLinesFile.WriteAtomically(RecordFile!, records.Values.OrderBy(r => r.Index));
+            JsonLinesFile.WriteAtomically(RecordFile!, records.Values.Concat(diverged).OrderBy(r => r.Index));
         }
 
         RepairLog.Attempt(logger, round, index, record.Lambda, record.Gamma, start.Index, own.FreeEnergy, after, relaxed.Epochs, clock.Elapsed.TotalSeconds, accepted ? "kept" : "discarded (F did not decrease)");
@@ -414,6 +476,10 @@ public sealed class SurfaceSweep
     private static readonly string[] RequiredFields =
         ["kind", "version", "plan", "index", "chain", "position", "lambda", "gamma", "rate", "distortion", "classification", "accuracy", "freeEnergy", "epochs", "converged", "seed", "checkpoint"];
 
+    /// <summary>The fields a diverged point's record must hold to be resumed from.</summary>
+    private static readonly string[] RequiredDivergedFields =
+        ["kind", "version", "plan", "index", "chain", "position", "lambda", "gamma", "seed", "status", "divergedAt"];
+
     /// <summary>How far below 0 a recorded rate may be: the Monte-Carlo rate of a mixture prior can dip just below 0 when the code collapses.</summary>
     private const double RateTolerance = 1e-2;
 
@@ -439,7 +505,7 @@ public sealed class SurfaceSweep
             return $"the point belongs to another sweep plan ({r.Plan}, this plan is {fingerprint}); use another file";
         }
 
-        var missing = RequiredFields.Where(f => !json.TryGetProperty(f, out var v) || v.ValueKind == System.Text.Json.JsonValueKind.Null).ToList();
+        var missing = (r.IsDiverged ? RequiredDivergedFields : RequiredFields).Where(f => !json.TryGetProperty(f, out var v) || v.ValueKind == System.Text.Json.JsonValueKind.Null).ToList();
         if (missing.Count > 0)
         {
             return $"the record lacks the field(s) {string.Join(", ", missing)}; it was edited or written by hand. Delete the line to train the point again";
@@ -471,17 +537,22 @@ public sealed class SurfaceSweep
             return string.Create(ci, $"point {r.Index} was trained with seed {r.Seed} but this sweep's model has seed {configuration.Seed}; resume with the same seed, or use another file");
         }
 
+        // A chain warm-starts along itself; the repair loop re-relaxes a point from a neighbour in any chain.
+        if (r.WarmStartFrom is int start && (!planned.TryGetValue(start, out var origin) || start == r.Index || (r.Repairs == 0 && origin.Chain != p.Chain)))
+        {
+            return r.Repairs == 0
+                ? string.Create(ci, $"point {r.Index} says it warm-started from point {start}, which is not another point of its chain {p.Chain}")
+                : string.Create(ci, $"point {r.Index} (repaired) says it warm-started from point {start}, which is not another point of the plan");
+        }
+
+        if (r.IsDiverged)
+        {
+            return null; // no functionals or checkpoint to check: the resume trains it again
+        }
+
         if (!(r.Rate >= -RateTolerance) || !(r.Classification >= 0) || !(r.Accuracy >= 0 && r.Accuracy <= 1) || r.Epochs < 0 || !(r.Seconds >= 0))
         {
             return string.Create(ci, $"point {r.Index} holds impossible values (rate {r.Rate:R}, classification {r.Classification:R}, accuracy {r.Accuracy:R}, epochs {r.Epochs}, seconds {r.Seconds:R}; a rate below 0, a classification loss below 0, an accuracy outside [0, 1] or a negative count cannot come from training)");
-        }
-
-        // A chain warm-starts along itself; the repair loop re-relaxes a point from a neighbour in any chain.
-        if (r.WarmStartFrom is int from && (!planned.TryGetValue(from, out var source) || from == r.Index || (r.Repairs == 0 && source.Chain != p.Chain)))
-        {
-            return r.Repairs == 0
-                ? string.Create(ci, $"point {r.Index} says it warm-started from point {from}, which is not another point of its chain {p.Chain}")
-                : string.Create(ci, $"point {r.Index} (repaired) says it warm-started from point {from}, which is not another point of the plan");
         }
 
         string checkpoint = Path.Combine(directory, r.Checkpoint!);
@@ -505,9 +576,25 @@ public sealed class SurfaceSweep
             : string.Create(ci, $"the checkpoint of point {r.Index} holds a model of another structure ({string.Join("; ", differences)}); resume with the options the folder was made with, or use another file");
     }
 
-    /// <summary>The finished point of the chain nearest in position (earlier wins a tie) whose checkpoint exists.</summary>
+    /// <summary>
+    /// Where a diverged point trained again starts: where it started before (its <c>warmStartFrom</c>, or the initial
+    /// weights), so that a resume reproduces an uninterrupted sweep; the nearest finished point if that one is gone.
+    /// </summary>
+    private static SurfaceRecord? SourceOfDiverged(List<PlannedPoint> chain, PlannedPoint point, SurfaceRecord diverged, SortedDictionary<int, SurfaceRecord> finished, string directory)
+    {
+        if (diverged.WarmStartFrom is not int from)
+        {
+            return null;
+        }
+
+        return finished.TryGetValue(from, out var r) && !r.IsDiverged && r.Checkpoint is not null && File.Exists(Path.Combine(directory, r.Checkpoint))
+            ? r
+            : NearestFinished(chain, point, finished, directory);
+    }
+
+    /// <summary>The finished (not diverged) point of the chain nearest in position (earlier wins a tie) whose checkpoint exists.</summary>
     private static SurfaceRecord? NearestFinished(List<PlannedPoint> chain, PlannedPoint point, SortedDictionary<int, SurfaceRecord> finished, string directory) =>
-        chain.Where(p => p.Index != point.Index && finished.TryGetValue(p.Index, out var r) && r.Checkpoint is not null && File.Exists(Path.Combine(directory, r.Checkpoint)))
+        chain.Where(p => p.Index != point.Index && finished.TryGetValue(p.Index, out var r) && !r.IsDiverged && r.Checkpoint is not null && File.Exists(Path.Combine(directory, r.Checkpoint)))
             .OrderBy(p => Math.Abs(p.Position - point.Position))
             .ThenBy(p => p.Position)
             .Select(p => finished[p.Index])

@@ -3,7 +3,7 @@ using FreeEnergy.Core.Training;
 namespace FreeEnergy.Core.Surface;
 
 /// <summary>A progress report of a sweep: plain numbers only.</summary>
-/// <param name="Completed">Points finished (including points found already finished in the records file).</param>
+/// <param name="Completed">Points finished (including points found already finished in the records file, and points recorded as diverged by a sweep that goes on past them).</param>
 /// <param name="Total">Points in the plan (or shard).</param>
 /// <param name="Point">The point being trained.</param>
 /// <param name="Training">The trainer's latest report for that point, or null when the point just finished.</param>

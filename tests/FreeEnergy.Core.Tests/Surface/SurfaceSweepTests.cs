@@ -280,6 +280,143 @@ public sealed class SurfaceSweepTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("which is not another point of its chain 0", ex.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>λ = 10³⁹ is a valid multiplier, but λ·D overflows single precision: the loss is infinite at the first step.</summary>
+    private const double Diverging = 1e39;
+
+    [Fact]
+    public void ADivergedPointIsRecordedAsSuchAndTheSweepStopsThereByDefault()
+    {
+        // Issue 17, item 1: a diverged point is recorded as such, nothing non-finite is saved, the sweep stops by default.
+        using var data = TestData.Prototypes(32, 3, 5);
+        var plan = SweepPlan.Grid([2.0, Diverging, 1.0], [1.0]);
+        string file = PathOf("stops.jsonl");
+        var sweep = new SurfaceSweep(() => SmallModel(), QuickTrainer()).WithRecordFile(file);
+
+        var ex = Assert.Throws<TrainingDivergedException>(() => sweep.Run(plan, data, data));
+
+        Assert.Equal(Diverging, ex.Multipliers.Lambda);
+        Assert.False(sweep.ContinueAfterDivergence);
+        string[] lines = File.ReadAllLines(file);
+        Assert.Equal(2, lines.Length); // point 0, then the diverged point 1; point 2 was not trained
+        using (var json = System.Text.Json.JsonDocument.Parse(lines[1]))
+        {
+            var record = json.RootElement;
+            Assert.Equal("diverged", record.GetProperty("status").GetString());
+            Assert.Equal(1, record.GetProperty("index").GetInt32());
+            Assert.Equal(Diverging, record.GetProperty("lambda").GetDouble());
+            Assert.Equal(ex.Epoch, record.GetProperty("divergedAt").GetProperty("epoch").GetInt32());
+            Assert.Equal(ex.Step, record.GetProperty("divergedAt").GetProperty("step").GetInt64());
+            Assert.Equal(0, record.GetProperty("warmStartFrom").GetInt32());
+            foreach (string absent in new[] { "rate", "distortion", "classification", "accuracy", "freeEnergy", "checkpoint", "evaluationStatistics", "window" })
+            {
+                Assert.False(record.TryGetProperty(absent, out _), $"a diverged record has '{absent}': {lines[1]}");
+            }
+        }
+
+        Assert.DoesNotContain("status", lines[0], StringComparison.Ordinal); // a finished record is written as before
+        Assert.DoesNotContain("NaN", File.ReadAllText(file), StringComparison.Ordinal);
+        Assert.DoesNotContain("Infinity", File.ReadAllText(file), StringComparison.Ordinal);
+        Assert.Equal(["point-00000.fe"], Directory.GetFiles(file + ".models").Select(Path.GetFileName));
+
+        var loaded = EquilibriumSurface.Load(file);
+        Assert.Equal([0], loaded.Records.Select(r => r.Index));
+        var diverged = Assert.Single(loaded.Diverged);
+        Assert.True(diverged.IsDiverged);
+        Assert.Equal(new DivergenceStep(ex.Epoch, ex.Step), diverged.DivergedAt);
+
+        // A resume trains the diverged point again (here it diverges again, at the same step, and stops again).
+        var again = Assert.Throws<TrainingDivergedException>(() => sweep.Run(plan, data, data));
+        Assert.Equal(ex.Step, again.Step);
+        string[] after = File.ReadAllLines(file);
+        Assert.Equal(lines[0], after[0]);
+        Assert.Equal(Without(lines[1], "seconds"), Without(after[1], "seconds"));
+    }
+
+    [Fact]
+    public void WithContinueAfterDivergenceTheSweepGoesOnFromTheLastGoodPointAndTheCertificateReportsTheDivergedPoints()
+    {
+        using var data = TestData.Prototypes(32, 3, 6);
+        // Chain of γ = 1: the first point diverges (the next starts from the initial weights), then 2, a diverged
+        // point, and 1 (which warm-starts from 2, the last good point, not from the diverged one).
+        var plan = SweepPlan.Grid([Diverging, 2.0, 2 * Diverging, 1.0], [1.0]);
+        string file = PathOf("goes-on.jsonl");
+        var logger = new ListLogger();
+        var sweep = new SurfaceSweep(() => SmallModel(), QuickTrainer()).WithRecordFile(file).WithContinueAfterDivergence().WithLogger(logger);
+        var progress = new List<SweepProgress>();
+
+        var surface = sweep.Run(plan, data, data, new SynchronousProgress<SweepProgress>(progress.Add));
+
+        Assert.True(sweep.ContinueAfterDivergence);
+        Assert.Equal([1, 3], surface.Records.Select(r => r.Index));
+        Assert.Equal([0, 2], surface.Diverged.Select(r => r.Index));
+        Assert.Null(surface.Records[0].WarmStartFrom); // no good point before it: the initial weights
+        Assert.Equal(1, surface.Records[1].WarmStartFrom); // the last good point, never the diverged one
+        Assert.Equal(1, surface.Diverged[1].WarmStartFrom);
+        Assert.All(surface.Records, r => Assert.True(double.IsFinite(r.Rate) && double.IsFinite(r.Distortion) && double.IsFinite(r.Classification)));
+        Assert.Equal(4, progress.Last().Completed);
+        Assert.Equal(2, logger.Entries.Count(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains("diverged at epoch", StringComparison.Ordinal)));
+
+        var loaded = EquilibriumSurface.Load(file);
+        Assert.Equal([0, 2], loaded.Diverged.Select(r => r.Index));
+
+        // The certificate skips the diverged points and says why; the identity checks see only the finished ones.
+        var certificate = loaded.Certify();
+        Assert.Equal([0, 1, 2, 3], certificate.Points.Select(p => p.Index));
+        foreach (int index in new[] { 0, 2 })
+        {
+            var verdict = certificate.Points.Single(p => p.Index == index);
+            Assert.Equal(PointStatus.Invalid, verdict.Status);
+            Assert.Contains("diverged at epoch", verdict.Reason, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(2, loaded.Points.Count);
+
+        // A resume trains the diverged points again, and only them (they diverge again: the same records).
+        var trained = new List<int>();
+        string before = Without(File.ReadAllText(file), "seconds");
+        sweep.Run(plan, data, data, new SynchronousProgress<SweepProgress>(p => trained.Add(p.Point.Index)));
+        Assert.Equal([0, 2], trained.Distinct());
+        Assert.Equal(before, Without(File.ReadAllText(file), "seconds"));
+
+        // Point 3 trained in memory after the divergence of point 2 (the model put back to point 1's weights) is the
+        // point 3 a resume trains from point 1's checkpoint: drop its record and resume.
+        string[] lines = File.ReadAllLines(file);
+        File.WriteAllLines(file, lines[..3]);
+        sweep.Run(plan, data, data);
+        Assert.Equal(Without(lines[3], "seconds"), Without(File.ReadAllLines(file)[3], "seconds"));
+
+        // Save and Merge keep the diverged points; the repair leaves them in the file.
+        string copy = PathOf("copy.jsonl");
+        loaded.Save(copy);
+        Assert.Equal([0, 2], EquilibriumSurface.Load(copy).Diverged.Select(r => r.Index));
+        Assert.Equal([0, 2], EquilibriumSurface.Merge(file, copy).Diverged.Select(r => r.Index));
+        sweep.Repair(data, data, new RepairBudget(maxRounds: 1, maxPoints: 1));
+        Assert.Equal([0, 2], EquilibriumSurface.Load(file).Diverged.Select(r => r.Index));
+    }
+
+    [Fact]
+    public void AResumeRefusesABadDivergedRecordNamingTheLine()
+    {
+        using var data = TestData.Prototypes(32, 3, 7);
+        var plan = SweepPlan.Grid([2.0, Diverging], [0.0]);
+        string file = PathOf("bad-diverged.jsonl");
+        var sweep = new SurfaceSweep(() => SmallModel(), QuickTrainer()).WithRecordFile(file).WithContinueAfterDivergence();
+        sweep.Run(plan, data, data);
+        string[] lines = File.ReadAllLines(file);
+
+        File.WriteAllText(file, lines[0] + "\n" + lines[1].Replace("\"divergedAt\"", "\"checkpoint\":\"x.fe\",\"divergedAt\"", StringComparison.Ordinal) + "\n");
+        var named = Assert.Throws<InvalidDataException>(() => sweep.Run(plan, data, data));
+        Assert.Contains("line 2", named.Message, StringComparison.Ordinal);
+        Assert.Contains("a diverged record names a checkpoint", named.Message, StringComparison.Ordinal);
+
+        File.WriteAllText(file, lines[0] + "\n" + new System.Text.RegularExpressions.Regex(",\"divergedAt\":\\{[^}]*\\}").Replace(lines[1], string.Empty) + "\n");
+        var missing = Assert.Throws<InvalidDataException>(() => sweep.Run(plan, data, data));
+        Assert.Contains("lacks 'divergedAt'", missing.Message, StringComparison.Ordinal);
+    }
+
+    private static string Without(string jsonLines, string field) =>
+        new System.Text.RegularExpressions.Regex($",?\"{field}\":[^,}}]+").Replace(jsonLines, string.Empty);
+
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
