@@ -693,7 +693,8 @@ public sealed class QuasiStaticProcess
     /// <summary>
     /// Tests whether a transfer ended at an equilibrium: as
     /// <see cref="RelaxEndpoint(RateDistortionModel, ProcessTrajectory, LabelledTensorDataset, LabelledTensorDataset, int, CancellationToken)"/>,
-    /// training on the mixture at the final step's task ratio r and measuring the mixture at r.
+    /// training on the mixture at the final step's task ratio r (at r = 0 or 1 on that task alone: the same objective)
+    /// and measuring the mixture at r.
     /// </summary>
     /// <param name="model">The model at the end of <paramref name="trajectory"/>.</param>
     /// <param name="trajectory">A transfer at constant C (<see cref="ProcessKind.Transfer"/>).</param>
@@ -708,7 +709,14 @@ public sealed class QuasiStaticProcess
         ArgumentNullException.ThrowIfNull(evaluation);
         double r = trajectory.Final.Mix!.Value;
         var before = EvaluateMixture(model, evaluation, r).Mixture;
-        FixedEpochs(epochs).Train(model, last, training.WithRatio(r), evaluation.WithRatio(r), null, cancellationToken);
+        var settle = FixedEpochs(epochs);
+        _ = r switch
+        {
+            // At the ends the mixture is one task: train on it alone (the same objective, half the batches).
+            1 => settle.Train(model, last, training.Target, evaluation.Target, null, cancellationToken),
+            0 => settle.Train(model, last, training.Source, evaluation.Source, null, cancellationToken),
+            _ => settle.Train(model, last, training.WithRatio(r), evaluation.WithRatio(r), null, cancellationToken),
+        };
         var after = EvaluateMixture(model, evaluation, r).Mixture;
         return new EndpointRelaxation(trajectory.Held, trajectory.Target!.Value, trajectory.Tolerance, last, r, epochs, before, after);
     }
