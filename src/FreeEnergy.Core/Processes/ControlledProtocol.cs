@@ -140,8 +140,7 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
     /// </summary>
     private double Governor(ConstrainedTraining engine, ControllerCheck check, ProcessMeasurement last, Slope slopes, Point from, Point to)
     {
-        double byMix = last.Target is { } t && last.Source is { } s ? engine.HeldValue(t) - engine.HeldValue(s) : 0;
-        double along = (byMix * (to.Mix - from.Mix)) + (engine.FreeIsGamma ? slopes.ByLambda * (to.Lambda - from.Lambda) : slopes.ByGamma * (to.Gamma - from.Gamma));
+        double along = Change(engine, slopes with { ByMix = ByMix(engine, last) }, from, to);
         return RampGovernor.Speed(check.Drift, owner.Tolerance, along);
     }
 
@@ -211,7 +210,7 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
         double q = engine.HeldValue(last.Mixture);
         double m = engine.FreeIsGamma ? engine.Gamma : engine.Lambda;
         double expected = ConstrainedTraining.ExpectedSign(engine.Held);
-        double byR = last.Target is { } t && last.Source is { } s ? engine.HeldValue(t) - engine.HeldValue(s) : 0;
+        double byR = ByMix(engine, last);
         var (byLambda, byGamma) = QuasiStaticProcess.Partials(engine.Held, derivatives(engine.Multipliers, engine.Mix), engine.Multipliers);
         double free = engine.FreeIsGamma ? byGamma : byLambda;
 
@@ -228,8 +227,7 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
     /// <summary>Δu = −(∂Q/∂λ·Δλ + ∂Q/∂γ·Δγ + ∂Q/∂r·Δr)/(m·∂Q/∂m) for the scheduled coordinates.</summary>
     private static void FeedForward(ConstrainedTraining engine, Slope slope, Point before, Point after)
     {
-        double change = (slope.ByMix * (after.Mix - before.Mix))
-            + (engine.FreeIsGamma ? slope.ByLambda * (after.Lambda - before.Lambda) : slope.ByGamma * (after.Gamma - before.Gamma));
+        double change = Change(engine, slope, before, after);
         if (change == 0 || slope.LogFree == 0)
         {
             return;
@@ -239,6 +237,15 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
         engine.Controller.Feedforward(-change / slope.LogFree);
         engine.ApplyController();
     }
+
+    /// <summary>∂Q/∂r at a measurement: the held quantity on the target minus on the source (0 on one task).</summary>
+    private static double ByMix(ConstrainedTraining engine, ProcessMeasurement m) =>
+        m.Target is { } t && m.Source is { } s ? engine.HeldValue(t) - engine.HeldValue(s) : 0;
+
+    /// <summary>The held quantity's first-order change as the scheduled coordinates move from <paramref name="a"/> to <paramref name="b"/>.</summary>
+    private static double Change(ConstrainedTraining engine, Slope slope, Point a, Point b) =>
+        (slope.ByMix * (b.Mix - a.Mix))
+        + (engine.FreeIsGamma ? slope.ByLambda * (b.Lambda - a.Lambda) : slope.ByGamma * (b.Gamma - a.Gamma));
 
     /// <summary>∂Q/∂λ, ∂Q/∂γ, ∂Q/∂r and ∂Q/∂ln m.</summary>
     private readonly record struct Slope(double ByLambda, double ByGamma, double ByMix, double LogFree);

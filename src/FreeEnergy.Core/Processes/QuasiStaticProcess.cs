@@ -250,10 +250,10 @@ public sealed class QuasiStaticProcess
         IReadOnlyList<double> path,
         LabelledTensorDataset training,
         LabelledTensorDataset evaluation,
-        DrivenMultiplier driven = DrivenMultiplier.Lambda,
-        double? target = null,
-        IProgress<ProcessStep>? progress = null,
-        CancellationToken cancellationToken = default)
+        DrivenMultiplier driven,
+        double? target,
+        IProgress<ProcessStep>? progress,
+        CancellationToken cancellationToken)
     {
         if (held == HeldQuantity.None || !Enum.IsDefined(held))
         {
@@ -384,8 +384,8 @@ public sealed class QuasiStaticProcess
         IReadOnlyList<Multipliers> schedule,
         LabelledTensorDataset training,
         LabelledTensorDataset evaluation,
-        IProgress<ProcessStep>? progress = null,
-        CancellationToken cancellationToken = default)
+        IProgress<ProcessStep>? progress,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(training);
@@ -457,9 +457,9 @@ public sealed class QuasiStaticProcess
         TaskMixture training,
         TaskMixture evaluation,
         int steps,
-        IReadOnlyList<double>? lambdaPath = null,
-        IProgress<ProcessStep>? progress = null,
-        CancellationToken cancellationToken = default)
+        IReadOnlyList<double>? lambdaPath,
+        IProgress<ProcessStep>? progress,
+        CancellationToken cancellationToken)
     {
         CheckTransfer(model, start, training, evaluation, steps);
         if (lambdaPath is not null)
@@ -552,9 +552,9 @@ public sealed class QuasiStaticProcess
         TaskMixture training,
         TaskMixture evaluation,
         int steps,
-        AuthorsControllerOptions? options = null,
-        IProgress<ProcessStep>? progress = null,
-        CancellationToken cancellationToken = default)
+        AuthorsControllerOptions? options,
+        IProgress<ProcessStep>? progress,
+        CancellationToken cancellationToken)
     {
         CheckTransfer(model, start, training, evaluation, steps);
         options ??= new AuthorsControllerOptions();
@@ -648,8 +648,8 @@ public sealed class QuasiStaticProcess
         TaskMixture training,
         TaskMixture evaluation,
         int epochs,
-        IProgress<ProcessStep>? progress = null,
-        CancellationToken cancellationToken = default)
+        IProgress<ProcessStep>? progress,
+        CancellationToken cancellationToken)
     {
         CheckTransfer(model, multipliers, training, evaluation, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
