@@ -32,9 +32,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 17, Level = LogLevel.Information, Message = "Epoch {Epoch}/{MaxEpochs} at fixed {Held}: held-out {Value:F5} (target {Target:F5}, drift {Drift:P2}) at λ = {Lambda:G5}, γ = {Gamma:G5}")]
     public static partial void ConstrainedEpoch(ILogger logger, int epoch, int maxEpochs, FreeEnergy.Core.Processes.HeldQuantity held, double value, double target, double drift, double lambda, double gamma);
 
-    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Sweep point {Completed}/{Total} at λ = {Lambda}, γ = {Gamma}: R = {Rate:F4}, D = {Distortion:F4}, C = {Classification:F4} after {Epochs} epochs in {Seconds:F1} s")]
-    public static partial void SweepPointFinished(ILogger logger, int completed, int total, double lambda, double gamma, double rate, double distortion, double classification, int epochs, double seconds);
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Sweep point {Completed}/{Total} at λ = {Lambda}, γ = {Gamma}: R = {Rate:F4}, D = {Distortion:F4}, C = {Classification:F4} after {Epochs} epochs in {Seconds:F1} s (worker {Worker})")]
+    public static partial void SweepPointFinished(ILogger logger, int completed, int total, double lambda, double gamma, double rate, double distortion, double classification, int epochs, double seconds, int worker);
 
-    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Sweep point {Index} at λ = {Lambda}, γ = {Gamma} diverged at epoch {Epoch}, step {Step}: recorded as diverged (no functionals, no checkpoint); the sweep {Next}")]
-    public static partial void SweepPointDiverged(ILogger logger, int index, double lambda, double gamma, int epoch, long step, string next);
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Sweep point {Index} at λ = {Lambda}, γ = {Gamma} diverged at epoch {Epoch}, step {Step} (worker {Worker}): recorded as diverged (no functionals, no checkpoint); the sweep {Next}")]
+    public static partial void SweepPointDiverged(ILogger logger, int index, double lambda, double gamma, int epoch, long step, int worker, string next);
 }

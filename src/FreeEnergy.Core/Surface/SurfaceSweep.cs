@@ -4,6 +4,7 @@ using FreeEnergy.Core.Data;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Training;
+using FreeEnergy.Core.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -23,6 +24,12 @@ namespace FreeEnergy.Core.Surface;
 /// only on its starting weights: a resumed or sharded sweep reproduces an uninterrupted one exactly (same
 /// seeds and thread count, on the CPU).
 /// <para>
+/// Chains are independent, so by default several train at once (<see cref="WithWorkers(int)"/>: one chain per
+/// worker thread, one torch thread each, the machine's cores by default). The records file and the checkpoints come
+/// out the same as a serial run's on one torch thread; a crash or a cancellation loses the points in progress on
+/// every worker, and a resume with another number of workers finishes the same surface.
+/// </para>
+/// <para>
 /// A point whose training diverges (<see cref="TrainingDivergedException"/>; the model is put back as it was) is
 /// recorded as such (<see cref="SweepPointStatus.Diverged"/>: multipliers and the step, no functionals, no
 /// checkpoint). By default the sweep then stops with that exception; with <see cref="WithContinueAfterDivergence"/>
@@ -38,6 +45,7 @@ public sealed class SurfaceSweep
     private readonly Func<RateDistortionModel> createModel;
     private readonly EquilibriumTrainer trainer;
     private ILogger logger = NullLogger.Instance;
+    private WorkerPool? pool = WorkerPool.ForMachine() is { Workers: > 1 } machine ? machine : null;
 
     /// <summary>Creates a sweep.</summary>
     /// <param name="createModel">Builds a fresh model; it must give the same initial weights every call (a fixed seed).</param>
@@ -57,6 +65,13 @@ public sealed class SurfaceSweep
     /// </summary>
     public bool ContinueAfterDivergence { get; private set; }
 
+    /// <summary>
+    /// The number of chains trained at once (default: the machine's cores). With 1, the chains run one after another
+    /// on the calling thread at its torch thread count; with more, each chain runs on a worker thread of its own with
+    /// one torch thread (<see cref="WorkerPool"/>).
+    /// </summary>
+    public int Workers => pool?.Workers ?? 1;
+
     /// <summary>The JSON-lines records file, or null to keep results in memory only.</summary>
     public string? RecordFile { get; private set; }
 
@@ -74,6 +89,34 @@ public sealed class SurfaceSweep
     public SurfaceSweep WithContinueAfterDivergence()
     {
         ContinueAfterDivergence = true;
+        return this;
+    }
+
+    /// <summary>
+    /// Trains up to <paramref name="workers"/> chains at once, each on a thread of its own with one torch thread
+    /// (warm starts stay sequential within a chain). The records, checkpoints and numbers equal those of a serial
+    /// run on one torch thread, whatever the number of workers; 1 runs the chains one after another on the calling
+    /// thread. More workers than chains leave the extra ones idle.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="workers"/> is less than 1.</exception>
+    public SurfaceSweep WithWorkers(int workers)
+    {
+        if (workers < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(workers), workers, "A sweep needs at least 1 worker (1 trains the chains one after another on the calling thread).");
+        }
+
+        pool = workers == 1 ? null : new WorkerPool(workers);
+        return this;
+    }
+
+    /// <summary>
+    /// Trains the chains in the slots of <paramref name="shared"/>, a pool other work uses as well (so that a study
+    /// that runs a sweep beside other experiments keeps every core busy and none over-subscribed).
+    /// </summary>
+    public SurfaceSweep WithWorkers(WorkerPool shared)
+    {
+        pool = shared ?? throw new ArgumentNullException(nameof(shared));
         return this;
     }
 
@@ -132,13 +175,23 @@ public sealed class SurfaceSweep
         string modelsFolder = RecordFile is null ? directory : RecordFile + ".models";
         System.IO.Directory.CreateDirectory(modelsFolder);
         var points = plan.Points;
-        int completed = points.Count(p => finished.TryGetValue(p.Index, out var r) && !r.IsDiverged);
-        var clock = Stopwatch.StartNew();
+        var state = new SweepState(finished, RecordFile, points.Count(p => finished.TryGetValue(p.Index, out var r) && !r.IsDiverged), points.Count, progress);
+        var chains = points.GroupBy(p => p.Chain).Select(c => c.ToList()).ToList();
         try
         {
-            foreach (var chain in points.GroupBy(p => p.Chain))
+            if (pool is null)
             {
-                RunChain([.. chain], finished, directory, modelsFolder, plan, training, evaluation, ref completed, points.Count, clock, progress, cancellationToken);
+                foreach (var chain in chains)
+                {
+                    RunChain(chain, state, directory, modelsFolder, plan, training, evaluation, cancellationToken);
+                }
+            }
+            else
+            {
+                // One job per chain (warm starts stay sequential within a chain); each computes in a slot of the pool.
+                pool.RunAll(
+                    [.. chains.Select(chain => (Action<CancellationToken>)(token => pool.Run(() => RunChain(chain, state, directory, modelsFolder, plan, training, evaluation, token), cancellationToken: token)))],
+                    cancellationToken);
             }
         }
         finally
@@ -157,33 +210,31 @@ public sealed class SurfaceSweep
 
     private void RunChain(
         List<PlannedPoint> chain,
-        SortedDictionary<int, SurfaceRecord> finished,
+        SweepState state,
         string directory,
         string modelsFolder,
         SweepPlan plan,
         LabelledTensorDataset training,
         LabelledTensorDataset evaluation,
-        ref int completed,
-        int total,
-        Stopwatch clock,
-        IProgress<SweepProgress>? progress,
         CancellationToken cancellationToken)
     {
         RateDistortionModel? model = null;
         int? weightsFrom = null; // the point whose weights the model holds; null: initial weights
+        int worker = WorkerPool.CurrentWorker ?? 0;
         try
         {
             foreach (var point in chain)
             {
-                if (finished.TryGetValue(point.Index, out var done) && !done.IsDiverged)
+                var done = state.Find(point.Index);
+                if (done is not null && !done.IsDiverged)
                 {
                     continue; // a diverged point is trained again
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
                 var source = !Continuation ? null
-                    : done is not null ? SourceOfDiverged(chain, point, done, finished, directory)
-                    : NearestFinished(chain, point, finished, directory);
+                    : done is not null ? state.Read(f => SourceOfDiverged(chain, point, done, f, directory))
+                    : state.Read(f => NearestFinished(chain, point, f, directory));
                 if (model is null || (source is null && weightsFrom is not null))
                 {
                     model?.Dispose();
@@ -198,8 +249,7 @@ public sealed class SurfaceSweep
                 }
 
                 var start = Stopwatch.StartNew();
-                int before = completed;
-                var relay = progress is null ? null : new RelayProgress(t => progress.Report(new SweepProgress(before, total, point, t, clock.Elapsed)));
+                var relay = state.Progress is null ? null : new RelayProgress(t => state.Report(point, t, worker));
                 var template = new SurfaceRecord
                 {
                     Kind = SurfaceRecord.KindName,
@@ -222,25 +272,19 @@ public sealed class SurfaceSweep
                 {
                     // The trainer put the model back: it still holds the weights of weightsFrom. Record the point as
                     // diverged (no functionals, no checkpoint), then stop or go on as configured.
-                    finished[point.Index] = template with
+                    state.Record(template with
                     {
                         Status = SweepPointStatus.Diverged,
                         DivergedAt = new DivergenceStep(diverged.Epoch, diverged.Step),
                         Seconds = start.Elapsed.TotalSeconds,
-                    };
-                    if (RecordFile is not null)
-                    {
-                        JsonLinesFile.WriteAtomically(RecordFile, finished.Values);
-                    }
-
-                    Log.SweepPointDiverged(logger, point.Index, point.Multipliers.Lambda, point.Multipliers.Gamma, diverged.Epoch, diverged.Step, ContinueAfterDivergence ? "goes on" : "stops");
+                    });
+                    Log.SweepPointDiverged(logger, point.Index, point.Multipliers.Lambda, point.Multipliers.Gamma, diverged.Epoch, diverged.Step, worker, ContinueAfterDivergence ? "goes on" : "stops");
                     if (!ContinueAfterDivergence)
                     {
                         throw;
                     }
 
-                    completed++;
-                    progress?.Report(new SweepProgress(completed, total, point, null, clock.Elapsed));
+                    state.Finished(point, worker);
                     continue;
                 }
 
@@ -248,19 +292,13 @@ public sealed class SurfaceSweep
                 string checkpoint = Path.Combine(modelsFolder, string.Create(CultureInfo.InvariantCulture, $"point-{point.Index:D5}.fe"));
                 model.Save(checkpoint);
                 var e = result.Evaluation;
-                finished[point.Index] = record with
+                state.Record(record with
                 {
                     Seconds = start.Elapsed.TotalSeconds,
                     Checkpoint = Path.GetRelativePath(directory, checkpoint),
-                };
-                if (RecordFile is not null)
-                {
-                    JsonLinesFile.WriteAtomically(RecordFile, finished.Values);
-                }
-
-                completed++;
-                Log.SweepPointFinished(logger, completed, total, point.Multipliers.Lambda, point.Multipliers.Gamma, e.Rate, e.Distortion, e.Classification, result.Epochs, start.Elapsed.TotalSeconds);
-                progress?.Report(new SweepProgress(completed, total, point, null, clock.Elapsed));
+                });
+                int completed = state.Finished(point, worker);
+                Log.SweepPointFinished(logger, completed, state.Total, point.Multipliers.Lambda, point.Multipliers.Gamma, e.Rate, e.Distortion, e.Classification, result.Epochs, start.Elapsed.TotalSeconds, worker);
             }
         }
         finally
@@ -599,6 +637,69 @@ public sealed class SurfaceSweep
             .ThenBy(p => p.Position)
             .Select(p => finished[p.Index])
             .FirstOrDefault();
+
+    /// <summary>
+    /// What the chains of one run share: the finished records (and the records file they are written to), the count
+    /// of finished points and the progress sink, all behind one lock, so that chains on several workers record their
+    /// points one at a time and the user's progress handler is never called concurrently.
+    /// </summary>
+    private sealed class SweepState(SortedDictionary<int, SurfaceRecord> finished, string? recordFile, int completed, int total, IProgress<SweepProgress>? progress)
+    {
+        private readonly Lock gate = new();
+        private readonly Stopwatch clock = Stopwatch.StartNew();
+
+        public int Total => total;
+
+        public IProgress<SweepProgress>? Progress => progress;
+
+        public SurfaceRecord? Find(int index)
+        {
+            lock (gate)
+            {
+                return finished.GetValueOrDefault(index);
+            }
+        }
+
+        public T Read<T>(Func<SortedDictionary<int, SurfaceRecord>, T> read)
+        {
+            lock (gate)
+            {
+                return read(finished);
+            }
+        }
+
+        /// <summary>Keeps <paramref name="record"/> and rewrites the records file atomically (every finished point, by index).</summary>
+        public void Record(SurfaceRecord record)
+        {
+            lock (gate)
+            {
+                finished[record.Index] = record;
+                if (recordFile is not null)
+                {
+                    JsonLinesFile.WriteAtomically(recordFile, finished.Values);
+                }
+            }
+        }
+
+        /// <summary>Counts <paramref name="point"/> as done, reports it, and returns the count.</summary>
+        public int Finished(PlannedPoint point, int worker)
+        {
+            lock (gate)
+            {
+                completed++;
+                progress?.Report(new SweepProgress(completed, total, point, null, clock.Elapsed) { Worker = worker });
+                return completed;
+            }
+        }
+
+        public void Report(PlannedPoint point, TrainingProgress training, int worker)
+        {
+            lock (gate)
+            {
+                progress?.Report(new SweepProgress(completed, total, point, training, clock.Elapsed) { Worker = worker });
+            }
+        }
+    }
 
     private sealed class RelayProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {

@@ -8,4 +8,8 @@ namespace FreeEnergy.Core.Surface;
 /// <param name="Point">The point being trained.</param>
 /// <param name="Training">The trainer's latest report for that point, or null when the point just finished.</param>
 /// <param name="Elapsed">Time since the sweep started.</param>
-public sealed record SweepProgress(int Completed, int Total, PlannedPoint Point, TrainingProgress? Training, TimeSpan Elapsed);
+public sealed record SweepProgress(int Completed, int Total, PlannedPoint Point, TrainingProgress? Training, TimeSpan Elapsed)
+{
+    /// <summary>The worker training the point (0 to workers − 1; 0 in a serial sweep).</summary>
+    public int Worker { get; init; }
+}
