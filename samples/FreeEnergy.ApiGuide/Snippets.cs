@@ -11,6 +11,7 @@ using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Processes;
 using FreeEnergy.Core.Surface;
 using FreeEnergy.Core.Training;
+using FreeEnergy.Core.Workers;
 using FreeEnergy.Datasets;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
@@ -320,6 +321,35 @@ public static class Snippets
         EquilibriumSurface all = EquilibriumSurface.Merge(Directory.GetFiles(folder, "shard-*.jsonl"));
         all.Save(Path.Combine(folder, "merged.jsonl"));
         Console.WriteLine($"merged {all.Records.Count} points of plan {plan.Fingerprint}");
+    }
+    // end-snippet
+
+    // snippet: parallel-sweep
+    public static void ParallelSweep(LabelledTensorDataset training, LabelledTensorDataset evaluation, string folder)
+    {
+        var plan = SweepPlan.Grid(lambdas: [4, 1], gammas: [1, 10]);   // two chains (one per γ)
+        RateDistortionModel Create() => RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithMlp(128).WithSeed(1).Build();
+        var trainer = new EquilibriumTrainer().WithConvergence(maxEpochs: 1);
+
+        // The chains on two workers, each on a thread of its own with one torch thread: the records and
+        // checkpoints equal a serial run's on one thread, whatever the number of workers.
+        var sweep = new SurfaceSweep(Create, trainer).WithRecordFile(Path.Combine(folder, "surface.jsonl")).WithWorkers(2);
+        var surface = sweep.Run(plan, training, evaluation);
+
+        // A study that runs other work beside a sweep shares one pool: never more than 2 computing at once.
+        var pool = new WorkerPool(2);
+        Functionals? other = null;
+        pool.RunAll(
+        [
+            token => new SurfaceSweep(Create, trainer).WithRecordFile(Path.Combine(folder, "shared.jsonl")).WithWorkers(pool)
+                .Run(plan, training, evaluation, cancellationToken: token),
+            token => other = pool.Run(() =>
+            {
+                using var model = Create();
+                return trainer.Train(model, new Multipliers(2, 1), training, evaluation, cancellationToken: token).Evaluation;
+            }, priority: 1, cancellationToken: token),
+        ]);
+        Console.WriteLine($"{surface.Records.Count} points on {sweep.Workers} workers; beside a second sweep: R = {other!.Rate:F2} nats");
     }
     // end-snippet
 

@@ -1,13 +1,14 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using FreeEnergy.Core.Surface;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace FreeEnergy.Reproduce;
 
 /// <summary>
-/// The equilibrium certificate of the surface as the program shows it: a plain aligned console table (a few
-/// columns of numbers need no table library) and <see cref="FileName"/> in the output folder.
+/// The equilibrium certificate of the surface as the program shows it: Spectre.Console tables and
+/// <see cref="FileName"/> in the output folder.
 /// </summary>
 internal static class Certificates
 {
@@ -39,41 +40,55 @@ internal static class Certificates
         return (certificate.Points.Where(p => p.Status == PointStatus.Fail).ToDictionary(p => p.Index, p => p.WorstViolation), certificate.Data.ToString());
     }
 
-    /// <summary>One line per point and one per significant violation (at most <paramref name="maxViolations"/>), aligned.</summary>
-    public static string Table(EquilibriumCertificate certificate, IReadOnlyList<SurfaceRecord> records, string title, int maxViolations = 12)
+    /// <summary>A title line, a table of the points, one of the significant violations (at most <paramref name="maxViolations"/>), and what was checked.</summary>
+    public static IRenderable Table(EquilibriumCertificate certificate, IReadOnlyList<SurfaceRecord> records, string title, int maxViolations = 12)
     {
-        var text = new StringBuilder();
         var byIndex = records.ToDictionary(r => r.Index);
-        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{title}: {certificate}"));
-        var rows = new List<string[]> { new[] { "point", "λ", "γ", "F (nats)", "verdict", "worst (nats)", "worst/|F|", "checked" } };
+        var parts = new List<IRenderable> { new Text(string.Create(CultureInfo.InvariantCulture, $"{title}: {certificate}")) };
+        var points = NumberTable("point", "λ", "γ", "F (nats)", "verdict", "worst (nats)", "worst/|F|", "checked");
         foreach (var p in certificate.Points)
         {
             double f = byIndex.TryGetValue(p.Index, out var r) ? r.ToCertificatePoint(certificate.Data).FreeEnergy : double.NaN;
-            rows.Add([Format(p.Index), Format(p.Lambda), Format(p.Gamma), f.ToString("F3", CultureInfo.InvariantCulture), p.Status.ToString(), p.WorstViolation.ToString("F3", CultureInfo.InvariantCulture), p.WorstRelativeViolation.ToString("P2", CultureInfo.InvariantCulture), Format(p.Checked)]);
+            AddRow(points, Format(p.Index), Format(p.Lambda), Format(p.Gamma), f.ToString("F3", CultureInfo.InvariantCulture), p.Status.ToString(), p.WorstViolation.ToString("F3", CultureInfo.InvariantCulture), p.WorstRelativeViolation.ToString("P2", CultureInfo.InvariantCulture), Format(p.Checked));
         }
 
-        Align(text, rows);
+        parts.Add(points);
         foreach (var p in certificate.Points.Where(p => p.Status == PointStatus.Invalid && p.Reason is not null))
         {
-            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"left out: point {p.Index} (λ = {Format(p.Lambda)}, γ = {Format(p.Gamma)}): {p.Reason}"));
+            parts.Add(new Text(string.Create(CultureInfo.InvariantCulture, $"left out: point {p.Index} (λ = {Format(p.Lambda)}, γ = {Format(p.Gamma)}): {p.Reason}")));
         }
 
         var significant = certificate.SignificantViolations;
         if (significant.Count > 0)
         {
-            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"significant violations ({significant.Count}{(significant.Count > maxViolations ? $", largest {maxViolations} shown" : string.Empty)}):"));
-            var violations = new List<string[]> { new[] { "kind", "point", "partner", "size (nats)", "size/|F|", "SE", "drift" } };
+            parts.Add(new Text(string.Create(CultureInfo.InvariantCulture, $"significant violations ({significant.Count}{(significant.Count > maxViolations ? $", largest {maxViolations} shown" : string.Empty)}):")));
+            var violations = NumberTable("kind", "point", "partner", "size (nats)", "size/|F|", "SE", "drift");
             foreach (var v in significant.Take(maxViolations))
             {
-                violations.Add([v.Kind.ToString(), Describe(v.Point, byIndex), Describe(v.Partner, byIndex), v.Size.ToString("F3", CultureInfo.InvariantCulture), v.RelativeSize.ToString("P2", CultureInfo.InvariantCulture), Optional(v.StandardError), Optional(v.Drift)]);
+                AddRow(violations, v.Kind.ToString(), Describe(v.Point, byIndex), Describe(v.Partner, byIndex), v.Size.ToString("F3", CultureInfo.InvariantCulture), v.RelativeSize.ToString("P2", CultureInfo.InvariantCulture), Optional(v.StandardError), Optional(v.Drift));
             }
 
-            Align(text, violations);
+            parts.Add(violations);
         }
 
         string notApplicable = string.Join(", ", certificate.NotApplicable);
-        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"checked: {string.Join(", ", certificate.Checked.Select(c => $"{c.Key} {c.Value}"))}{(notApplicable.Length > 0 ? $"; not applicable: {notApplicable}" : string.Empty)}"));
-        return text.ToString();
+        parts.Add(new Text(string.Create(CultureInfo.InvariantCulture, $"checked: {string.Join(", ", certificate.Checked.Select(c => $"{c.Key} {c.Value}"))}{(notApplicable.Length > 0 ? $"; not applicable: {notApplicable}" : string.Empty)}")));
+        return new Rows(parts);
+    }
+
+    /// <summary>Adds a row of plain text (no markup).</summary>
+    private static void AddRow(Table table, params string[] cells) => table.AddRow([.. cells.Select(c => new Text(c))]);
+
+    /// <summary>A table whose first column is left-aligned and the others right-aligned (numbers).</summary>
+    private static Table NumberTable(params string[] headers)
+    {
+        var table = new Table().Border(TableBorder.Simple);
+        for (int c = 0; c < headers.Length; c++)
+        {
+            table.AddColumn(new TableColumn(Markup.Escape(headers[c])) { Alignment = c == 0 ? Justify.Left : Justify.Right });
+        }
+
+        return table;
     }
 
     /// <summary>Writes the certificates (and the repair, when one ran) to <see cref="FileName"/> in <paramref name="directory"/>, atomically.</summary>
@@ -124,13 +139,4 @@ internal static class Certificates
     private static string Format(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 
     private static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static void Align(StringBuilder text, List<string[]> rows)
-    {
-        int[] widths = [.. Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length))];
-        foreach (var row in rows)
-        {
-            text.AppendLine("  " + string.Join("  ", row.Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
-        }
-    }
 }

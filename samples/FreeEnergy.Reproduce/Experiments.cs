@@ -7,14 +7,25 @@ using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Processes;
 using FreeEnergy.Core.Surface;
 using FreeEnergy.Core.Training;
+using FreeEnergy.Core.Workers;
 using FreeEnergy.Datasets;
 using Microsoft.Extensions.Logging;
 
 namespace FreeEnergy.Reproduce;
 
 /// <summary>The three experiments, each writing its records files into the output folder.</summary>
-internal sealed class Experiments(Settings settings, Budget budget, string outDirectory, ILoggerFactory loggerFactory, TextWriter output, TextWriter progressWriter)
+/// <remarks>
+/// The experiments that do not depend on each other run at once in the slots of one <see cref="WorkerPool"/> of
+/// <c>--workers</c> slots (each on one torch thread): the surface's chains, iso-classification, and transfer with its
+/// comparisons (the authors' controller beside the constant-C transfer; the two fine-tuning baselines after it, since
+/// their budgets are its epochs and images). Slots go to the longest remaining path first (the transfer chain), so
+/// the cores stay busy to the end. Every experiment's records come out the same for any number of workers.
+/// </remarks>
+internal sealed class Experiments(Settings settings, Budget budget, string outDirectory, ILoggerFactory loggerFactory, ConsoleUi ui)
 {
+    /// <summary>Slot priorities: the transfer chain is the longest path of <c>all</c> (its fine-tuning at equal images comes last).</summary>
+    private const int TransferPriority = 3, EqualImagesPriority = 2, SidePriority = 1, SurfacePriority = 0;
+
     /// <summary>Records file of the surface sweep.</summary>
     public const string SurfaceFile = "surface.jsonl";
 
@@ -57,20 +68,24 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
                 Certify(training, evaluation);
             }
 
-            if ((stages & Stage.Surface) != 0)
+            var pool = new WorkerPool(settings.Workers);
+            var jobs = new List<Action<CancellationToken>>();
+            if ((stages & Stage.Transfer) != 0)
             {
-                Surface(training, evaluation, cancellationToken);
+                jobs.Add(token => Transfer(pool, training, evaluation, token));
             }
 
             if ((stages & Stage.IsoClassification) != 0)
             {
-                IsoClassification(training, evaluation, cancellationToken);
+                jobs.Add(token => pool.Run(() => IsoClassification(training, evaluation, token), SidePriority, token));
             }
 
-            if ((stages & Stage.Transfer) != 0)
+            if ((stages & Stage.Surface) != 0)
             {
-                Transfer(training, evaluation, cancellationToken);
+                jobs.Add(token => Surface(pool, training, evaluation, token));
             }
+
+            pool.RunAll(jobs, cancellationToken);
         }
     }
 
@@ -118,7 +133,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         return (settings.Convolutional ? builder.WithConvolutional() : builder).Build();
     }
 
-    private void Surface(LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    private void Surface(WorkerPool pool, LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
     {
         var plan = SweepPlan.Grid(budget.Lambdas, budget.Gammas);
         string path = Path.Combine(outDirectory, SurfaceFile);
@@ -131,40 +146,48 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
             .WithWeightAveraging(1)
             .WithConvergence(window: 3, relativeTolerance: 2e-3, maxEpochs: budget.SweepMaxEpochs)
             .WithTrainingDataEvaluation(false);
-        var sweep = new SurfaceSweep(CreateModel, trainer).WithRecordFile(path).WithLogger(logger);
+        var sweep = new SurfaceSweep(CreateModel, trainer).WithRecordFile(path).WithLogger(logger).WithWorkers(pool);
         int total = plan.Points.Count;
-        using var bar = new ProgressBar(progressWriter, "surface", total, "points");
+        var surface = SweepChains(sweep, plan, training, evaluation, total, cancellationToken);
+        Log.SurfaceDone(logger, surface.Records.Count, surface.Records.Sum(r => r.Epochs));
+        pool.Run(() => CertifyAndRepair(sweep, surface, training, evaluation, cancellationToken), SurfacePriority, cancellationToken);
+    }
+
+    /// <summary>The sweep, its chains in the pool's slots (this thread only waits), with one progress line: what every worker trains.</summary>
+    private EquilibriumSurface SweepChains(SurfaceSweep sweep, SweepPlan plan, LabelledTensorDataset training, LabelledTensorDataset evaluation, int total, CancellationToken cancellationToken)
+    {
+        using var bar = ui.Stage("surface", total, "points");
+        var active = new SortedDictionary<int, string>();
         var surface = sweep.Run(plan, training, evaluation, new Reporter<SweepProgress>(p =>
         {
-            if (p.Training is { } t)
-            {
-                bar.Detail(string.Create(CultureInfo.InvariantCulture, $"{p.Point.Multipliers} epoch {t.Epoch}/{t.MaxEpochs}"));
-            }
-            else
-            {
-                bar.Update(p.Completed, string.Create(CultureInfo.InvariantCulture, $"{p.Point.Multipliers} done"));
-            }
+            active[p.Worker] = p.Training is { } t
+                ? string.Create(CultureInfo.InvariantCulture, $"w{p.Worker + 1} {p.Point.Multipliers} epoch {t.Epoch}/{t.MaxEpochs}")
+                : string.Create(CultureInfo.InvariantCulture, $"w{p.Worker + 1} {p.Point.Multipliers} done");
+            bar.Update(p.Completed, string.Join("; ", active.Values));
         }), cancellationToken);
-        bar.Finish();
-        Log.SurfaceDone(logger, surface.Records.Count, surface.Records.Sum(r => r.Epochs));
+        return surface;
+    }
+
+    private void CertifyAndRepair(SurfaceSweep sweep, EquilibriumSurface surface, LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    {
 
         // The certificate: which points are not at equilibrium, and by how much; then the repair loop on the failed points.
         var certificates = surface.CertifyAll(training, evaluation);
         foreach (var certificate in certificates)
         {
-            output.Write(Certificates.Table(certificate, surface.Records, "certificate after the sweep"));
+            ui.WriteResult(Certificates.Table(certificate, surface.Records, "certificate after the sweep"));
         }
 
         var before = certificates[^1]; // training data when the records have it: what the repair acts on
         if (settings.NoRepair)
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"certificate: {Certificates.Write(outDirectory, certificates, null, null)}"));
+            ui.WriteResultLine(string.Create(CultureInfo.InvariantCulture, $"certificate: {Certificates.Write(outDirectory, certificates, null, null)}"));
             return;
         }
 
         var repairBudget = new RepairBudget(budget.RepairRounds, budget.RepairPoints);
         Log.RepairStart(logger, before.FailedPoints.Count, repairBudget.MaxRounds, repairBudget.MaxPoints);
-        using var repairBar = new ProgressBar(progressWriter, "repair", repairBudget.MaxRounds, "rounds");
+        using var repairBar = ui.Stage("surface: repair", repairBudget.MaxRounds, "rounds");
         var repair = sweep.Repair(training, evaluation, repairBudget, new Reporter<RepairRound>(r =>
             repairBar.Update(r.Round, string.Create(CultureInfo.InvariantCulture, $"{r.Attempts.Count(a => a.Accepted)}/{r.Attempts.Count} kept, {r.Certificate.FailedPoints.Count} failing"))), cancellationToken);
         repairBar.Finish();
@@ -172,10 +195,10 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         var after = repair.Surface.CertifyAll(training, evaluation);
         foreach (var certificate in after)
         {
-            output.Write(Certificates.Table(certificate, repair.Surface.Records, "certificate after the repair"));
+            ui.WriteResult(Certificates.Table(certificate, repair.Surface.Records, "certificate after the repair"));
         }
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"certificate: {Certificates.Write(outDirectory, after, repair, before)}"));
+        ui.WriteResultLine(string.Create(CultureInfo.InvariantCulture, $"certificate: {Certificates.Write(outDirectory, after, repair, before)}"));
     }
 
     /// <summary>The certificate of the surface records already in the output folder (paired standard errors from the checkpoints), without training.</summary>
@@ -191,10 +214,10 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         var certificates = surface.CertifyAll(training, evaluation);
         foreach (var certificate in certificates)
         {
-            output.Write(Certificates.Table(certificate, surface.Records, "certificate"));
+            ui.WriteResult(Certificates.Table(certificate, surface.Records, "certificate"));
         }
 
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"certificate: {Certificates.Write(outDirectory, certificates, null, null)}"));
+        ui.WriteResultLine(string.Create(CultureInfo.InvariantCulture, $"certificate: {Certificates.Write(outDirectory, certificates, null, null)}"));
     }
 
     /// <summary>
@@ -227,7 +250,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
 
     private void ToEquilibrium(RateDistortionModel model, Multipliers start, LabelledTensorDataset training, LabelledTensorDataset evaluation, string name, CancellationToken cancellationToken)
     {
-        using var bar = new ProgressBar(progressWriter, $"{name}: equilibrium at {start}", budget.EquilibriumMaxEpochs, "epochs");
+        using var bar = ui.Stage($"{name}: equilibrium at {start}", budget.EquilibriumMaxEpochs, "epochs");
         var result = EquilibriumTrainer().Train(model, start, training, evaluation, new Reporter<TrainingProgress>(p =>
         {
             if (p.IsEndOfEpoch)
@@ -249,7 +272,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         Log.IsoStart(logger, steps, path);
         using var model = CreateModel();
         ToEquilibrium(model, start, training, evaluation, "iso-classification", cancellationToken);
-        using var bar = new ProgressBar(progressWriter, "iso-classification", steps + 1, "steps");
+        using var bar = ui.Stage("iso-classification", steps + 1, "steps");
         var process = Process(path);
         var trajectory = process.IsoClassification(model, start, lambdas, training, evaluation,
             progress: StepReporter(bar), cancellationToken: cancellationToken);
@@ -273,9 +296,10 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     /// <summary>
     /// Transfer from classes 0–4 to 5–9, three ways from the same source equilibrium at (2, 2): at constant C
     /// (γ predicted and corrected), with the authors' controller, and by fine-tuning on the target only for as
-    /// many epochs as the constant-C transfer took.
+    /// many epochs, and as many images, as the constant-C transfer took. After the source equilibrium, the authors'
+    /// controller runs beside the constant-C transfer; the two fine-tunings run after it (their budgets are its epochs and images).
     /// </summary>
-    private void Transfer(LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    private void Transfer(WorkerPool pool, LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
     {
         string path = Path.Combine(outDirectory, TransferFile);
         var start = new Multipliers(2, 2);
@@ -294,38 +318,46 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
             string checkpoint = Path.Combine(outDirectory, string.Create(CultureInfo.InvariantCulture, $".transfer-source-{Environment.ProcessId}.fe"));
             try
             {
-                ProcessTrajectory atConstantC;
-                using (var model = CreateModel())
-                {
-                    ToEquilibrium(model, start, sourceTraining, sourceEvaluation, "transfer", cancellationToken);
-                    model.Save(checkpoint);
-                    using var bar = new ProgressBar(progressWriter, "transfer at constant C", budget.TransferSteps + 1, "steps");
-                    var process = Process(path, transfer: true);
-                    atConstantC = process.Transfer(model, start, tasks, tests, budget.TransferSteps,
-                        progress: StepReporter(bar), cancellationToken: cancellationToken);
-                    bar.Finish();
-                    Endpoint("transfer at constant C", TransferEndpointFile, process.RelaxEndpoint(model, atConstantC, tasks, tests, budget.EndpointEpochs, cancellationToken));
-                }
+                // The constant-C transfer goes on with the source equilibrium's model (as a serial run does); the
+                // authors' controller starts from the checkpoint as soon as it is written.
+                ProcessTrajectory? atConstantC = null, authors = null, fineTuned = null, fineTunedImages = null;
+                int equalEpochs = 0;
+                using var sourceReady = new ManualResetEventSlim();
+                pool.RunAll(
+                [
+                    token =>
+                    {
+                        atConstantC = pool.Run(() => AtConstantC(checkpoint, sourceReady, start, sourceTraining, sourceEvaluation, tasks, tests, path, token), TransferPriority, token);
+                        var last = atConstantC.Final;
+                        Log.TransferDone(logger,
+                            atConstantC.Target, atConstantC.MaxAbsoluteDrift, string.Join(", ", atConstantC.FailedSteps), last.TargetAccuracy, last.SourceAccuracy, last.Lambda, last.Gamma, atConstantC.TotalEpochs);
 
-                var last = atConstantC.Final;
-                Log.TransferDone(logger,
-                    atConstantC.Target, atConstantC.MaxAbsoluteDrift, string.Join(", ", atConstantC.FailedSteps), last.TargetAccuracy, last.SourceAccuracy, last.Lambda, last.Gamma, atConstantC.TotalEpochs);
+                        // Equal compute: a mixture step trains on a source and a target batch, a fine-tuning step on a target
+                        // batch only, so equal images seen means about twice the fine-tuning epochs.
+                        equalEpochs = (int)Math.Max(1, Math.Round((double)atConstantC.TotalExamplesSeen / targetTraining.Count));
+                        int epochs = Math.Max(1, atConstantC.TotalEpochs);
+                        pool.RunAll(
+                        [
+                            inner => fineTunedImages = pool.Run(() => FineTune(checkpoint, start, tasks, tests, equalEpochs, TransferFineTuneImagesFile, "as many training images as the constant-C transfer processed", inner), EqualImagesPriority, inner),
+                            inner => fineTuned = pool.Run(() => FineTune(checkpoint, start, tasks, tests, epochs, TransferFineTuneFile, "as many epochs as the constant-C transfer took", inner), SidePriority, inner),
+                        ], token);
+                    },
+                    token =>
+                    {
+                        WaitHandle.WaitAny([sourceReady.WaitHandle, token.WaitHandle]); // no slot held while waiting
+                        token.ThrowIfCancellationRequested();
+                        authors = pool.Run(() => AuthorsController(checkpoint, start, tasks, tests, token), SidePriority, token);
+                    },
+                ], cancellationToken);
 
-                var authors = AuthorsController(checkpoint, start, tasks, tests, cancellationToken);
-                var fineTuned = FineTune(checkpoint, start, tasks, tests, Math.Max(1, atConstantC.TotalEpochs), TransferFineTuneFile, "as many epochs as the constant-C transfer took", cancellationToken);
+                var final = atConstantC!.Final;
                 Log.TransferComparison(logger,
-                    last.TargetAccuracy, last.Classification, atConstantC.TotalEpochs,
-                    authors.Final.TargetAccuracy, authors.Final.Classification, authors.TotalEpochs,
-                    fineTuned.Final.TargetAccuracy, fineTuned.Final.Classification, fineTuned.TotalEpochs);
-
-                // Equal compute: a mixture step trains on a source and a target batch, a fine-tuning step on a target
-                // batch only, so equal images seen means about twice the fine-tuning epochs.
-                long images = atConstantC.TotalExamplesSeen;
-                int equalEpochs = (int)Math.Max(1, Math.Round((double)images / targetTraining.Count));
-                var fineTunedImages = FineTune(checkpoint, start, tasks, tests, equalEpochs, TransferFineTuneImagesFile, "as many training images as the constant-C transfer processed", cancellationToken);
+                    final.TargetAccuracy, final.Classification, atConstantC.TotalEpochs,
+                    authors!.Final.TargetAccuracy, authors.Final.Classification, authors.TotalEpochs,
+                    fineTuned!.Final.TargetAccuracy, fineTuned.Final.Classification, fineTuned.TotalEpochs);
                 Log.TransferEqualCompute(logger,
-                    images, atConstantC.TotalOptimizationSteps, last.TargetAccuracy, last.SourceAccuracy, last.Classification,
-                    (long)equalEpochs * targetTraining.Count, equalEpochs, fineTunedImages.Final.TargetAccuracy, fineTunedImages.Final.SourceAccuracy, fineTunedImages.Final.Classification,
+                    atConstantC.TotalExamplesSeen, atConstantC.TotalOptimizationSteps, final.TargetAccuracy, final.SourceAccuracy, final.Classification,
+                    (long)equalEpochs * targetTraining.Count, equalEpochs, fineTunedImages!.Final.TargetAccuracy, fineTunedImages.Final.SourceAccuracy, fineTunedImages.Final.Classification,
                     (long)authors.TotalEpochs * 2 * Math.Max(sourceTraining.Count, targetTraining.Count), authors.Final.TargetAccuracy);
             }
             finally
@@ -335,6 +367,22 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         }
     }
 
+    /// <summary>The source equilibrium (saved to <paramref name="checkpoint"/>, then <paramref name="ready"/> is set), the transfer at constant C from it, and the test of its end point.</summary>
+    private ProcessTrajectory AtConstantC(string checkpoint, ManualResetEventSlim ready, Multipliers start, LabelledTensorDataset sourceTraining, LabelledTensorDataset sourceEvaluation, TaskMixture tasks, TaskMixture tests, string path, CancellationToken cancellationToken)
+    {
+        using var model = CreateModel();
+        ToEquilibrium(model, start, sourceTraining, sourceEvaluation, "transfer", cancellationToken);
+        model.Save(checkpoint);
+        ready.Set();
+        using var bar = ui.Stage("transfer at constant C", budget.TransferSteps + 1, "steps");
+        var process = Process(path, transfer: true);
+        var trajectory = process.Transfer(model, start, tasks, tests, budget.TransferSteps,
+            progress: StepReporter(bar), cancellationToken: cancellationToken);
+        bar.Finish();
+        Endpoint("transfer at constant C", TransferEndpointFile, process.RelaxEndpoint(model, trajectory, tasks, tests, budget.EndpointEpochs, cancellationToken));
+        return trajectory;
+    }
+
     /// <summary>The authors' controller (λ → 0.5, γ += 0.1 per extra pass while C ≥ C₀), capped per step.</summary>
     private ProcessTrajectory AuthorsController(string checkpoint, Multipliers start, TaskMixture tasks, TaskMixture tests, CancellationToken cancellationToken)
     {
@@ -342,7 +390,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         var options = new AuthorsControllerOptions(epochsPerPass: budget.AuthorsEpochsPerPass, maxPassesPerStep: budget.AuthorsMaxPasses);
         Log.AuthorsStart(logger, budget.TransferSteps, options.EpochsPerPass, options.MaxPassesPerStep, options.LambdaMin, options.GammaIncrement, path);
         using var model = RateDistortionModel.Load(checkpoint);
-        using var bar = new ProgressBar(progressWriter, "transfer, authors' controller", budget.TransferSteps + 1, "steps");
+        using var bar = ui.Stage("transfer, authors' controller", budget.TransferSteps + 1, "steps");
         var trajectory = Process(path).TransferWithAuthorsController(model, start, tasks, tests, budget.TransferSteps, options,
             StepReporter(bar), cancellationToken);
         bar.Finish();
@@ -360,7 +408,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         string path = Path.Combine(outDirectory, file);
         Log.FineTuneStart(logger, start.Lambda, start.Gamma, epochs, why, path);
         using var model = RateDistortionModel.Load(checkpoint);
-        using var bar = new ProgressBar(progressWriter, string.Create(CultureInfo.InvariantCulture, $"transfer, fine-tuning ({epochs} epochs)"), 2, "steps");
+        using var bar = ui.Stage(string.Create(CultureInfo.InvariantCulture, $"transfer, fine-tuning ({epochs} epochs)"), 2, "steps");
         var trajectory = Process(path).FineTune(model, start, tasks, tests, epochs,
             StepReporter(bar), cancellationToken);
         bar.Finish();
@@ -370,7 +418,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     }
 
     /// <summary>Moves <paramref name="bar"/> to each finished step of a process (step 0 counts as the first).</summary>
-    private static Reporter<ProcessStep> StepReporter(ProgressBar bar) => new(s => bar.Update(s.Index + 1, StepDetail(s)));
+    private static Reporter<ProcessStep> StepReporter(ConsoleUi.StageProgress bar) => new(s => bar.Update(s.Index + 1, StepDetail(s)));
 
     private static string StepDetail(ProcessStep s) =>
         string.Create(CultureInfo.InvariantCulture, $"λ {s.Lambda:F3} γ {s.Gamma:F3}{(s.Mix is double r ? $" r {r:F2}" : string.Empty)} C {s.Classification:F4} drift {s.Drift:P2}");

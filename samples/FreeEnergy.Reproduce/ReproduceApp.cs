@@ -72,6 +72,20 @@ public static class ReproduceApp
             Recursive = true,
         };
 
+        var workersOption = new Option<int>("--workers")
+        {
+            Description = "Experiments and surface chains trained at once, each on one torch thread (default: the machine's cores); the records are the same for any number.",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+            Recursive = true,
+        };
+        workersOption.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError($"--workers must be at least 1 (got {r.GetValueOrDefault<int>()}); 1 runs everything one after another.");
+            }
+        });
+
         var root = new RootCommand("Reproduces Gao & Chaudhari, \"A Free-Energy Principle for Representation Learning\": equilibrium surface, iso-classification, transfer at constant C, and plots. With no command: all.");
         root.Options.Add(outOption);
         root.Options.Add(dataOption);
@@ -80,6 +94,7 @@ public static class ReproduceApp
         root.Options.Add(seedOption);
         root.Options.Add(quickOption);
         root.Options.Add(noRepairOption);
+        root.Options.Add(workersOption);
 
         int exitCode = Success;
         Settings Read(ParseResult parse) => new(
@@ -89,7 +104,8 @@ public static class ReproduceApp
             parse.GetValue(deviceOption) == "cuda",
             parse.GetValue(seedOption),
             parse.GetValue(quickOption),
-            parse.GetValue(noRepairOption));
+            parse.GetValue(noRepairOption),
+            parse.GetValue(workersOption));
         void Add(Command command, Stage stages)
         {
             command.SetAction(parse => exitCode = Execute(stages, Read(parse), output, error, cancellationToken));
@@ -153,14 +169,10 @@ public static class ReproduceApp
             }
         }
 
+        var ui = new ConsoleUi(output, error);
         using var loggerFactory = LoggerFactory.Create(builder => builder
             .SetMinimumLevel(LogLevel.Information)
-            .AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss ";
-            })
-            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            .AddProvider(new ConsoleUiLoggerProvider(ui)));
         var logger = loggerFactory.CreateLogger("FreeEnergy.Reproduce");
         var budget = settings.Quick ? Budget.Quick : Budget.Default;
         try
@@ -172,8 +184,15 @@ public static class ReproduceApp
                     FreeEnergyRuntime.SetThreadCount(1); // fastest for these small models on few cores, and bit-reproducible
                 }
 
-                var experiments = new Experiments(settings, budget, outDirectory, loggerFactory, output, error);
-                experiments.Run(stages, cancellationToken);
+                var experiments = new Experiments(settings, budget, outDirectory, loggerFactory, ui);
+                try
+                {
+                    ui.Live(() => experiments.Run(stages, cancellationToken));
+                }
+                finally
+                {
+                    ui.WriteSummary();
+                }
             }
 
             if ((stages & Stage.Plot) != 0)
@@ -271,4 +290,4 @@ internal enum Stage
 }
 
 /// <summary>The parsed options.</summary>
-internal sealed record Settings(string OutDirectory, string? DataDirectory, bool Convolutional, bool Cuda, int Seed, bool Quick, bool NoRepair = false);
+internal sealed record Settings(string OutDirectory, string? DataDirectory, bool Convolutional, bool Cuda, int Seed, bool Quick, bool NoRepair = false, int Workers = 1);

@@ -131,6 +131,59 @@ public sealed class ReproduceAppTests
         Assert.Equal("error: unexpected NotSupportedException: first line second line", unexpected.ToString().Trim());
     }
 
+    /// <summary>Issue 14: the experiments and the surface's chains run at once; every records file comes out the same as a serial run's.</summary>
+    [Fact]
+    public void AllQuickWritesTheSameRecordsWithOneWorkerAsWithSeveral()
+    {
+        using var folder = new TempDirectory();
+        string serial = Path.Combine(folder.Path, "serial"), parallel = Path.Combine(folder.Path, "parallel");
+        var (serialCode, serialOutput, serialError, _) = Run("all", "--quick", "--workers", "1", "--out", serial);
+        Assert.True(serialCode == 0, $"exit code {serialCode}; stderr:\n{serialError}");
+        var (code, output, error, _) = Run("all", "--quick", "--workers", "3", "--out", parallel);
+        Assert.True(code == 0, $"exit code {code}; stderr:\n{error}");
+
+        string[] files = [.. Directory.GetFiles(serial).Select(Path.GetFileName).Where(n => n!.EndsWith(".jsonl", StringComparison.Ordinal) || n.EndsWith(".json", StringComparison.Ordinal)).Order()!];
+        Assert.True(files.Length >= 10, string.Join(", ", files));
+        foreach (string name in files)
+        {
+            Assert.True(File.Exists(Path.Combine(parallel, name)), $"{name} is missing from the parallel run");
+            Assert.Equal(WithoutClock(File.ReadAllText(Path.Combine(serial, name))), WithoutClock(File.ReadAllText(Path.Combine(parallel, name))));
+        }
+
+        foreach (string checkpoint in Directory.GetFiles(Path.Combine(serial, "surface.jsonl.models")))
+        {
+            Assert.Equal(File.ReadAllBytes(checkpoint), File.ReadAllBytes(Path.Combine(parallel, "surface.jsonl.models", Path.GetFileName(checkpoint))));
+        }
+
+        // The log names the worker of every finished sweep point, and the run ends with a summary table of its stages.
+        Assert.Contains(Lines(error), l => l.Contains("Sweep point", StringComparison.Ordinal) && l.Contains("(worker 1)", StringComparison.Ordinal));
+        Assert.Contains(Lines(error), l => l.Contains("info w2:", StringComparison.Ordinal));
+        foreach (string text in new[] { serialOutput, output })
+        {
+            Assert.Contains("stages", text, StringComparison.Ordinal);
+            Assert.Contains("transfer at constant C", text, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("\u001b[", error + output, StringComparison.Ordinal); // no colour or cursor codes when redirected
+    }
+
+    [Fact]
+    public void ANonPositiveWorkerCountIsAUsageError()
+    {
+        using var folder = new TempDirectory();
+        foreach (string workers in new[] { "0", "-2" })
+        {
+            var (code, _, error, _) = Run("surface", "--workers", workers, "--out", folder.Path);
+            Assert.Equal(ReproduceApp.UsageError, code);
+            Assert.Contains("--workers must be at least 1", Assert.Single(Lines(error)), StringComparison.Ordinal);
+        }
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
+    }
+
+    /// <summary>A records file without its wall-clock fields (seconds of a point, a step or the repair).</summary>
+    private static string WithoutClock(string text) => System.Text.RegularExpressions.Regex.Replace(text, "\"seconds\": ?[^,}\n]*", "\"seconds\":0");
+
     [Fact]
     public void AnUnknownCommandIsAUsageError()
     {
