@@ -165,6 +165,7 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 MpiDefault=none
+MailProg=/bin/true
 SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
@@ -191,7 +192,8 @@ done
 if [[ $up -ne 1 ]]; then
   tail_log "slurmctld's output" "$tmp/log/slurmctld.out"
   tail_log "slurmctld's log" "$tmp/log/slurmctld.log"
-  fail "slurmctld (pid $ctld_pid) did not come up on port $port within 30 s"
+  kill -0 "$ctld_pid" 2>/dev/null || { wait "$ctld_pid"; fail "slurmctld (pid $ctld_pid) exited at start with code $? (its log above says why)"; }
+  fail "slurmctld (pid $ctld_pid) did not answer scontrol ping on port $port within 30 s"
 fi
 slurmd -D >"$tmp/log/slurmd.out" 2>&1 </dev/null &
 slurmd_pid=$!
@@ -206,6 +208,7 @@ if [[ $state != idle ]]; then
   tail_log "slurmd's output" "$tmp/log/slurmd.out"
   tail_log "slurmd's log" "$tmp/log/slurmd.log"
   tail_log "slurmctld's log" "$tmp/log/slurmctld.log"
+  kill -0 "$slurmd_pid" 2>/dev/null || { wait "$slurmd_pid"; fail "slurmd (pid $slurmd_pid) exited at start with code $? (its log above says why)"; }
   fail "slurmd (pid $slurmd_pid) did not register node $node as idle within 30 s (state: '${state:-none}')"
 fi
 note "cluster up: node $node ($cpus CPUs), slurmctld pid $ctld_pid, slurmd pid $slurmd_pid, munged pid $munged_pid, ports $port-$((port + 1)), $(sinfo -V)"
