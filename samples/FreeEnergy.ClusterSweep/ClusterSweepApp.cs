@@ -79,7 +79,14 @@ public static class ClusterSweepApp
                 return false;
             }
 
-            setup = new SweepSetup(l, g, count, budget, parse.GetValue(seed), parse.GetValue(data));
+            string? folder = parse.GetValue(data);
+            if (folder is not null && !Directory.Exists(folder))
+            {
+                error.WriteLine($"error: --data '{Path.GetFullPath(folder)}' is not a folder; give a Fashion-MNIST IDX folder (train-* and t10k-* files; Debian: apt-get install dataset-fashion-mnist puts them in /usr/share/datasets/fashion-mnist), or leave --data out for the shipped test split.");
+                return false;
+            }
+
+            setup = new SweepSetup(l, g, count, budget, parse.GetValue(seed), folder);
             try
             {
                 _ = setup.Plan;

@@ -185,6 +185,7 @@ public sealed class ClusterSweepAppTests(TinySweep sweep) : IClassFixture<TinySw
     [InlineData("--gammas", "1,1", "error: the grid λ {4, 2, 1} × γ {1, 1}: γ = 1 appears 2 times in the grid.")]
     [InlineData("--lambdas", "0,1", "error: the grid λ {0, 1} × γ {1, 10, 100}: ")]
     [InlineData("--examples", "3", "error: --examples 3: give at least 10 images.")]
+    [InlineData("--data", "/nonexistent-fashion-mnist", "error: --data '/nonexistent-fashion-mnist' is not a folder; give a Fashion-MNIST IDX folder")]
     public void ABadPlanOptionIsAUsageError(string option, string value, string message)
     {
         var (code, _, error) = TinySweep.Run(["serial", "--out", Path.Combine(sweep.Folder, "never.jsonl"), option, value]);
