@@ -313,7 +313,7 @@ disrupt() {
   if [[ $requeued -eq 0 && $(records "$results/shard-0.jsonl") -ge 1 ]]; then
     scontrol requeue "${1}_0" 2>>"$tmp/log/disrupt.err" && requeued=$(records "$results/shard-0.jsonl")
   fi
-  # Slurm holds a requeued batch job back for about two minutes (its begin time); release it at once.
+  # Slurm holds a requeued batch job back for a credential's lifetime (AuthInfo=cred_expire, 120 s); release it at once.
   if [[ $requeued -ge 1 && $released -eq 0 ]] && squeue -h -j "${1}_0" -t PENDING -o %r 2>/dev/null | grep -q BeginTime; then
     scontrol update JobId="${1}_0" StartTime=now 2>>"$tmp/log/disrupt.err" && released=1
   fi
