@@ -67,7 +67,7 @@ fail() {
 # Stops what this script started, by process id: the jobs, slurmd and slurmctld (scontrol shutdown, then signals),
 # munged; then removes the temporary folder unless --keep.
 cleanup() {
-  local status=$?
+  local status=$? job
   if [[ -n $ctld_pid ]] && kill -0 "$ctld_pid" 2>/dev/null; then
     for job in "${jobs[@]}"; do scancel "$job" 2>/dev/null; done
     scontrol shutdown >/dev/null 2>&1
@@ -227,13 +227,13 @@ daemons_alive() {
   done
 }
 
-# submit FOLDER ARRAY: submits sweep.sbatch as a job array writing FOLDER/shard-<task>.jsonl; prints the job id.
+# submit FOLDER ARRAY: submits sweep.sbatch as a job array writing FOLDER/results/shard-<task>.jsonl; sets $job.
 submit() {
   local id
   id=$(sbatch --parsable --array="$2" --chdir="$1" --time=10 "$sbatch_script" "$program" "$1/results" "$shards" "${plan[@]}" 2>"$tmp/log/sbatch.err") ||
     { tail_log "sbatch" "$tmp/log/sbatch.err"; tail_log "slurmctld's log" "$tmp/log/slurmctld.log"; fail "sbatch --array=$2 was refused"; }
   jobs+=("$id")
-  echo "$id"
+  job=$id
 }
 
 # tasks JOB: one line per array task: "<task> <state> <exit code>".
@@ -295,7 +295,7 @@ points=$(records "$tmp/serial/serial.jsonl")
 # --- 5. the array, one shard per task ----------------------------------------------------------------------------
 mkdir -p "$tmp/array"
 clock=$(date +%s.%N)
-job=$(submit "$tmp/array" "0-$((shards - 1))")
+submit "$tmp/array" "0-$((shards - 1))"
 wait_for "$job"
 array_seconds=$(since "$clock")
 require_completed "$job" "$tmp/array"
@@ -321,7 +321,7 @@ disrupt() {
     scancel "${1}_1" 2>>"$tmp/log/disrupt.err" && cancelled=$(records "$results/shard-1.jsonl")
   fi
 }
-job=$(submit "$tmp/disrupted" "0-$((shards - 1))")
+submit "$tmp/disrupted" "0-$((shards - 1))"
 wait_for "$job" disrupt
 [[ $requeued -ge 1 ]] || { tail_log "scontrol requeue" "$tmp/log/disrupt.err"; fail "task 0 of job $job could not be requeued"; }
 [[ $cancelled -ge 1 ]] || { tail_log "scancel" "$tmp/log/disrupt.err"; fail "task 1 of job $job could not be cancelled"; }
@@ -332,7 +332,9 @@ restarted=$(grep -c '^task 0 .*restart 1' "$tmp/disrupted/freeenergy-sweep-${job
 [[ $restarted -eq 1 ]] || { tail_log "task 0's output" "$tmp/disrupted/freeenergy-sweep-${job}_0.out"; fail "the requeued task 0 did not run again"; }
 resumed0=$(grep -oE '^shard 0 of [0-9]+: .*\(([0-9]+) resumed' "$tmp/disrupted/freeenergy-sweep-${job}_0.out" | grep -oE '[0-9]+ resumed' | tail -n 1)
 note "task 0 requeued (preempted) with $requeued point(s) recorded: it ran again and $resumed0"
-rerun=$(submit "$tmp/disrupted" "$failed")
+first=$job
+submit "$tmp/disrupted" "$failed"
+rerun=$job job=$first
 wait_for "$rerun"
 require_completed "$rerun" "$tmp/disrupted"
 resumed1=$(grep -oE '[0-9]+ resumed' "$tmp/disrupted/freeenergy-sweep-${rerun}_1.out" | tail -n 1)

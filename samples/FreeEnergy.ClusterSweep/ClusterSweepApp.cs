@@ -73,9 +73,9 @@ public static class ClusterSweepApp
             }
 
             (int count, int budget) = (parse.GetValue(examples), parse.GetValue(epochs));
-            if (count < 10 || budget < 1)
+            if (count < 50 || budget < 1)
             {
-                error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"error: {(count < 10 ? $"--examples {count}: give at least 10 images" : $"--epochs {budget}: give at least 1 epoch")}."));
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"error: {(count < 50 ? $"--examples {count}: give at least 50 images (5 a class: the 20 % evaluation split then holds each class)" : $"--epochs {budget}: give at least 1 epoch")}."));
                 return false;
             }
 
@@ -194,9 +194,12 @@ public static class ClusterSweepApp
             error.WriteLine($"{label}: stopped; the finished points are in '{path}'. Run the same command again to resume.");
             return Cancelled;
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or InvalidOperationException or FreeEnergyBackendException or TrainingDivergedException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            error.WriteLine($"error: {label}: {FirstLine(e)}");
+            // The expected kinds (bad or foreign records, a second writer, a backend problem, a divergence, data too small
+            // to split) with their message; anything else with its type too, never a stack trace.
+            bool expected = e is InvalidDataException or IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or FreeEnergyBackendException or TrainingDivergedException;
+            error.WriteLine($"error: {label}: {(expected ? string.Empty : $"unexpected {e.GetType().Name}: ")}{FirstLine(e)}");
             return Failure;
         }
     }

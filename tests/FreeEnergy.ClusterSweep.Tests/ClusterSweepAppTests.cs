@@ -184,7 +184,7 @@ public sealed class ClusterSweepAppTests(TinySweep sweep) : IClassFixture<TinySw
     [InlineData("--lambdas", "4,x", "error: --lambdas '4,x': 'x' is not a number; give comma-separated numbers such as 4,2,1.")]
     [InlineData("--gammas", "1,1", "error: the grid λ {4, 2, 1} × γ {1, 1}: γ = 1 appears 2 times in the grid.")]
     [InlineData("--lambdas", "0,1", "error: the grid λ {0, 1} × γ {1, 10, 100}: ")]
-    [InlineData("--examples", "3", "error: --examples 3: give at least 10 images.")]
+    [InlineData("--examples", "49", "error: --examples 49: give at least 50 images (5 a class: the 20 % evaluation split then holds each class).")]
     [InlineData("--data", "/nonexistent-fashion-mnist", "error: --data '/nonexistent-fashion-mnist' is not a folder; give a Fashion-MNIST IDX folder")]
     public void ABadPlanOptionIsAUsageError(string option, string value, string message)
     {
