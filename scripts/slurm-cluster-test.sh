@@ -332,6 +332,7 @@ restarted=$(grep -c '^task 0 .*restart 1' "$tmp/disrupted/freeenergy-sweep-${job
 [[ $restarted -eq 1 ]] || { tail_log "task 0's output" "$tmp/disrupted/freeenergy-sweep-${job}_0.out"; fail "the requeued task 0 did not run again"; }
 resumed0=$(grep -oE '^shard 0 of [0-9]+: .*\(([0-9]+) resumed' "$tmp/disrupted/freeenergy-sweep-${job}_0.out" | grep -oE '[0-9]+ resumed' | tail -n 1)
 note "task 0 requeued (preempted) with $requeued point(s) recorded: it ran again and $resumed0"
+[[ ${resumed0%% *} -ge 1 ]] || fail "the requeued task 0 did not resume from its records file ('${resumed0:-no result line}')"
 first=$job
 submit "$tmp/disrupted" "$failed"
 rerun=$job job=$first
