@@ -181,7 +181,7 @@ public static class ClusterSweepApp
             using (training)
             using (evaluation)
             {
-                surface = new SurfaceSweep(setup.CreateModel, setup.CreateTrainer()).WithRecordFile(path).Run(plan, training, evaluation, null, cancellationToken);
+                surface = new SurfaceSweep(setup.CreateModel, setup.CreateTrainer()).WithRecordFile(path).WithWorkers(Workers()).Run(plan, training, evaluation, null, cancellationToken);
             }
 
             int points = surface.Records.Count;
@@ -298,4 +298,13 @@ public static class ClusterSweepApp
 
     private static string FirstLine(Exception e) =>
         string.Join(" ", e.Message.Split((char[])['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>
+    /// The chains a task trains at once: the CPUs Slurm gave it (SLURM_CPUS_PER_TASK), else the machine's cores. The
+    /// task uses what it was given and no more; the records are the same for any number.
+    /// </summary>
+    private static int Workers() =>
+        int.TryParse(Environment.GetEnvironmentVariable("SLURM_CPUS_PER_TASK"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int cpus) && cpus >= 1
+            ? cpus
+            : Environment.ProcessorCount;
 }

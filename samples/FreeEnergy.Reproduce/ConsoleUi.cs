@@ -67,7 +67,7 @@ internal sealed class ConsoleUi
         lock (gate)
         {
             int? worker = WorkerPool.CurrentWorker;
-            string name = worker is int w ? string.Create(CultureInfo.InvariantCulture, $"[w{w + 1}] {label}") : label;
+            string name = worker is int w ? string.Create(CultureInfo.InvariantCulture, $"[w{w}] {label}") : label;
             var task = context?.AddTask(Markup.Escape(name), maxValue: Math.Max(total, 1));
             if (task is not null)
             {
@@ -141,7 +141,7 @@ internal sealed class ConsoleUi
             {
                 table.AddRow(
                     Markup.Escape(s.Label),
-                    s.Worker is int w ? string.Create(CultureInfo.InvariantCulture, $"w{w + 1}") : "-",
+                    s.Worker is int w ? string.Create(CultureInfo.InvariantCulture, $"w{w}") : "-",
                     Markup.Escape(s.Count),
                     Markup.Escape(Format(s.Elapsed)),
                     Markup.Escape(s.LastDetail));

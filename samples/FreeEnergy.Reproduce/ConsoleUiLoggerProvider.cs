@@ -6,7 +6,7 @@ namespace FreeEnergy.Reproduce;
 
 /// <summary>
 /// Log lines written through <see cref="ConsoleUi"/>, so that they appear above the live progress display instead of
-/// through it: "HH:mm:ss info: category[event] message", with the worker (w1, w2, …) that logged it.
+/// through it: "HH:mm:ss info: category[event] message", with the worker (w0, w1, …) that logged it.
 /// </summary>
 internal sealed class ConsoleUiLoggerProvider(ConsoleUi ui) : ILoggerProvider
 {
@@ -38,7 +38,7 @@ internal sealed class ConsoleUiLoggerProvider(ConsoleUi ui) : ILoggerProvider
                 LogLevel.Critical => "crit",
                 _ => "dbug",
             };
-            string worker = WorkerPool.CurrentWorker is int w ? string.Create(CultureInfo.InvariantCulture, $" w{w + 1}") : string.Empty;
+            string worker = WorkerPool.CurrentWorker is int w ? string.Create(CultureInfo.InvariantCulture, $" w{w}") : string.Empty;
             string message = formatter(state, exception) + (exception is null ? string.Empty : $" ({exception.GetType().Name}: {exception.Message})");
             ui.WriteLogLine(string.Create(CultureInfo.InvariantCulture, $"{DateTime.Now:HH:mm:ss} {level}{worker}: {category}[{eventId.Id}] {message}"));
         }

@@ -161,8 +161,8 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         var surface = sweep.Run(plan, training, evaluation, new Reporter<SweepProgress>(p =>
         {
             active[p.Worker] = p.Training is { } t
-                ? string.Create(CultureInfo.InvariantCulture, $"w{p.Worker + 1} {p.Point.Multipliers} epoch {t.Epoch}/{t.MaxEpochs}")
-                : string.Create(CultureInfo.InvariantCulture, $"w{p.Worker + 1} {p.Point.Multipliers} done");
+                ? string.Create(CultureInfo.InvariantCulture, $"w{p.Worker} {p.Point.Multipliers} epoch {t.Epoch}/{t.MaxEpochs}")
+                : string.Create(CultureInfo.InvariantCulture, $"w{p.Worker} {p.Point.Multipliers} done");
             bar.Update(p.Completed, string.Join("; ", active.Values));
         }), cancellationToken);
         return surface;

@@ -156,8 +156,10 @@ public sealed class ReproduceAppTests
         }
 
         // The log names the worker of every finished sweep point, and the run ends with a summary table of its stages.
-        Assert.Contains(Lines(error), l => l.Contains("Sweep point", StringComparison.Ordinal) && l.Contains("(worker 1)", StringComparison.Ordinal));
-        Assert.Contains(Lines(error), l => l.Contains("info w2:", StringComparison.Ordinal));
+        var sweepLines = Lines(error).Where(l => l.Contains("Sweep point", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, sweepLines.Count);
+        Assert.All(sweepLines, l => Assert.Matches(@"\(worker [0-2]\)$", l));
+        Assert.Contains(Lines(error), l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\d\d:\d\d:\d\d info w[0-2]: "));
         foreach (string text in new[] { serialOutput, output })
         {
             Assert.Contains("stages", text, StringComparison.Ordinal);
