@@ -126,6 +126,7 @@ public static class ReproduceApp
 
     private static int Execute(Stage stages, Settings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
+        var started = DateTimeOffset.UtcNow;
         string outDirectory = Path.GetFullPath(settings.OutDirectory);
         if (!TryPrepareOutput(outDirectory, out string? problem))
         {
@@ -189,6 +190,8 @@ public static class ReproduceApp
                 {
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plot: {file}"));
                 }
+
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report: {Report.Write(outDirectory, stages, settings, budget, started)}"));
             }
 
             return Success;
