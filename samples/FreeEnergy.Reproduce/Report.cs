@@ -125,7 +125,7 @@ internal static class Report
             foreach (var c in certificate.Certificates.Where(c => c.FailedPoints.Count > 0))
             {
                 lines.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"The equilibrium certificate on {c.Data.ToLowerInvariant()} data failed at {c.FailedPoints.Count} of {c.Points} points ({string.Join(", ", c.FailedPoints.Select(i => folder.PointName(i)))}): {c.Significant} of the {c.Inequalities} inequalities that F(λ, γ) satisfies at equilibrium (concavity, envelope, monotonicity) are violated beyond {c.Sigmas:G3} standard errors, by up to {c.LargestViolation:F2} nats ({Percent(c.LargestRelativeViolation, 2, signed: false)} of |F|). Those points are not at equilibrium."));
+                    $"The equilibrium certificate on {c.Data.ToLowerInvariant()} data failed at {c.FailedPoints.Count} of {c.Points} points, (λ, γ) = {string.Join(", ", c.FailedPoints.Select(i => folder.PointMultipliers(i)))}: {c.Significant} of the {c.Inequalities} inequalities that F(λ, γ) satisfies at equilibrium (concavity, envelope, monotonicity) are violated beyond {c.Sigmas:G3} standard errors, by up to {c.LargestViolation:F2} nats ({Percent(c.LargestRelativeViolation, 2, signed: false)} of |F|). Those points are not at equilibrium."));
             }
 
             if (certificate.Repair is { } repair && certificate.Certificates.Any(c => c.FailedPoints.Count > 0))
@@ -148,7 +148,7 @@ internal static class Report
             if (folder.Endpoint(file) is { } e && !e.StillHeld)
             {
                 lines.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"C moved {Percent(e.RelativeMove, 1, signed: true)} in {e.Epochs} more epochs at the fixed multipliers of {name}'s last step ({Multipliers(e.Lambda, e.Gamma)}), ending {Percent(e.DriftAfter, 1, signed: true)} from its target (tolerance ±{Percent(e.Tolerance, 0, signed: false)}): the process did not end at an equilibrium."));
+                    $"C moved {Percent(e.RelativeMove, 1, signed: true)} of its target in {e.Epochs} more epochs at the fixed multipliers {Multipliers(e.Lambda, e.Gamma)} of {name}'s last step, ending {Percent(e.DriftAfter, 1, signed: true)} from the target (tolerance ±{Percent(e.Tolerance, 0, signed: false)}): the process did not end at an equilibrium."));
             }
         }
 
@@ -219,7 +219,7 @@ internal static class Report
             foreach (var c in certificates)
             {
                 row.Add(c.Verdicts.TryGetValue(r.Index, out var v)
-                    ? Cell.Text(v.Status == nameof(PointStatus.Fail) ? string.Create(CultureInfo.InvariantCulture, $"fail (+{v.Worst:F2} nats)") : v.Status.ToLowerInvariant(), v.Status == nameof(PointStatus.Fail) ? "bad" : v.Status == nameof(PointStatus.Pass) ? "good" : null, id: $"{id}-certificate-{c.Data.ToLowerInvariant()}")
+                    ? Cell.Text(v.Status == nameof(PointStatus.Fail) ? string.Create(CultureInfo.InvariantCulture, $"fail (+{v.Worst:F2} nats)") : Words(v.Status), v.Status == nameof(PointStatus.Fail) ? "bad" : v.Status == nameof(PointStatus.Pass) ? "good" : null, id: $"{id}-certificate-{c.Data.ToLowerInvariant()}")
                     : Cell.Text("not checked"));
             }
 
@@ -332,7 +332,7 @@ internal static class Report
                 Cell.Text(m.Name), Cell.Text(m.What),
                 Cell.Number(Format(t.TotalEpochs), id: id + "-epochs"),
                 Cell.Number(t.TotalExamplesSeen > 0 ? Format(t.TotalExamplesSeen) : "not recorded"),
-                Cell.Number(string.Create(CultureInfo.InvariantCulture, $"{steps - t.FailedSteps.Count} of {steps}")),
+                Cell.Number(t.Kind == ProcessKind.FineTuning ? "n/a (does not hold C)" : string.Create(CultureInfo.InvariantCulture, $"{steps - t.FailedSteps.Count} of {steps}")),
                 Cell.Number(F(end.Classification, 4), id: id + "-classification"),
                 Cell.Number(Percent(end.Drift, 1, signed: true)),
                 Cell.Number(Percent(end.SourceAccuracy ?? double.NaN, 1, signed: false), id: id + "-source-accuracy"),
@@ -340,7 +340,7 @@ internal static class Report
                 Cell.Number(string.Create(CultureInfo.InvariantCulture, $"{G(end.Lambda)}, {F(end.Gamma, 3)}")),
             };
         }), "comparison-table");
-        page.P("\"Steps held\" for fine-tuning: it does not try to hold C (one step, the end). Fine-tuning at equal images trains on the target batch only, so it gets about twice the epochs of the mixture's transfer for the same images.");
+        page.P("Fine-tuning at equal images trains on the target batch only, so it gets about twice the epochs of the mixture's transfer for the same images.");
         page.Images(folder, [Plots.TransferComparisonFile]);
     }
 
@@ -379,6 +379,9 @@ internal static class Report
         span.TotalMinutes >= 1
             ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalMinutes} min {span.Seconds} s")
             : string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:F1} s");
+
+    /// <summary>"WithinUncertainty" → "within uncertainty".</summary>
+    private static string Words(string name) => string.Concat(name.Select((ch, i) => char.IsUpper(ch) && i > 0 ? " " + char.ToLowerInvariant(ch) : char.ToLowerInvariant(ch).ToString()));
 
     private static string Multipliers(double lambda, double gamma) => string.Create(CultureInfo.InvariantCulture, $"(λ, γ) = ({G(lambda)}, {G(gamma)})");
 
@@ -557,6 +560,13 @@ internal static class Report
             }
 
             return endpoint;
+        }
+
+        /// <summary>"(2, 10)": a sweep point's multipliers (its index when it is not in the records).</summary>
+        public string PointMultipliers(int index)
+        {
+            var record = Surface.FirstOrDefault(r => r.Index == index);
+            return record is null ? "point " + Format(index) : string.Create(CultureInfo.InvariantCulture, $"({G(record.Lambda)}, {G(record.Gamma)})");
         }
 
         /// <summary>"3 (2, 10)": a sweep point's index and multipliers.</summary>

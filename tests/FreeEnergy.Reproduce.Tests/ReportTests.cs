@@ -76,7 +76,7 @@ public sealed class ReportTests(FontlessRun run, ITestOutputHelper log) : IClass
     private static readonly string[] PlotFiles = ["rd-curves.png", "surface-rdc.png", "iso-classification.png", "iso-classification-control.png", "transfer.png", "transfer-control.png", "transfer-comparison.png"];
 
     [Fact]
-    public void EveryPlotHasTextInItsTitleBandOnAMachineWithoutFonts()
+    public void EveryPlotHasTitleTextOnAMachineWithoutFonts()
     {
         AssertRan();
         if (run.Isolated)
@@ -93,13 +93,13 @@ public sealed class ReportTests(FontlessRun run, ITestOutputHelper log) : IClass
             Assert.Contains("font files visible: 0", run.Output, StringComparison.Ordinal);
         }
 
-        foreach (string name in PlotFiles)
+        var counts = PlotFiles.Select(name => (Name: name, Text: TitleTextPixels(File.ReadAllBytes(Path.Combine(run.Results, name))))).ToArray();
+        foreach (var (name, text) in counts)
         {
-            byte[] png = File.ReadAllBytes(Path.Combine(run.Results, name));
-            int text = TitleTextPixels(png);
-            log.WriteLine($"{name}: {text} dark pixels in the title band");
-            Assert.True(text >= MinimumTitlePixels, $"{name} has {text} dark pixels in its title band (rows 0–{TitleBand - 1}): no title text was drawn");
+            log.WriteLine($"{name}: {text} dark pixels above its first axes frame");
         }
+
+        Assert.All(counts, c => Assert.True(c.Text >= MinimumTitlePixels, $"{c.Name} has {c.Text} dark pixels above its first axes frame: no title text was drawn"));
     }
 
     [Fact]
@@ -230,30 +230,45 @@ public sealed class ReportTests(FontlessRun run, ITestOutputHelper log) : IClass
         Assert.Empty(browser.Errors);
     }
 
-    /// <summary>The title band of the plots: the rows above the data areas (single plots and the multiplots' header).</summary>
-    private const int TitleBand = 36;
-
-    /// <summary>A title of 20 or more characters has thousands of dark pixels; lines and markers never reach the band.</summary>
+    /// <summary>A title of 20 or more characters has thousands of dark pixels.</summary>
     private const int MinimumTitlePixels = 300;
 
-    /// <summary>The dark pixels (luminance below half) in the top <see cref="TitleBand"/> rows of a PNG.</summary>
+    /// <summary>
+    /// The dark pixels (luminance below half) in the title band of a plot: the rows above its first axes frame (the
+    /// first row with an unbroken dark line over a quarter of the width; a line of text is broken between glyphs). A plot without text has white rows there (the frame moves up to
+    /// the top), so a fixed band would count the frame itself.
+    /// </summary>
     internal static int TitleTextPixels(byte[] png)
     {
         using var bitmap = SKBitmap.Decode(png);
         Assert.NotNull(bitmap);
-        int count = 0;
-        for (int y = 0; y < Math.Min(TitleBand, bitmap.Height); y++)
+        bool Dark(int x, int y)
         {
-            for (int x = 0; x < bitmap.Width; x++)
-            {
-                var c = bitmap.GetPixel(x, y);
-                if (c.Alpha > 128 && ((0.299 * c.Red) + (0.587 * c.Green) + (0.114 * c.Blue)) < 128)
-                {
-                    count++;
-                }
-            }
+            var c = bitmap.GetPixel(x, y);
+            return c.Alpha > 128 && ((0.299 * c.Red) + (0.587 * c.Green) + (0.114 * c.Blue)) < 128;
         }
 
+        int count = 0;
+        for (int y = 0; y < bitmap.Height; y++)
+        {
+            int row = 0, run = 0, longest = 0;
+            for (int x = 0; x < bitmap.Width; x++)
+            {
+                bool dark = Dark(x, y);
+                row += dark ? 1 : 0;
+                run = dark ? run + 1 : 0;
+                longest = Math.Max(longest, run);
+            }
+
+            if (longest > bitmap.Width / 4)
+            {
+                return count;
+            }
+
+            count += row;
+        }
+
+        Assert.Fail("the image has no axes frame (no row with an unbroken dark line over a quarter of its width)");
         return count;
     }
 
