@@ -110,13 +110,13 @@ internal static class Report
             var diverged = surface.Where(r => r.IsDiverged).ToArray();
             if (diverged.Length > 0)
             {
-                lines.Add(string.Create(CultureInfo.InvariantCulture, $"Training diverged at {diverged.Length} of {surface.Count} sweep points ({string.Join(", ", diverged.Select(r => Multipliers(r.Lambda, r.Gamma)))}): they have no functionals and are left out of the checks."));
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"Training diverged at {diverged.Length} of {surface.Count} sweep points, at (λ, γ) = {string.Join(", ", diverged.Select(r => folder.PointMultipliers(r.Index)))}: they have no functionals and are left out of the checks."));
             }
 
             var capped = surface.Where(r => !r.IsDiverged && !r.Converged).ToArray();
             if (capped.Length > 0)
             {
-                lines.Add(string.Create(CultureInfo.InvariantCulture, $"{capped.Length} of {surface.Count} sweep points stopped at the epoch cap before the convergence rule was met ({string.Join(", ", capped.Select(r => Multipliers(r.Lambda, r.Gamma)))})."));
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"{capped.Length} of {surface.Count} sweep points stopped at the epoch cap before the convergence rule was met, at (λ, γ) = {string.Join(", ", capped.Select(r => folder.PointMultipliers(r.Index)))}."));
             }
         }
 
@@ -409,13 +409,13 @@ internal static class Report
         body { font-family: "DejaVu Sans", "Liberation Sans", Arial, Helvetica, sans-serif; margin: 2em auto; max-width: 1440px; padding: 0 1.5em; color: #1a1a1a; line-height: 1.4; }
         h1 { font-size: 1.5em; } h2 { margin-top: 2em; border-bottom: 1px solid #bbb; padding-bottom: 0.2em; } h3 { margin-bottom: 0.3em; }
         table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; }
-        th, td { border: 1px solid #ccc; padding: 0.25em 0.55em; vertical-align: top; }
+        th, td { border: 1px solid #ccc; padding: 0.25em 0.55em; vertical-align: top; overflow-wrap: anywhere; }
         th { background: #f0f0f0; text-align: left; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         .good { color: #11692b; } .bad { color: #b00020; font-weight: bold; }
         p.bad, p.good { font-weight: normal; }
         ul.failures li { margin: 0.35em 0; color: #7a0016; }
-        .columns { display: flex; flex-wrap: wrap; gap: 1.5em; }
+        .columns { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 0 2em; align-items: start; } .columns > div { min-width: 0; } .columns table { max-width: 100%; }
         figure { margin: 1em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #ddd; } figcaption { font-size: 0.85em; color: #555; }
 
         """;

@@ -62,11 +62,11 @@ internal sealed record RunRecord(
         {
             ["FreeEnergy.Core"] = VersionOf(typeof(RateDistortionModel).Assembly),
             ["FreeEnergy.Reproduce"] = VersionOf(typeof(RunRecord).Assembly),
-            ["TorchSharp"] = VersionOf(typeof(torch).Assembly),
+            ["TorchSharp"] = VersionOf(typeof(torch).Assembly, withCommit: false),
             ["libtorch"] = torch.__version__,
             [".NET"] = RuntimeInformation.FrameworkDescription,
-            ["ScottPlot"] = VersionOf(typeof(ScottPlot.Plot).Assembly),
-            ["SkiaSharp"] = VersionOf(typeof(SkiaSharp.SKCanvas).Assembly),
+            ["ScottPlot"] = VersionOf(typeof(ScottPlot.Plot).Assembly, withCommit: false),
+            ["SkiaSharp"] = VersionOf(typeof(SkiaSharp.SKCanvas).Assembly, withCommit: false),
         };
         var machine = new Dictionary<string, string>
         {
@@ -116,10 +116,14 @@ internal sealed record RunRecord(
         _ => stages.ToString(),
     };
 
-    private static string VersionOf(Assembly assembly) =>
-        assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-        ?? assembly.GetName().Version?.ToString()
-        ?? "unknown";
+    /// <summary>The informational version: with the source commit after '+' for this repository's assemblies, without it for the others.</summary>
+    private static string VersionOf(Assembly assembly, bool withCommit = true)
+    {
+        string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? assembly.GetName().Version?.ToString()
+            ?? "unknown";
+        return withCommit ? version : version.Split('+')[0];
+    }
 
     /// <summary>The CPU model from /proc/cpuinfo on Linux; the architecture elsewhere.</summary>
     private static string ProcessorName()
