@@ -25,6 +25,7 @@ internal static class Plots
     /// <summary>Draws the figures of the stages whose records exist; returns the files written.</summary>
     public static IReadOnlyList<string> DrawAll(string directory, Stage stages)
     {
+        PlotFonts.Use();
         bool only = stages == Stage.Plot;
         var written = new List<string>();
         string surface = Path.Combine(directory, Experiments.SurfaceFile);
@@ -455,7 +456,8 @@ internal static class Plots
             canvas.DrawImage(panelsImage, 0, header);
         }
 
-        using (var font = new SKFont(SKTypeface.FromFamilyName(null, SKFontStyle.Bold), 20))
+        using (var typeface = PlotFonts.Typeface(bold: true))
+        using (var font = new SKFont(typeface, 20))
         using (var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true })
         {
             canvas.DrawText(title, width / 2f, 30, SKTextAlign.Center, font, paint);
@@ -463,7 +465,8 @@ internal static class Plots
 
         if (subtitle is not null)
         {
-            using var font = new SKFont(SKTypeface.FromFamilyName(null, SKFontStyle.Normal), 16);
+            using var typeface = PlotFonts.Typeface(bold: false);
+            using var font = new SKFont(typeface, 16);
             using var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
             canvas.DrawText(subtitle, width / 2f, 58, SKTextAlign.Center, font, paint);
         }

@@ -142,6 +142,7 @@ public static class ReproduceApp
 
     private static int Execute(Stage stages, Settings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
+        var started = DateTimeOffset.UtcNow;
         string outDirectory = Path.GetFullPath(settings.OutDirectory);
         if (!TryPrepareOutput(outDirectory, out string? problem))
         {
@@ -208,6 +209,8 @@ public static class ReproduceApp
                 {
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"plot: {file}"));
                 }
+
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"report: {Report.Write(outDirectory, stages, settings, budget, started)}"));
             }
 
             return Success;
