@@ -42,6 +42,7 @@ internal sealed record RunRecord(
             ["seed"] = I(settings.Seed),
             ["quick"] = settings.Quick ? "yes" : "no",
             ["repair"] = settings.NoRepair ? "no (--no-repair)" : "yes",
+            ["workers"] = settings.Workers.ToString(CultureInfo.InvariantCulture) + " (one torch thread each; the records do not depend on it)",
         };
         var plan = new Dictionary<string, string>
         {
