@@ -53,20 +53,20 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void TheAuthorsConvModelWithAMixturePriorTrainedInCSharpHasTheSameFunctionalsInPyTorchInBothFormats()
     {
-        using var data = Images(96);
+        using var data = Images(64);
         using var model = RateDistortionModel.CreateBuilder()
             .WithInputShape(1, 28, 28).WithClasses(10).WithConvolutional().WithLatentSize(8).WithSamples(2)
             .WithGaussianDecoder(0.5).WithMixturePrior(4).WithSeed(5).Build();
         Train(model, data);
         using var noise = Noise(model, data.Count, seed: 12);
         string dataFile = WriteData(data, noise);
-        var expected = model.Evaluate(data, noise, batchSize: 48);
+        var expected = model.Evaluate(data, noise, batchSize: 32);
 
         foreach (var format in new[] { PyTorchFormat.StateDict, PyTorchFormat.Safetensors })
         {
             string weights = PathOf(format == PyTorchFormat.StateDict ? "conv.pt" : "conv.safetensors");
             model.SavePyTorch(weights, format);
-            AssertSame($"C# → PyTorch, conv + mixture + Gaussian, {format}", expected, EvaluateInPython(weights, dataFile, batchSize: 48));
+            AssertSame($"C# → PyTorch, conv + mixture + Gaussian, {format}", expected, EvaluateInPython(weights, dataFile, batchSize: 32));
         }
     }
 
@@ -165,7 +165,9 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("tensor 'encoder.features.1.weight' has shape [32, 784] in the file, [64, 784] in the model", shapes.Message, StringComparison.Ordinal);
         Assert.Contains("weights are unchanged", shapes.Message, StringComparison.Ordinal);
         var names = Assert.Throws<InvalidDataException>(() => model.LoadPyTorchWeights(PathOf("conv" + extension)));
-        Assert.Contains("tensor 'encoder.features.1.weight' has shape [64, 1, 4, 4] in the file, [64, 784] in the model", names.Message, StringComparison.Ordinal);
+        output.WriteLine(shapes.Message);
+        output.WriteLine(names.Message);
+        Assert.Contains("missing tensor 'encoder.features.1.weight' (shape [64, 784]); missing tensor 'encoder.features.1.bias'", names.Message, StringComparison.Ordinal);
         Assert.Matches(@"; and \d+ more\. ", names.Message); // the problems beyond the listed ones are counted
 
         Assert.Equal(before, StateBytes(model));
