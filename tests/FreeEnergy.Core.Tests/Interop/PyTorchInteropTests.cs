@@ -316,6 +316,34 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
             listing.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void ThePythonExampleOfTheDocsIsTheFileInTheRepositoryAndPrintsWhatCSharpComputes(PyTorchFormat format)
+    {
+        string example = Path.Combine(PythonTorch.RepositoryRoot, "python", "examples", "evaluate_exported.py");
+        string page = File.ReadAllText(Path.Combine(PythonTorch.RepositoryRoot, "docs", "interop.md")).Replace("\r\n", "\n", StringComparison.Ordinal);
+        string marker = "<!-- file: python/examples/evaluate_exported.py -->\n```python\n";
+        int start = page.IndexOf(marker, StringComparison.Ordinal);
+        Assert.True(start >= 0, "docs/interop.md shows python/examples/evaluate_exported.py under a '<!-- file: … -->' marker");
+        int begin = start + marker.Length;
+        string block = page[begin..page.IndexOf("\n```", begin, StringComparison.Ordinal)];
+        Assert.Equal(File.ReadAllText(example).Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n'), block);
+
+        using var data = Images(100);
+        using var model = Mlp(seed: 6);
+        Train(model, data);
+        string weights = PathOf(format == PyTorchFormat.StateDict ? "model.pt" : "model.safetensors");
+        model.SavePyTorch(weights, format);
+        using var noise = Noise(model, data.Count, seed: 7);
+        string dataFile = WriteData(data, noise);
+        var f = model.Evaluate(data, noise);
+
+        string printed = PythonTorch.RunCode($"import runpy, sys; sys.argv = ['x', {JsonSerializer.Serialize(weights)}, {JsonSerializer.Serialize(dataFile)}]; runpy.run_path({JsonSerializer.Serialize(example)}, run_name='__main__')");
+
+        output.WriteLine(printed);
+        Assert.StartsWith(string.Create(CultureInfo.InvariantCulture, $"R = {f.Rate:F4}, D = {f.Distortion:F4}, C = {f.Classification:F4} nats (torch "), printed, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void WithoutAnInterpreterThatImportsTorchTheTestsFailWithTheInstallCommand()
     {
