@@ -101,6 +101,7 @@ internal static class PythonTorch
         }
 
         start.Environment["PYTHONPATH"] = Path.Combine(RepositoryRoot, "python");
+        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1"; // no __pycache__ in the repository
         start.Environment["OMP_NUM_THREADS"] = "1"; // like the tests' torch (TorchFixture), on a shared 2-core machine
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
