@@ -24,6 +24,7 @@ public static class SnippetCatalog
         ("cancellation", "cancel training", c => Snippets.Cancellation(c.Training)),
         ("evaluate", "functionals, bits, F, common random numbers", c => Snippets.Evaluate(c.Training, c.Evaluation)),
         ("save-load", "checkpoints", c => Snippets.SaveAndLoad(c.NewFolder("save-load"))),
+        ("pytorch-interop", "weights in PyTorch's formats, R, D, C with explicit noise", c => Snippets.PyTorchInterop(c.Training, c.Evaluation, c.NewFolder("pytorch"))),
         ("datasets", "readers, class subsets, your own tensors", _ => Snippets.Datasets()),
         ("task-mixture", "two tasks and their mixture", c => Snippets.TaskMixtures(c.Training, c.Evaluation)),
         ("sweep", "an equilibrium surface with records and resume", c => c.Surface = Snippets.Sweep(c.Training, c.Evaluation, c.NewFolder("sweep"))),

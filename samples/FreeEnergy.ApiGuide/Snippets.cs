@@ -7,6 +7,7 @@ using FreeEnergy.Core.Cuda;
 using FreeEnergy.Core.Data;
 using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Exact;
+using FreeEnergy.Core.Interop;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Processes;
 using FreeEnergy.Core.Surface;
@@ -15,6 +16,7 @@ using FreeEnergy.Core.Workers;
 using FreeEnergy.Datasets;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
+using TorchSharp.PyBridge;
 // end-snippet
 
 namespace FreeEnergy.ApiGuide;
@@ -208,6 +210,41 @@ public static class Snippets
         catch (InvalidOperationException e)                       // every structural difference; the weights are untouched
         {
             Console.WriteLine(e.Message);
+        }
+    }
+    // end-snippet
+
+    // snippet: pytorch-interop
+    public static void PyTorchInterop(LabelledTensorDataset training, LabelledTensorDataset evaluation, string folder)
+    {
+        using var model = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10)
+            .WithMlp(64, 32).WithLatentSize(8).WithSamples(2).WithSeed(1).Build();
+        new EquilibriumTrainer().WithConvergence(window: 1, relativeTolerance: 1e-9, maxEpochs: 2)
+            .Train(model, new Multipliers(lambda: 1, gamma: 5), training, evaluation);
+
+        string weights = Path.Combine(folder, "model.safetensors");
+        model.SavePyTorch(weights, PyTorchFormat.Safetensors);   // and model.config.json; StateDict writes a torch.save file (.pt)
+
+        // The same ε on both sides: [K, n, k] standard normal, saved with the images for python/freeenergy_torch.
+        using var generator = new torch.Generator(7);
+        using var noise = torch.randn([model.Samples, evaluation.Count, model.Configuration.LatentSize], generator: generator);
+        using (var file = File.Create(Path.Combine(folder, "data.safetensors")))
+        {
+            Safetensors.SaveStateDict(file, new() { ["inputs"] = evaluation.Inputs, ["labels"] = evaluation.Labels, ["noise"] = noise });
+        }
+
+        var f = model.Evaluate(evaluation, noise);               // what PyTorch computes from the same files, to float rounding
+        Console.WriteLine($"R = {f.Rate:F4}, D = {f.Distortion:F4}, C = {f.Classification:F4} nats");
+
+        model.LoadPyTorchWeights(weights);                       // either format; weights made by torch.save(net.state_dict(), ...)
+        using var other = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithMlp(32).Build();
+        try
+        {
+            other.LoadPyTorchWeights(weights);
+        }
+        catch (InvalidDataException e)                           // every missing, unexpected or misshapen tensor by name; weights unchanged
+        {
+            Console.WriteLine(e.Message[..Math.Min(160, e.Message.Length)] + "…");
         }
     }
     // end-snippet

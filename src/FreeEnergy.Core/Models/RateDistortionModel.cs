@@ -119,7 +119,11 @@ public sealed class RateDistortionModel : IDisposable
     /// <see cref="Forward"/> without the label-range check (which reads the labels back from the device): for the
     /// library's own loops over datasets whose labels were checked once (<see cref="ValidateData"/>).
     /// </summary>
-    internal BatchTerms ForwardTrusted(Tensor inputs, Tensor labels, Generator? noise = null)
+    /// <param name="inputs">As for <see cref="Forward"/>.</param>
+    /// <param name="labels">As for <see cref="Forward"/>.</param>
+    /// <param name="noise">As for <see cref="Forward"/>; ignored when <paramref name="epsilon"/> is given.</param>
+    /// <param name="epsilon">The standard normal draws ε themselves, [K, B, k] float on the model's device (z = μ + σ·ε), or null to draw them from <paramref name="noise"/>.</param>
+    internal BatchTerms ForwardTrusted(Tensor inputs, Tensor labels, Generator? noise = null, Tensor? epsilon = null)
     {
         ValidateBatch(inputs, labels);
         using var scope = NewDisposeScope();
@@ -129,10 +133,13 @@ public sealed class RateDistortionModel : IDisposable
         int samples = Samples;
         var (mean, logVariance) = Network.Encoder.call(x);
         // TorchSharp generators are CPU-only (dotnet/TorchSharp#1194): draw on the CPU, move once (not at all on the CPU).
-        var epsilon = randn([samples, batch, Configuration.LatentSize], dtype: mean.dtype, generator: noise ?? trainingNoise);
-        if (!onCpu)
+        if (epsilon is null)
         {
-            epsilon = epsilon.to(Device);
+            epsilon = randn([samples, batch, Configuration.LatentSize], dtype: mean.dtype, generator: noise ?? trainingNoise);
+            if (!onCpu)
+            {
+                epsilon = epsilon.to(Device);
+            }
         }
 
         var z = mean.unsqueeze(0) + ((logVariance * 0.5).exp().unsqueeze(0) * epsilon);
@@ -274,6 +281,56 @@ public sealed class RateDistortionModel : IDisposable
         var source = Evaluate(mixture.Source, batchSize, noiseSeed);
         var target = Evaluate(mixture.Target, batchSize, noiseSeed);
         return Functionals.Mixture(source, target, mixture.Ratio);
+    }
+
+    /// <summary>
+    /// Evaluates R, D, C and accuracy on <paramref name="data"/> like <see cref="Evaluate(LabelledTensorDataset, int, long?)"/>
+    /// but with the standard normal draws ε given: example i's K samples are z = μ(xᵢ) + σ(xᵢ)·ε[:, i, :]. With the same
+    /// ε, another implementation of the model (the PyTorch module of <c>python/freeenergy_torch</c>) gives the same
+    /// numbers to float rounding.
+    /// </summary>
+    /// <param name="data">The dataset; its input shape must match and its labels must be below <see cref="ModelConfiguration.Classes"/>.</param>
+    /// <param name="noise">ε, shape [K, n, k] for n = <paramref name="data"/>'s count, float32 (any device; copied to the model's device once).</param>
+    /// <param name="batchSize">Examples per forward pass, at least 1 (the means do not depend on it beyond float rounding).</param>
+    /// <exception cref="ArgumentException"><paramref name="noise"/> has another shape or dtype (the message gives both shapes).</exception>
+    public Functionals Evaluate(LabelledTensorDataset data, Tensor noise, int batchSize = 1000)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(noise);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ValidateData(data, nameof(data));
+        long[] expected = [Samples, data.Count, Configuration.LatentSize];
+        if (!noise.shape.SequenceEqual(expected) || noise.dtype != ScalarType.Float32)
+        {
+            throw new ArgumentException($"The noise must be float32 of shape {LabelledTensorDataset.Shape(expected)} (K samples, {data.Count} examples, latent size {Configuration.LatentSize}); got {noise.dtype} {LabelledTensorDataset.Shape(noise.shape)}.", nameof(noise));
+        }
+
+        bool wasTraining = Network.training;
+        Network.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            using var onDevice = noise.to(Device);
+            using var accumulated = zeros(4, dtype: ScalarType.Float64, device: Device);
+            long start = 0;
+            foreach (var batch in data.Batches(batchSize))
+            {
+                using var scope = NewDisposeScope();
+                long size = batch.Inputs.shape[0];
+                using var terms = ForwardTrusted(batch.Inputs, batch.Labels, epsilon: onDevice.narrow(1, start, size));
+                accumulated.add_(terms.Sums().to(ScalarType.Float64));
+                start += size;
+            }
+
+            using var host = accumulated.cpu();
+            double[] totals = host.data<double>().ToArray();
+            double n = data.Count;
+            return new Functionals(totals[0] / n, totals[1] / n, totals[2] / n, totals[3] / n, data.Count);
+        }
+        finally
+        {
+            Network.train(wasTraining);
+        }
     }
 
     /// <summary>
