@@ -233,7 +233,7 @@ public static class Snippets
             Safetensors.SaveStateDict(file, new() { ["inputs"] = evaluation.Inputs, ["labels"] = evaluation.Labels, ["noise"] = noise });
         }
 
-        var f = model.Evaluate(evaluation, noise);               // what PyTorch computes from the same files, to float rounding
+        var f = model.EvaluateWithNoise(evaluation, noise);      // what PyTorch computes from the same files, to float rounding
         Console.WriteLine($"R = {f.Rate:F4}, D = {f.Distortion:F4}, C = {f.Classification:F4} nats");
 
         model.LoadPyTorchWeights(weights);                       // either format; weights made by torch.save(net.state_dict(), ...)

@@ -293,7 +293,7 @@ public sealed class RateDistortionModel : IDisposable
     /// <param name="noise">ε, shape [K, n, k] for n = <paramref name="data"/>'s count, float32 (any device; copied to the model's device once).</param>
     /// <param name="batchSize">Examples per forward pass, at least 1 (the means do not depend on it beyond float rounding).</param>
     /// <exception cref="ArgumentException"><paramref name="noise"/> has another shape or dtype (the message gives both shapes).</exception>
-    public Functionals Evaluate(LabelledTensorDataset data, Tensor noise, int batchSize = 1000)
+    public Functionals EvaluateWithNoise(LabelledTensorDataset data, Tensor noise, int batchSize = 1000)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(noise);

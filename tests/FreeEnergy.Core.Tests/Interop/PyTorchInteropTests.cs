@@ -44,7 +44,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         using var noise = Noise(model, data.Count, seed: 11);
         string dataFile = WriteData(data, noise);
 
-        var expected = model.Evaluate(data, noise, batchSize: 128);
+        var expected = model.EvaluateWithNoise(data, noise, batchSize: 128);
         var actual = EvaluateInPython(weights, dataFile, batchSize: 128);
 
         AssertSame($"C# → PyTorch, mlp, {format}", expected, actual);
@@ -60,7 +60,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         Train(model, data);
         using var noise = Noise(model, data.Count, seed: 12);
         string dataFile = WriteData(data, noise);
-        var expected = model.Evaluate(data, noise, batchSize: 32);
+        var expected = model.EvaluateWithNoise(data, noise, batchSize: 32);
 
         foreach (var format in new[] { PyTorchFormat.StateDict, PyTorchFormat.Safetensors })
         {
@@ -96,7 +96,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         model.LoadPyTorchWeights(weights);
         Assert.NotEqual(before, StateBytes(model)); // the weights did change
         var expected = EvaluateInPython(weights, dataFile, batchSize: 1000);
-        var actual = model.Evaluate(data, noise);
+        var actual = model.EvaluateWithNoise(data, noise);
 
         AssertSame($"PyTorch → C#, {architecture}, {format}", expected, actual);
     }
@@ -117,9 +117,9 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         using var noise = cat(draws, 1);
         draws.ForEach(d => d.Dispose());
 
-        Assert.Equal(model.Evaluate(data, BatchSize, noiseSeed: 99), model.Evaluate(data, noise, BatchSize));
+        Assert.Equal(model.Evaluate(data, BatchSize, noiseSeed: 99), model.EvaluateWithNoise(data, noise, BatchSize));
         using var wrong = zeros(model.Samples, data.Count - 1, model.Configuration.LatentSize);
-        var error = Assert.Throws<ArgumentException>(() => model.Evaluate(data, wrong));
+        var error = Assert.Throws<ArgumentException>(() => model.EvaluateWithNoise(data, wrong));
         Assert.Contains("[2, 250, 8]", error.Message, StringComparison.Ordinal);
     }
 
@@ -336,7 +336,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         model.SavePyTorch(weights, format);
         using var noise = Noise(model, data.Count, seed: 7);
         string dataFile = WriteData(data, noise);
-        var f = model.Evaluate(data, noise);
+        var f = model.EvaluateWithNoise(data, noise);
 
         string printed = PythonTorch.RunCode($"import runpy, sys; sys.argv = ['x', {JsonSerializer.Serialize(weights)}, {JsonSerializer.Serialize(dataFile)}]; runpy.run_path({JsonSerializer.Serialize(example)}, run_name='__main__')");
 
