@@ -8,8 +8,8 @@ namespace FreeEnergy.Benchmarks;
 /// Per-step training time of the library, of plain TorchSharp (<see cref="RawTrainingLoop"/>) and of PyTorch
 /// (<c>benchmarks/pytorch/step.py</c>, Debian's python3-torch) on the same work: default MLP at K = 1 and K = 8 and
 /// the conv model, batch 64, λ = γ = 1, Adam. Every setting is a worker process with its thread counts fixed at
-/// start-up (.NET: <see cref="StepWorker"/> at 1 and 2 torch threads; Python: torch threads × OpenBLAS threads
-/// 1×1, 1×2, 2×1, 2×2); the orchestrator sends one block to each in turn, rotating the order every round, so
+/// start-up (.NET: <see cref="StepWorker"/> at 1 and 2 torch threads, each with and without retained freed memory;
+/// Python: torch threads × OpenBLAS threads 1×1, 1×2, 2×1, 2×2, and 1×1, 1×2 with the same allocator setting); the orchestrator sends one block to each in turn, rotating the order every round, so
 /// that all settings see about the same load from other processes.
 /// </summary>
 internal static class PyTorchComparison
@@ -23,11 +23,13 @@ internal static class PyTorchComparison
             Console.WriteLine("""
                 pytorch [--rounds N] [--mlp-steps N] [--conv-steps N] [--conv-rounds N] [--only mlp-k1,mlp-k8,conv-k1]
                         [--python PATH] [--script PATH] [--data DIR] [--no-python] [--phases]
-                        [--dotnet-threads 1,2] [--variant LABEL:THREADS:VAR=VALUE,...]... [--json FILE]
+                        [--dotnet-threads 1,2] [--no-retain] [--variant LABEL:THREADS:VAR=VALUE,...]... [--json FILE]
                   Library vs plain TorchSharp vs PyTorch per-step time, interleaved blocks in one run.
                   Defaults: 7 rounds, 20 steps per MLP block, 3 rounds of 2 steps for the conv model,
                   /usr/bin/python3, benchmarks/pytorch/step.py and data/fashion-mnist found above the binary.
                   --phases adds raw-loop and PyTorch blocks with forward / backward / optimiser timed apart.
+                  Workers "+retain" call FreeEnergyRuntime.TryRetainFreedNativeMemory() (.NET) or get the same glibc
+                  tunables (PyTorch); --no-retain leaves them out.
                   --variant adds a .NET worker with environment variables (e.g. mkl256:1:MKL_ENABLE_INSTRUCTIONS=AVX2).
                 """);
             return 0;
@@ -55,7 +57,11 @@ internal static class PyTorchComparison
         {
             foreach (string threads in (Option(args, "--dotnet-threads") ?? "1,2").Split(','))
             {
-                workers.Add(Worker.DotNet($"{threads}t", int.Parse(threads, CultureInfo.InvariantCulture), []));
+                workers.Add(Worker.DotNet($"{threads}t", int.Parse(threads, CultureInfo.InvariantCulture), [], false));
+                if (!args.Contains("--no-retain"))
+                {
+                    workers.Add(Worker.DotNet($"{threads}t+retain", int.Parse(threads, CultureInfo.InvariantCulture), [], true));
+                }
             }
 
             foreach (string variant in Options(args, "--variant"))
@@ -70,7 +76,7 @@ internal static class PyTorchComparison
                 var environment = parts.Length == 3
                     ? parts[2].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).Select(p => (p[0], p[1])).ToArray()
                     : [];
-                workers.Add(Worker.DotNet(parts[0], int.Parse(parts[1], CultureInfo.InvariantCulture), environment));
+                workers.Add(Worker.DotNet(parts[0], int.Parse(parts[1], CultureInfo.InvariantCulture), environment, false));
             }
 
             if (!args.Contains("--no-python"))
@@ -83,7 +89,14 @@ internal static class PyTorchComparison
 
                 foreach (var (threads, blas) in new[] { (1, 1), (1, 2), (2, 1), (2, 2) })
                 {
-                    workers.Add(Worker.Python($"{threads}t-blas{blas}", python, script, data, threads, blas));
+                    workers.Add(Worker.Python($"{threads}t-blas{blas}", python, script, data, threads, blas, false));
+                }
+
+                if (!args.Contains("--no-retain"))
+                {
+                    // The allocator setting of the library's +retain workers, given to PyTorch too (as glibc tunables).
+                    workers.Add(Worker.Python("1t-blas1+retain", python, script, data, 1, 1, true));
+                    workers.Add(Worker.Python("1t-blas2+retain", python, script, data, 1, 2, true));
                 }
             }
 
@@ -247,7 +260,7 @@ internal static class PyTorchComparison
 
         public string[] Sides { get; }
 
-        public static Worker DotNet(string label, int threads, (string Name, string Value)[] environment)
+        public static Worker DotNet(string label, int threads, (string Name, string Value)[] environment, bool retain)
         {
             string self = Environment.ProcessPath!;
             var start = new ProcessStartInfo(self);
@@ -261,6 +274,11 @@ internal static class PyTorchComparison
                 start.ArgumentList.Add(a);
             }
 
+            if (retain)
+            {
+                start.ArgumentList.Add("--retain-memory");
+            }
+
             foreach (var (name, value) in environment)
             {
                 start.Environment[name] = value;
@@ -269,9 +287,14 @@ internal static class PyTorchComparison
             return new Worker("torchsharp", label, start, ["library", "raw"]);
         }
 
-        public static Worker Python(string label, string python, string script, string data, int threads, int blasThreads)
+        public static Worker Python(string label, string python, string script, string data, int threads, int blasThreads, bool retain)
         {
             var start = new ProcessStartInfo(python);
+            if (retain)
+            {
+                start.Environment["GLIBC_TUNABLES"] = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=67108864";
+            }
+
             foreach (string a in new[] { script, "serve", data, threads.ToString(CultureInfo.InvariantCulture), blasThreads.ToString(CultureInfo.InvariantCulture) })
             {
                 start.ArgumentList.Add(a);

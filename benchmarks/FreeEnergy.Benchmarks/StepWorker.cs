@@ -12,11 +12,12 @@ namespace FreeEnergy.Benchmarks;
 
 /// <summary>
 /// The .NET worker of the <c>pytorch</c> benchmark (<see cref="PyTorchComparison"/>): one process with a fixed torch
-/// thread count, set once at start-up, that answers one JSON request per line on stdin with one JSON line on stdout.
+/// thread count, set once at start-up (and with <c>--retain-memory</c>, <c>FreeEnergyRuntime.TryRetainFreedNativeMemory()</c>), that answers one JSON request per line on stdin with one JSON line on stdout.
 /// A request <c>{"side": "library"|"raw"|"phases", "model": "mlp"|"conv", "samples": K, "steps": S}</c> runs one block of
 /// S training steps on the shipped Fashion-MNIST split: "library" is one <c>EquilibriumTrainer.Train</c> epoch of S
 /// batches of 64, "raw" one epoch of <see cref="RawTrainingLoop"/> (plain TorchSharp), "phases" the raw loop's steps
-/// with forward, backward and optimiser timed apart. The answer is <c>{"wall": s, "cpu": s, "loss": J}</c> (plus
+/// with forward, backward and optimiser timed apart. The answer is <c>{"wall": s, "cpu": s, "loss": J, "minorFaults": n,
+/// "rssMiB": x}</c> (plus
 /// <c>"forward"</c>, <c>"backward"</c>, <c>"optimizer"</c> seconds for "phases").
 /// </summary>
 internal static class StepWorker
@@ -29,11 +30,12 @@ internal static class StepWorker
         int at = Array.IndexOf(args, "--threads");
         if (at < 0 || at + 1 >= args.Length || !int.TryParse(args[at + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int threads) || threads < 1)
         {
-            Console.Error.WriteLine("step-worker --threads N (N ≥ 1): the worker process of the 'pytorch' benchmark; it reads JSON requests on stdin.");
+            Console.Error.WriteLine("step-worker --threads N [--retain-memory] (N ≥ 1): the worker process of the 'pytorch' benchmark; it reads JSON requests on stdin.");
             return 1;
         }
 
         FreeEnergyRuntime.SetThreadCount(threads);
+        bool retained = args.Contains("--retain-memory") && FreeEnergyRuntime.TryRetainFreedNativeMemory();
         using var images = FashionMnist.LoadShippedTestSplit();
         using var evaluation = images.Subset(Range(images.Count - BatchSize, BatchSize));
         var pairs = new Dictionary<(string Model, int Samples), (RateDistortionModel Model, RawTrainingLoop Raw)>();
@@ -42,7 +44,7 @@ internal static class StepWorker
         using var shuffle = new Generator(3);
         using var noise = new Generator(2);
         var process = Process.GetCurrentProcess();
-        Console.WriteLine(JsonSerializer.Serialize(new { ready = true, threads = get_num_threads(), interopThreads = get_num_interop_threads() }));
+        Console.WriteLine(JsonSerializer.Serialize(new { ready = true, threads = get_num_threads(), interopThreads = get_num_interop_threads(), retainedFreedMemory = retained }));
         try
         {
             string? line;
@@ -77,6 +79,7 @@ internal static class StepWorker
                 }
 
                 process.Refresh();
+                long faults = MinorFaults();
                 var cpu = process.TotalProcessorTime;
                 var clock = Stopwatch.StartNew();
                 double loss;
@@ -100,9 +103,11 @@ internal static class StepWorker
                 double wall = clock.Elapsed.TotalSeconds;
                 process.Refresh();
                 double cpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
+                long minorFaults = MinorFaults() - faults;
+                double rssMiB = process.WorkingSet64 / 1048576.0;
                 Console.WriteLine(phases is null
-                    ? JsonSerializer.Serialize(new { wall, cpu = cpuSeconds, loss })
-                    : JsonSerializer.Serialize(new { wall, cpu = cpuSeconds, loss, forward = phases[0], backward = phases[1], optimizer = phases[2] }));
+                    ? JsonSerializer.Serialize(new { wall, cpu = cpuSeconds, loss, minorFaults, rssMiB })
+                    : JsonSerializer.Serialize(new { wall, cpu = cpuSeconds, loss, minorFaults, rssMiB, forward = phases[0], backward = phases[1], optimizer = phases[2] }));
             }
         }
         finally
@@ -140,6 +145,21 @@ internal static class StepWorker
         }
 
         return (model, raw);
+    }
+
+    /// <summary>The process's minor page faults so far (/proc/self/stat, field 10), or 0 where unavailable.</summary>
+    private static long MinorFaults()
+    {
+        try
+        {
+            string stat = File.ReadAllText("/proc/self/stat");
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[7], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     private static long[] Range(long start, long count)
