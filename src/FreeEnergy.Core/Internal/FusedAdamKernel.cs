@@ -35,12 +35,6 @@ internal static class FusedAdamKernel
                 (float)(-(learningRate / (1 - Math.Pow(beta1, step)))));
     }
 
-    /// <summary>
-    /// Elements per chunk when torch runs on several threads: ATen's grain size (at::internal::GRAIN_SIZE), below
-    /// which it does not split an element-wise kernel either.
-    /// </summary>
-    private const long ChunkSize = 32768;
-
     /// <summary>Elements per tile: 16 KB of each of p, g, m, v.</summary>
     private const int Tile = 4096;
 
@@ -74,33 +68,12 @@ internal static class FusedAdamKernel
     }
 
     /// <summary>
-    /// The update of tensors for which <see cref="Applies"/> holds, in place, under <c>no_grad</c> as the tensor
-    /// path. With <paramref name="threads"/> above 1 (LeanAdam passes torch's thread count), tensors of at least two
-    /// chunks are split into chunks updated in parallel: each element gets the same operations wherever its chunk
-    /// starts, so the result does not depend on the split.
+    /// The update of tensors for which <see cref="Applies"/> holds, in place, on the calling thread whatever torch's
+    /// thread count: the pass is bound by memory bandwidth, and .NET threads calling MKL (which threads with its own
+    /// OpenMP pool) beside torch's busy pool were measured to slow two-thread steps down.
     /// </summary>
-    public static unsafe void Update(Tensor parameter, Tensor gradient, Tensor expAvg, Tensor expAvgSq, Constants c, int threads)
-    {
-        long n = parameter.numel();
-        nint p = Address(parameter);
-        nint g = Address(gradient);
-        nint m = Address(expAvg);
-        nint v = Address(expAvgSq);
-        if (threads <= 1 || n < 2 * ChunkSize)
-        {
-            Update((float*)p, (float*)g, (float*)m, (float*)v, n, c);
-            return;
-        }
-
-        long chunks = Math.Min(threads, (n + ChunkSize - 1) / ChunkSize);
-        long size = (n + chunks - 1) / chunks;
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, k =>
-        {
-            long start = k * size;
-            long length = Math.Min(size, n - start);
-            Update((float*)p + start, (float*)g + start, (float*)m + start, (float*)v + start, length, c);
-        });
-    }
+    public static unsafe void Update(Tensor parameter, Tensor gradient, Tensor expAvg, Tensor expAvgSq, Constants c) =>
+        Update((float*)Address(parameter), (float*)Address(gradient), (float*)Address(expAvg), (float*)Address(expAvgSq), parameter.numel(), c);
 
     /// <summary>
     /// Updates <paramref name="n"/> elements of the parameter and its first and second moments from the gradient, a

@@ -62,7 +62,6 @@ internal sealed class LeanAdam : IDisposable
         using var b2 = beta2.ToScalar();
         using var oneMinusB2 = (1 - beta2).ToScalar();
         using var epsilon = Epsilon.ToScalar();
-        int threads = get_num_threads();
         foreach (var group in groups)
         {
             for (int i = 0; i < group.Parameters.Length; i++)
@@ -79,7 +78,7 @@ internal sealed class LeanAdam : IDisposable
                 var expAvgSq = group.ExpAvgSq[i];
                 if (FusedAdamKernel.Applies(p, grad, expAvg, expAvgSq))
                 {
-                    FusedAdamKernel.Update(p, grad, expAvg, expAvgSq, FusedAdamKernel.Constants.Of(beta1, beta2, Epsilon, group.LearningRate, step), threads);
+                    FusedAdamKernel.Update(p, grad, expAvg, expAvgSq, FusedAdamKernel.Constants.Of(beta1, beta2, Epsilon, group.LearningRate, step));
                     continue;
                 }
 
