@@ -23,11 +23,12 @@ internal static class PyTorchComparison
             Console.WriteLine("""
                 pytorch [--rounds N] [--mlp-steps N] [--conv-steps N] [--conv-rounds N] [--only mlp-k1,mlp-k8,conv-k1]
                         [--python PATH] [--script PATH] [--data DIR] [--no-python] [--phases]
-                        [--dotnet-threads 1,2] [--no-retain] [--variant LABEL:THREADS:VAR=VALUE,...]... [--json FILE]
+                        [--dotnet-threads 1,2] [--no-retain] [--python-settings 1x1,1x2,2x1,2x2] [--variant LABEL:THREADS:VAR=VALUE,...]... [--json FILE]
                   Library vs plain TorchSharp vs PyTorch per-step time, interleaved blocks in one run.
                   Defaults: 7 rounds, 20 steps per MLP block, 3 rounds of 2 steps for the conv model,
                   /usr/bin/python3, benchmarks/pytorch/step.py and data/fashion-mnist found above the binary.
                   --phases adds raw-loop and PyTorch blocks with forward / backward / optimiser timed apart.
+                  --python-settings: the PyTorch workers, torch threads x OpenBLAS threads.
                   Workers "+retain" call FreeEnergyRuntime.TryRetainFreedNativeMemory() (.NET) or get the same glibc
                   tunables (PyTorch); --no-retain leaves them out.
                   --variant adds a .NET worker with environment variables (e.g. mkl256:1:MKL_ENABLE_INSTRUCTIONS=AVX2).
@@ -87,7 +88,9 @@ internal static class PyTorchComparison
                     return 1;
                 }
 
-                foreach (var (threads, blas) in new[] { (1, 1), (1, 2), (2, 1), (2, 2) })
+                var pythonSettings = (Option(args, "--python-settings") ?? "1x1,1x2,2x1,2x2").Split(',')
+                    .Select(p => p.Split('x')).Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture)));
+                foreach (var (threads, blas) in pythonSettings)
                 {
                     workers.Add(Worker.Python($"{threads}t-blas{blas}", python, script, data, threads, blas, false));
                 }
