@@ -32,12 +32,14 @@ internal static class OverheadBenchmark
             Console.WriteLine("""
                 overhead [--json FILE] [--rounds N] [--block-steps N] [--conv-rounds N] [--conv-steps N]
                          [--steps-for-growth N] [--skip-conv] [--skip-small] [--only mlp-k1|mlp-k8|conv-k1|mlp-small-k1]
+                         [--threads N]
                   Library training (EquilibriumTrainer.Train) against a raw TorchSharp loop computing the same
                   model, loss and Adam update, alternating in one process: default MLP at K = 1 and K = 8, conv
                   model; live tensors before and after N library steps; working set. Defaults: 15 rounds of 40
                   steps (MLP), 3 rounds of 20 steps (conv), 10,000 steps for the growth check (0 skips it).
                   A small MLP (784-32-16, twice the rounds) is added as a diagnostic of the fixed per-step cost.
                   '--json FILE' alone (as the first argument) is the same as 'overhead --json FILE'.
+                  --threads N: torch threads (default 1).
                 """);
             return 0;
         }
@@ -51,7 +53,7 @@ internal static class OverheadBenchmark
         bool skipConv = args.Contains("--skip-conv");
         bool skipSmall = args.Contains("--skip-small");
 
-        FreeEnergyRuntime.SetThreadCount(1);
+        FreeEnergyRuntime.SetThreadCount(int.Parse(Option(args, "--threads") ?? "1", CultureInfo.InvariantCulture));
         string loadStart = LoadAverage();
         using var images = FashionMnist.LoadShippedTestSplit();
         if (blockSteps * BatchSize > images.Count - BatchSize)

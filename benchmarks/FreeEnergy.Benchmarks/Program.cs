@@ -10,6 +10,8 @@ var commands = new (string Name, string Summary, Func<string[], int> Run)[]
     ("epoch", "per-epoch training time of the default MLP at K = 1 and K = 8 on 10,000 images", EpochTime.Run),
     ("overhead", "library training against a raw TorchSharp loop (MLP K = 1, 8, conv), live tensors, working set; --json FILE", OverheadBenchmark.Run),
     ("dispose-loop", "issue 17: build / train one epoch / Dispose ×30 without GC.Collect: RSS and live tensors per cycle", DisposeLoop.Run),
+    ("pytorch", "issue 14: per-step time of the library, plain TorchSharp and PyTorch (benchmarks/pytorch/step.py) at 1 and 2 threads, interleaved", PyTorchComparison.Run),
+    ("step-worker", "the .NET worker process of 'pytorch' (JSON requests on stdin)", StepWorker.Run),
     ("micro", "BenchmarkDotNet micro-benchmarks: a short training epoch and an evaluation pass, library vs raw loop", MicroBenchmarks.Run),
 };
 
