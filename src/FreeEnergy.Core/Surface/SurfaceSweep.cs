@@ -183,14 +183,16 @@ public sealed class SurfaceSweep
             {
                 foreach (var chain in chains)
                 {
-                    RunChain(chain, state, directory, modelsFolder, plan, training, evaluation, cancellationToken);
+                    RunChain(chain, state, directory, modelsFolder, plan, training, evaluation, null, cancellationToken);
                 }
             }
             else
             {
-                // One job per chain (warm starts stay sequential within a chain); each computes in a slot of the pool.
+                // One job per chain (warm starts stay sequential within a chain); each point computes in a slot of
+                // the pool, so that between two points a shared pool's higher-priority work can take the slot.
+                var shared = pool;
                 pool.RunAll(
-                    [.. chains.Select(chain => (Action<CancellationToken>)(token => pool.Run(() => RunChain(chain, state, directory, modelsFolder, plan, training, evaluation, token), cancellationToken: token)))],
+                    [.. chains.Select(chain => (Action<CancellationToken>)(token => RunChain(chain, state, directory, modelsFolder, plan, training, evaluation, shared, token)))],
                     cancellationToken);
             }
         }
@@ -208,6 +210,10 @@ public sealed class SurfaceSweep
             : new EquilibriumSurface(kept, directory);
     }
 
+    /// <summary>
+    /// Trains the points of one chain in order, each warm-started from the nearest finished point of the chain;
+    /// with a <paramref name="slots"/> pool each point takes a slot of it for its training (on the calling thread).
+    /// </summary>
     private void RunChain(
         List<PlannedPoint> chain,
         SweepState state,
@@ -216,11 +222,11 @@ public sealed class SurfaceSweep
         SweepPlan plan,
         LabelledTensorDataset training,
         LabelledTensorDataset evaluation,
+        WorkerPool? slots,
         CancellationToken cancellationToken)
     {
         RateDistortionModel? model = null;
         int? weightsFrom = null; // the point whose weights the model holds; null: initial weights
-        int worker = WorkerPool.CurrentWorker ?? 0;
         try
         {
             foreach (var point in chain)
@@ -232,78 +238,91 @@ public sealed class SurfaceSweep
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
-                var source = !Continuation ? null
-                    : done is not null ? state.Read(f => SourceOfDiverged(chain, point, done, f, directory))
-                    : state.Read(f => NearestFinished(chain, point, f, directory));
-                if (model is null || (source is null && weightsFrom is not null))
+                if (slots is null)
                 {
-                    model?.Dispose();
-                    model = createModel();
-                    weightsFrom = null;
+                    TrainPoint(point, done);
                 }
-
-                if (source is not null && source.Index != weightsFrom)
+                else
                 {
-                    model.LoadWeights(Path.Combine(directory, source.Checkpoint!));
-                    weightsFrom = source.Index;
+                    slots.Run(() => TrainPoint(point, done), cancellationToken: cancellationToken);
                 }
-
-                var start = Stopwatch.StartNew();
-                var relay = state.Progress is null ? null : new RelayProgress(t => state.Report(point, t, worker));
-                var template = new SurfaceRecord
-                {
-                    Kind = SurfaceRecord.KindName,
-                    Plan = plan.Fingerprint,
-                    Index = point.Index,
-                    Chain = point.Chain,
-                    Position = point.Position,
-                    Lambda = point.Multipliers.Lambda,
-                    Gamma = point.Multipliers.Gamma,
-                    Seed = model.Configuration.Seed,
-                    WarmStartFrom = source?.Index,
-                };
-                SurfaceRecord record;
-                TrainingResult result;
-                try
-                {
-                    (record, result) = Relax(model, template, NoiseSeed(model, point.Index, 0), training, evaluation, relay, cancellationToken);
-                }
-                catch (TrainingDivergedException diverged)
-                {
-                    // The trainer put the model back: it still holds the weights of weightsFrom. Record the point as
-                    // diverged (no functionals, no checkpoint), then stop or go on as configured.
-                    state.Record(template with
-                    {
-                        Status = SweepPointStatus.Diverged,
-                        DivergedAt = new DivergenceStep(diverged.Epoch, diverged.Step),
-                        Seconds = start.Elapsed.TotalSeconds,
-                    });
-                    Log.SweepPointDiverged(logger, point.Index, point.Multipliers.Lambda, point.Multipliers.Gamma, diverged.Epoch, diverged.Step, worker, ContinueAfterDivergence ? "goes on" : "stops");
-                    if (!ContinueAfterDivergence)
-                    {
-                        throw;
-                    }
-
-                    state.Finished(point, worker);
-                    continue;
-                }
-
-                weightsFrom = point.Index;
-                string checkpoint = Path.Combine(modelsFolder, string.Create(CultureInfo.InvariantCulture, $"point-{point.Index:D5}.fe"));
-                model.Save(checkpoint);
-                var e = result.Evaluation;
-                state.Record(record with
-                {
-                    Seconds = start.Elapsed.TotalSeconds,
-                    Checkpoint = Path.GetRelativePath(directory, checkpoint),
-                });
-                int completed = state.Finished(point, worker);
-                Log.SweepPointFinished(logger, completed, state.Total, point.Multipliers.Lambda, point.Multipliers.Gamma, e.Rate, e.Distortion, e.Classification, result.Epochs, start.Elapsed.TotalSeconds, worker);
             }
         }
         finally
         {
             model?.Dispose();
+        }
+
+        void TrainPoint(PlannedPoint point, SurfaceRecord? done)
+        {
+            int worker = WorkerPool.CurrentWorker ?? 0;
+            var source = !Continuation ? null
+                : done is not null ? state.Read(f => SourceOfDiverged(chain, point, done, f, directory))
+                : state.Read(f => NearestFinished(chain, point, f, directory));
+            if (model is null || (source is null && weightsFrom is not null))
+            {
+                model?.Dispose();
+                model = createModel();
+                weightsFrom = null;
+            }
+
+            if (source is not null && source.Index != weightsFrom)
+            {
+                model.LoadWeights(Path.Combine(directory, source.Checkpoint!));
+                weightsFrom = source.Index;
+            }
+
+            var start = Stopwatch.StartNew();
+            var relay = state.Progress is null ? null : new RelayProgress(t => state.Report(point, t, worker));
+            var template = new SurfaceRecord
+            {
+                Kind = SurfaceRecord.KindName,
+                Plan = plan.Fingerprint,
+                Index = point.Index,
+                Chain = point.Chain,
+                Position = point.Position,
+                Lambda = point.Multipliers.Lambda,
+                Gamma = point.Multipliers.Gamma,
+                Seed = model.Configuration.Seed,
+                WarmStartFrom = source?.Index,
+            };
+            SurfaceRecord record;
+            TrainingResult result;
+            try
+            {
+                (record, result) = Relax(model, template, NoiseSeed(model, point.Index, 0), training, evaluation, relay, cancellationToken);
+            }
+            catch (TrainingDivergedException diverged)
+            {
+                // The trainer put the model back: it still holds the weights of weightsFrom. Record the point as
+                // diverged (no functionals, no checkpoint), then stop or go on as configured.
+                state.Record(template with
+                {
+                    Status = SweepPointStatus.Diverged,
+                    DivergedAt = new DivergenceStep(diverged.Epoch, diverged.Step),
+                    Seconds = start.Elapsed.TotalSeconds,
+                });
+                Log.SweepPointDiverged(logger, point.Index, point.Multipliers.Lambda, point.Multipliers.Gamma, diverged.Epoch, diverged.Step, worker, ContinueAfterDivergence ? "goes on" : "stops");
+                if (!ContinueAfterDivergence)
+                {
+                    throw;
+                }
+
+                state.Finished(point, worker);
+                return;
+            }
+
+            weightsFrom = point.Index;
+            string checkpoint = Path.Combine(modelsFolder, string.Create(CultureInfo.InvariantCulture, $"point-{point.Index:D5}.fe"));
+            model.Save(checkpoint);
+            var e = result.Evaluation;
+            state.Record(record with
+            {
+                Seconds = start.Elapsed.TotalSeconds,
+                Checkpoint = Path.GetRelativePath(directory, checkpoint),
+            });
+            int completed = state.Finished(point, worker);
+            Log.SweepPointFinished(logger, completed, state.Total, point.Multipliers.Lambda, point.Multipliers.Gamma, e.Rate, e.Distortion, e.Classification, result.Epochs, start.Elapsed.TotalSeconds, worker);
         }
     }
 
