@@ -23,8 +23,13 @@ namespace FreeEnergy.Reproduce;
 /// </remarks>
 internal sealed class Experiments(Settings settings, Budget budget, string outDirectory, ILoggerFactory loggerFactory, ConsoleUi ui)
 {
-    /// <summary>Slot priorities: the transfer chain is the longest path of <c>all</c> (its fine-tuning at equal images comes last).</summary>
-    private const int TransferPriority = 3, EqualImagesPriority = 2, SidePriority = 1, SurfacePriority = 0;
+    /// <summary>
+    /// Slot priorities: the transfer chain is the longest path of <c>all</c> (its fine-tuning at equal images comes
+    /// last); the surface's points and its repair (which runs alone after the last chain) next, so that the repair
+    /// overlaps other work; the independent jobs (iso-classification, the authors' controller, fine-tuning at equal
+    /// epochs) fill the slots that are left, to the end.
+    /// </summary>
+    private const int TransferPriority = 3, EqualImagesPriority = 2, SurfacePriority = 2, SidePriority = 1;
 
     /// <summary>Records file of the surface sweep.</summary>
     public const string SurfaceFile = "surface.jsonl";
@@ -146,7 +151,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
             .WithWeightAveraging(1)
             .WithConvergence(window: 3, relativeTolerance: 2e-3, maxEpochs: budget.SweepMaxEpochs)
             .WithTrainingDataEvaluation(false);
-        var sweep = new SurfaceSweep(CreateModel, trainer).WithRecordFile(path).WithLogger(logger).WithWorkers(pool);
+        var sweep = new SurfaceSweep(CreateModel, trainer).WithRecordFile(path).WithLogger(logger).WithWorkers(pool, SurfacePriority);
         int total = plan.Points.Count;
         var surface = SweepChains(sweep, plan, training, evaluation, total, cancellationToken);
         Log.SurfaceDone(logger, surface.Records.Count, surface.Records.Sum(r => r.Epochs));

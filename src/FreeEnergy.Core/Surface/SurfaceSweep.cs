@@ -46,6 +46,7 @@ public sealed class SurfaceSweep
     private readonly EquilibriumTrainer trainer;
     private ILogger logger = NullLogger.Instance;
     private WorkerPool? pool = WorkerPool.ForMachine() is { Workers: > 1 } machine ? machine : null;
+    private int slotPriority;
 
     /// <summary>Creates a sweep.</summary>
     /// <param name="createModel">Builds a fresh model; it must give the same initial weights every call (a fixed seed).</param>
@@ -107,16 +108,19 @@ public sealed class SurfaceSweep
         }
 
         pool = workers == 1 ? null : new WorkerPool(workers);
+        slotPriority = 0;
         return this;
     }
 
     /// <summary>
     /// Trains the chains in the slots of <paramref name="shared"/>, a pool other work uses as well (so that a study
-    /// that runs a sweep beside other experiments keeps every core busy and none over-subscribed).
+    /// that runs a sweep beside other experiments keeps every core busy and none over-subscribed). Each point takes a
+    /// slot at <paramref name="priority"/> (<see cref="WorkerPool.Run{T}(Func{T}, int, CancellationToken)"/>).
     /// </summary>
-    public SurfaceSweep WithWorkers(WorkerPool shared)
+    public SurfaceSweep WithWorkers(WorkerPool shared, int priority = 0)
     {
         pool = shared ?? throw new ArgumentNullException(nameof(shared));
+        slotPriority = priority;
         return this;
     }
 
@@ -244,7 +248,7 @@ public sealed class SurfaceSweep
                 }
                 else
                 {
-                    slots.Run(() => TrainPoint(point, done), cancellationToken: cancellationToken);
+                    slots.Run(() => TrainPoint(point, done), slotPriority, cancellationToken);
                 }
             }
         }
