@@ -197,6 +197,7 @@ public sealed class SurfaceSweep
                 var shared = pool;
                 pool.RunAll(
                     [.. chains.Select(chain => (Action<CancellationToken>)(token => RunChain(chain, state, directory, modelsFolder, plan, training, evaluation, shared, token)))],
+                    threads: pool.Workers,
                     cancellationToken);
             }
         }

@@ -10,12 +10,12 @@ namespace FreeEnergy.Core.Workers;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <see cref="RunAll"/> runs jobs concurrently on threads it starts (at most <see cref="Workers"/> per call); each
+/// <see cref="RunAll(IReadOnlyList{Action{CancellationToken}}, CancellationToken)"/> runs jobs concurrently on threads it starts (one per job, or a given number that take the jobs in order); each
 /// such thread does its torch work on one intra-op thread, whatever the process-wide setting
 /// (<see cref="Diagnostics.FreeEnergyRuntime.SetThreadCount"/>), which neither the calling thread nor threads
 /// started later see changed. A job takes a slot with <see cref="Run{T}(Func{T}, int, CancellationToken)"/> for its
 /// compute and gives it back when done; a job that only waits for other jobs (a coordinator that calls
-/// <see cref="RunAll"/> itself) holds no slot while it waits. One pool can therefore be shared by nested work: a
+/// <c>RunAll</c> itself) holds no slot while it waits. One pool can therefore be shared by nested work: a
 /// study's experiments and, inside one of them, a sweep's chains, never more than <see cref="Workers"/> computing at
 /// once.
 /// </para>
@@ -114,8 +114,8 @@ public sealed class WorkerPool
     }
 
     /// <summary>
-    /// Runs <paramref name="jobs"/> concurrently and waits for all of them: at most <see cref="Workers"/> threads,
-    /// started here, take the jobs in order, each with one torch thread. A job takes a slot for its compute with
+    /// Runs <paramref name="jobs"/> concurrently and waits for all of them, each on a thread of its own started here,
+    /// with one torch thread. A job takes a slot for its compute with
     /// <see cref="Run{T}(Func{T}, int, CancellationToken)"/>. A thread that holds a slot gives it up while it waits
     /// here and takes it back after.
     /// </summary>
@@ -127,9 +127,27 @@ public sealed class WorkerPool
     /// that comes first in <paramref name="jobs"/> is rethrown with its stack trace (jobs stopped by that cancellation
     /// do not count as failures).
     /// </remarks>
-    public void RunAll(IReadOnlyList<Action<CancellationToken>> jobs, CancellationToken cancellationToken = default)
+    public void RunAll(IReadOnlyList<Action<CancellationToken>> jobs, CancellationToken cancellationToken = default) =>
+        RunAll(jobs, jobs?.Count ?? 0, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="jobs"/> as <see cref="RunAll(IReadOnlyList{Action{CancellationToken}}, CancellationToken)"/>
+    /// does, on at most <paramref name="threads"/> threads that take the jobs in order: for many jobs that only
+    /// compute (the chains of a sweep), so that no more of them are under way than there are slots. Jobs that wait
+    /// for others (coordinators) need a thread each.
+    /// </summary>
+    /// <param name="jobs">The jobs.</param>
+    /// <param name="threads">At least 1.</param>
+    /// <param name="cancellationToken">As for the other overload.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is less than 1 (with at least one job).</exception>
+    public void RunAll(IReadOnlyList<Action<CancellationToken>> jobs, int threads, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobs);
+        if (jobs.Count > 0 && threads < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(threads), threads, "RunAll needs at least 1 thread.");
+        }
+
         for (int i = 0; i < jobs.Count; i++)
         {
             if (jobs[i] is null)
@@ -148,7 +166,7 @@ public sealed class WorkerPool
         var failures = new ExceptionDispatchInfo?[jobs.Count];
         int next = -1;
         int previousThreads = torch.get_num_threads();
-        int running = Math.Min(Workers, jobs.Count);
+        int running = Math.Min(threads, jobs.Count);
         int alive = running;
         void Worker()
         {
@@ -187,7 +205,7 @@ public sealed class WorkerPool
             }
         }
 
-        var threads = Enumerable.Range(0, running).Select(_ => new Thread(Worker) { IsBackground = true, Name = "FreeEnergy worker" }).ToList();
+        var started = Enumerable.Range(0, running).Select(_ => new Thread(Worker) { IsBackground = true, Name = "FreeEnergy worker" }).ToList();
         var held = holding;
         if (held is not null)
         {
@@ -196,8 +214,8 @@ public sealed class WorkerPool
 
         try
         {
-            threads.ForEach(t => t.Start());
-            threads.ForEach(t => t.Join());
+            started.ForEach(t => t.Start());
+            started.ForEach(t => t.Join());
         }
         finally
         {
@@ -272,7 +290,7 @@ public sealed class WorkerPool
 
     private sealed record Waiter(int Priority, long Ticket);
 
-    /// <summary>The slot a thread holds (a thread that waits in <see cref="RunAll"/> gives it up and may get another back).</summary>
+    /// <summary>The slot a thread holds (a thread that waits in <c>RunAll</c> gives it up and may get another back).</summary>
     private sealed class Holding(WorkerPool pool, int slot)
     {
         public WorkerPool Pool { get; } = pool;

@@ -154,6 +154,7 @@ public sealed class WorkerPoolTests
                 token.WaitHandle.WaitOne();
                 token.ThrowIfCancellationRequested();
             }))],
+            threads: 2,
             cts.Token));
 
         Assert.InRange(started, 2, 3); // the jobs after the stop never start
@@ -197,6 +198,7 @@ public sealed class WorkerPoolTests
         Assert.Contains("Job 1", nullJob.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentNullException>(() => pool.Run((Action)null!));
         pool.RunAll([]); // nothing to do is not an error
+        Assert.Equal("threads", Assert.Throws<ArgumentOutOfRangeException>(() => pool.RunAll([_ => { }], threads: 0)).ParamName);
         Assert.Equal(Environment.ProcessorCount, WorkerPool.ForMachine().Workers);
     }
 }
