@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Derivatives;
 using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Processes;
-using FreeEnergy.Core.Surface;
 using FreeEnergy.Core.Training;
 using FreeEnergy.Datasets;
 

@@ -5,8 +5,10 @@
 // snippet: usings
 using FreeEnergy.Core.Cuda;
 using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Derivatives;
 using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Exact;
+using FreeEnergy.Core.Identities;
 using FreeEnergy.Core.Interop;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Processes;

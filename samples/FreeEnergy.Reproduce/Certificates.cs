@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using FreeEnergy.Core.Identities;
 using FreeEnergy.Core.Surface;
 using Spectre.Console;
 using Spectre.Console.Rendering;

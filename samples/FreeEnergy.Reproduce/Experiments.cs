@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FreeEnergy.Core.Cuda;
 using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Derivatives;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Processes;
 using FreeEnergy.Core.Surface;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using FreeEnergy.Core.Identities;
 using FreeEnergy.Core.Processes;
 using FreeEnergy.Core.Surface;
 

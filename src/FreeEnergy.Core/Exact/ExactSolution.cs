@@ -1,4 +1,5 @@
 using System.Globalization;
+using FreeEnergy.Core.Identities;
 using FreeEnergy.Core.Surface;
 using MathNet.Numerics.LinearAlgebra;
 

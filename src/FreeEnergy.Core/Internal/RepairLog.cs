@@ -1,3 +1,4 @@
+using FreeEnergy.Core.Identities;
 using Microsoft.Extensions.Logging;
 
 namespace FreeEnergy.Core.Internal;
@@ -9,7 +10,7 @@ internal static partial class RepairLog
     public static partial void Attempt(ILogger logger, int round, int index, double lambda, double gamma, int from, double before, double after, int epochs, double seconds, string outcome);
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "Repair round {Round}: {Flagged} failed point(s), {Accepted} of {Attempts} re-relaxations kept; certificate now {Outcome}, {Significant} significant violation(s), largest {Largest:F4} nats")]
-    public static partial void Round(ILogger logger, int round, int flagged, int accepted, int attempts, FreeEnergy.Core.Surface.CertificateOutcome outcome, int significant, double largest);
+    public static partial void Round(ILogger logger, int round, int flagged, int accepted, int attempts, CertificateOutcome outcome, int significant, double largest);
 
     [LoggerMessage(EventId = 502, Level = LogLevel.Information, Message = "Repair stopped ({Reason}) after {Rounds} round(s), {Points} re-relaxation(s), {Seconds:F1} s")]
     public static partial void Stopped(ILogger logger, FreeEnergy.Core.Surface.RepairStop reason, int rounds, int points, double seconds);

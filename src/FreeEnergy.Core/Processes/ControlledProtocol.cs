@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using FreeEnergy.Core.Derivatives;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
-using FreeEnergy.Core.Surface;
 using Microsoft.Extensions.Logging;
 
 namespace FreeEnergy.Core.Processes;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Derivatives;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
-using FreeEnergy.Core.Surface;
 using FreeEnergy.Core.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

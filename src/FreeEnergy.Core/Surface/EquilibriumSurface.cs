@@ -1,5 +1,7 @@
 using System.Globalization;
 using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Derivatives;
+using FreeEnergy.Core.Identities;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
 using MathNet.Numerics.Interpolation;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FreeEnergy.Core.Identities;
 
 namespace FreeEnergy.Core.Surface;
 

@@ -1,3 +1,5 @@
+using FreeEnergy.Core.Identities;
+
 namespace FreeEnergy.Core.Surface;
 
 /// <summary>The outcome of <see cref="SurfaceSweep.Repair"/>.</summary>

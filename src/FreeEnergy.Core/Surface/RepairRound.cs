@@ -1,3 +1,5 @@
+using FreeEnergy.Core.Identities;
+
 namespace FreeEnergy.Core.Surface;
 
 /// <summary>One round of <see cref="SurfaceSweep.Repair"/>: the points it found failed, what it did, and the certificate after.</summary>

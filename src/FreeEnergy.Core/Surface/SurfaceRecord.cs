@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using FreeEnergy.Core.Identities;
 using FreeEnergy.Core.Models;
 
 namespace FreeEnergy.Core.Surface;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Identities;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Training;

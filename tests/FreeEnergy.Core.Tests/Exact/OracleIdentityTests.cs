@@ -1,4 +1,5 @@
 using FreeEnergy.Core.Exact;
+using FreeEnergy.Core.Identities;
 using FreeEnergy.Core.Surface;
 using Xunit.Abstractions;
 

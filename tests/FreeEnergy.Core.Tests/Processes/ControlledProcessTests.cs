@@ -1,8 +1,8 @@
 using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Derivatives;
 using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Processes;
-using FreeEnergy.Core.Surface;
 using FreeEnergy.Core.Training;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using FreeEnergy.Core.Identities;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Surface;
 using FreeEnergy.Core.Training;

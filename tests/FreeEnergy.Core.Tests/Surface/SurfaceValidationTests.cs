@@ -1,3 +1,5 @@
+using FreeEnergy.Core.Derivatives;
+using FreeEnergy.Core.Identities;
 using FreeEnergy.Core.Surface;
 
 namespace FreeEnergy.Core.Tests.Surface;

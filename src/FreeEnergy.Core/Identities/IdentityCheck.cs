@@ -1,0 +1,275 @@
+using System.Globalization;
+using FreeEnergy.Core.Derivatives;
+using FreeEnergy.Core.Surface;
+
+namespace FreeEnergy.Core.Identities;
+
+/// <summary>
+/// Numeric residuals of the thermodynamic identities of the equilibrium surface (theory.md §2): envelope,
+/// Maxwell, concavity of F and convexity of R(D, C). Works on plain numbers (<see cref="SurfacePoint"/>,
+/// <see cref="SurfaceDerivatives"/>), so the same checks serve the exact discrete oracle and trained networks.
+/// </summary>
+public static class IdentityCheck
+{
+    /// <summary>The envelope identities ∂F/∂λ = D and ∂F/∂γ = C at the stencil's centre, by central differences of F.</summary>
+    /// <param name="stencil">The five points.</param>
+    /// <returns>The residuals.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="stencil"/> is null.</exception>
+    public static EnvelopeResiduals Envelope(CentralDifferenceStencil stencil)
+    {
+        ArgumentNullException.ThrowIfNull(stencil);
+        return new EnvelopeResiduals(stencil.FreeEnergyLambda, stencil.FreeEnergyGamma, stencil.Centre.Distortion, stencil.Centre.Classification);
+    }
+
+    /// <summary>The Maxwell relation D_γ = C_λ.</summary>
+    /// <param name="derivatives">The derivatives at one point, from any estimator.</param>
+    /// <returns>The residual, with an uncertainty when both D_γ and C_λ carry one.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="derivatives"/> is null.</exception>
+    public static MaxwellResidual Maxwell(SurfaceDerivatives derivatives)
+    {
+        ArgumentNullException.ThrowIfNull(derivatives);
+        double? uncertainty = derivatives.DGammaUncertainty is double a && derivatives.CLambdaUncertainty is double b
+            ? Math.Sqrt((a * a) + (b * b))
+            : null;
+        return new MaxwellResidual(derivatives.DGamma, derivatives.CLambda, uncertainty);
+    }
+
+    /// <summary>Concavity of F: the Hessian [[D_λ, D_γ], [C_λ, C_γ]] negative semidefinite.</summary>
+    /// <param name="derivatives">The derivatives at one point, from any estimator.</param>
+    /// <returns>The eigenvalues, determinant and violation.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="derivatives"/> is null.</exception>
+    public static ConcavityResidual Concavity(SurfaceDerivatives derivatives)
+    {
+        ArgumentNullException.ThrowIfNull(derivatives);
+        return new ConcavityResidual(derivatives.DLambda, derivatives.DGamma, derivatives.CLambda, derivatives.CGamma);
+    }
+
+    /// <summary>Envelope, Maxwell and concavity from one stencil.</summary>
+    /// <param name="stencil">The five points.</param>
+    /// <returns>All local residuals.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="stencil"/> is null.</exception>
+    public static IdentityResiduals Check(CentralDifferenceStencil stencil)
+    {
+        ArgumentNullException.ThrowIfNull(stencil);
+        SurfaceDerivatives derivatives = stencil.Derivatives();
+        return new IdentityResiduals(stencil, derivatives, Envelope(stencil), Maxwell(derivatives), Concavity(derivatives));
+    }
+
+    /// <summary>
+    /// Evaluates a stencil around (λ, γ) with <paramref name="evaluate"/> (centre first; see
+    /// <see cref="CentralDifferenceStencil.Evaluate"/>) and checks envelope, Maxwell and concavity there.
+    /// </summary>
+    /// <param name="lambda">λ of the centre, with λ − h_λ &gt; 0.</param>
+    /// <param name="gamma">γ of the centre, with γ − h_γ ≥ 0.</param>
+    /// <param name="lambdaStep">h_λ &gt; 0.</param>
+    /// <param name="gammaStep">h_γ &gt; 0.</param>
+    /// <param name="evaluate">Returns the equilibrium point at the given (λ, γ).</param>
+    /// <returns>All local residuals.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="evaluate"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A step or multiplier is out of range.</exception>
+    public static IdentityResiduals AtPoint(double lambda, double gamma, double lambdaStep, double gammaStep, Func<double, double, SurfacePoint> evaluate) =>
+        Check(CentralDifferenceStencil.Evaluate(lambda, gamma, lambdaStep, gammaStep, evaluate));
+
+    /// <summary>
+    /// Convexity of R(D, C) over a set of points through the supporting-plane inequality
+    /// R_j ≥ R_i − λ_i·(D_j − D_i) − γ_i·(C_j − C_i) for every ordered pair i ≠ j (O(n²) pairs).
+    /// </summary>
+    /// <param name="points">At least two surface points.</param>
+    /// <param name="tolerance">Violations up to this many nats are not counted, finite and ≥ 0.</param>
+    /// <returns>The worst violation, the pair that makes it, and the number of violating pairs.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="points"/> or one of its points is null.</exception>
+    /// <exception cref="ArgumentException">Fewer than two points.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tolerance"/> is negative or not finite.</exception>
+    public static ConvexityResidual Convexity(IReadOnlyList<SurfacePoint> points, double tolerance = 0)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (points.Count < 2)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Convexity needs at least 2 points; got {points.Count}."), nameof(points));
+        }
+
+        if (!(double.IsFinite(tolerance) && tolerance >= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, string.Create(CultureInfo.InvariantCulture, $"The tolerance must be finite and ≥ 0; got {tolerance:R}."));
+        }
+
+        for (int k = 0; k < points.Count; k++)
+        {
+            if (points[k] is null)
+            {
+                throw new ArgumentNullException(nameof(points), string.Create(CultureInfo.InvariantCulture, $"points[{k}] is null."));
+            }
+        }
+
+        double worst = double.NegativeInfinity;
+        int worstI = -1;
+        int worstJ = -1;
+        int violations = 0;
+        for (int i = 0; i < points.Count; i++)
+        {
+            SurfacePoint p = points[i];
+            for (int j = 0; j < points.Count; j++)
+            {
+                if (i == j)
+                {
+                    continue;
+                }
+
+                SurfacePoint q = points[j];
+                double violation = p.Rate - (p.Lambda * (q.Distortion - p.Distortion)) - (p.Gamma * (q.Classification - p.Classification)) - q.Rate;
+                if (violation > tolerance)
+                {
+                    violations++;
+                }
+
+                if (violation > worst)
+                {
+                    worst = violation;
+                    worstI = i;
+                    worstJ = j;
+                }
+            }
+        }
+
+        return new ConvexityResidual(worst, worstI, worstJ, points.Count * (points.Count - 1), violations, tolerance);
+    }
+
+    /// <summary>
+    /// The equilibrium certificate of a set of points: for every ordered pair (p, q) on one grid line (same γ:
+    /// <see cref="CertificateKind.ChordLambda"/>; same λ: <see cref="CertificateKind.ChordGamma"/>) and every pair
+    /// of a γ = 0 point p with a γ &gt; 0 point q at another λ (<see cref="CertificateKind.Envelope"/>), the
+    /// inequality F_p ≤ J_q(λ_p, γ_p) = R_q + λ_p·D_q + γ_p·C_q; and for every pair on a grid line the monotonicity
+    /// of D in λ and of C in γ. Every pair is checked, not only neighbours. Points that are not on a common grid
+    /// line simply admit fewer kinds; a kind no pair admits is reported in
+    /// <see cref="EquilibriumCertificate.NotApplicable"/>. Invalid points (NaN or infinite functionals) are
+    /// left out and reported as <see cref="PointStatus.Invalid"/>; with fewer than two valid points the outcome is
+    /// <see cref="CertificateOutcome.NotApplicable"/>.
+    /// </summary>
+    /// <param name="points">The points; indices must be distinct.</param>
+    /// <param name="data">Which functionals these are (for the report).</param>
+    /// <param name="options">The significance rule, or null for <see cref="CertificateOptions.Default"/>.</param>
+    /// <returns>The inequalities, their violations and a verdict per point.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="points"/> or one of its points is null.</exception>
+    /// <exception cref="ArgumentException">Two points share an index, or two valid points share (λ, γ).</exception>
+    public static EquilibriumCertificate Certify(IReadOnlyList<CertificatePoint> points, CertificateData data = CertificateData.Evaluation, CertificateOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        options ??= CertificateOptions.Default;
+        for (int k = 0; k < points.Count; k++)
+        {
+            if (points[k] is null)
+            {
+                throw new ArgumentNullException(nameof(points), string.Create(CultureInfo.InvariantCulture, $"points[{k}] is null."));
+            }
+        }
+
+        var repeated = points.GroupBy(p => p.Index).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Point index {repeated.Key} appears {repeated.Count()} times."), nameof(points));
+        }
+
+        var valid = points.Where(p => p.IsValid).ToList();
+        var twice = valid.GroupBy(p => (p.Lambda, p.Gamma)).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Points {string.Join(", ", twice.Select(p => p.Index))} share (λ, γ) = ({twice.Key.Lambda}, {twice.Key.Gamma})."), nameof(points));
+        }
+
+        var inequalities = new List<CertificateInequality>();
+        foreach (var p in valid)
+        {
+            foreach (var q in valid)
+            {
+                if (ReferenceEquals(p, q))
+                {
+                    continue;
+                }
+
+                CertificateKind? kind =
+                    p.Gamma == q.Gamma ? CertificateKind.ChordLambda
+                    : p.Lambda == q.Lambda ? CertificateKind.ChordGamma
+                    : p.Gamma == 0 ? CertificateKind.Envelope
+                    : null;
+                if (kind is CertificateKind k)
+                {
+                    inequalities.Add(Bound(k, p, q, options));
+                }
+
+                // Monotonicity once per pair on a line, from the smaller multiplier a = q to the larger b = p.
+                if (p.Gamma == q.Gamma && q.Lambda < p.Lambda)
+                {
+                    inequalities.Add(Monotone(CertificateKind.DistortionMonotone, q, p, p.Lambda - q.Lambda, options));
+                }
+                else if (p.Lambda == q.Lambda && q.Gamma < p.Gamma)
+                {
+                    inequalities.Add(Monotone(CertificateKind.ClassificationMonotone, q, p, p.Gamma - q.Gamma, options));
+                }
+            }
+        }
+
+        var verdicts = points.Select(p => Verdict(p, inequalities)).ToList();
+        return new EquilibriumCertificate(data, options, inequalities, verdicts);
+    }
+
+    /// <summary>F_p ≤ J_q(λ_p, γ_p), blamed on p.</summary>
+    private static CertificateInequality Bound(CertificateKind kind, CertificatePoint p, CertificatePoint q, CertificateOptions options)
+    {
+        double fp = p.FreeEnergy;
+        double size = fp - q.Objective(p.Lambda, p.Gamma);
+        bool paired = Paired(p, q);
+        double? se = paired ? p.Terms!.PairedStandardError(q.Terms!, 1, p.Lambda, p.Gamma)
+            : p.Statistics is { } sp && q.Statistics is { } sq ? Hypot(sp.StandardError(1, p.Lambda, p.Gamma), sq.StandardError(1, p.Lambda, p.Gamma))
+            : null;
+        double? drift = p.Window is { } wp && q.Window is { } wq
+            ? wp.Drift(p.Lambda, p.Gamma, own: true) + wq.Drift(p.Lambda, p.Gamma, own: false)
+            : null;
+        return Inequality(kind, p.Index, q.Index, size, Math.Abs(fp), se, paired, drift, options);
+    }
+
+    /// <summary>D (or C) of b ≤ that of a, with a the smaller multiplier; size in nats of F (times the step).</summary>
+    private static CertificateInequality Monotone(CertificateKind kind, CertificatePoint a, CertificatePoint b, double step, CertificateOptions options)
+    {
+        bool distortion = kind == CertificateKind.DistortionMonotone;
+        double size = step * (distortion ? b.Distortion - a.Distortion : b.Classification - a.Classification);
+        bool paired = Paired(b, a);
+        double? se = paired ? step * b.Terms!.PairedStandardError(a.Terms!, 0, distortion ? 1 : 0, distortion ? 0 : 1)
+            : a.Statistics is { } sa && b.Statistics is { } sb ? step * (distortion ? Hypot(sa.StandardError(0, 1, 0), sb.StandardError(0, 1, 0)) : Hypot(sa.StandardError(0, 0, 1), sb.StandardError(0, 0, 1)))
+            : null;
+        double? drift = a.Window is { } wa && b.Window is { } wb
+            ? step * (distortion ? wa.DistortionDrift + wb.DistortionDrift : wa.ClassificationDrift + wb.ClassificationDrift)
+            : null;
+        return Inequality(kind, b.Index, a.Index, size, Math.Max(Math.Abs(a.FreeEnergy), Math.Abs(b.FreeEnergy)), se, paired, drift, options);
+    }
+
+    private static CertificateInequality Inequality(CertificateKind kind, int point, int partner, double size, double scale, double? se, bool paired, double? drift, CertificateOptions options)
+    {
+        double tolerance = options.RelativeTolerance * Math.Max(1, scale);
+        bool significant = size > (options.Sigmas * (se ?? 0)) + (options.IncludeDrift ? drift ?? 0 : 0) + tolerance;
+        return new CertificateInequality(kind, point, partner, size, scale > 0 ? size / scale : double.PositiveInfinity, se, paired, drift, tolerance, significant);
+    }
+
+    /// <summary>Whether both points carry per-example terms of the same examples (a paired standard error).</summary>
+    private static bool Paired(CertificatePoint p, CertificatePoint q) =>
+        p.Terms is { } a && q.Terms is { } b && a.Count == b.Count && a.Count >= 2;
+
+    private static PointVerdict Verdict(CertificatePoint point, List<CertificateInequality> inequalities)
+    {
+        if (point.InvalidReason is string reason)
+        {
+            return new PointVerdict(point.Index, point.Lambda, point.Gamma, PointStatus.Invalid, 0, 0, 0, reason);
+        }
+
+        int involved = inequalities.Count(i => i.Point == point.Index || i.Partner == point.Index);
+        var blamed = inequalities.Where(i => i.Blames && i.Point == point.Index && i.Violated).ToList();
+        var status = involved == 0 ? PointStatus.NotApplicable
+            : blamed.Any(i => i.Significant) ? PointStatus.Fail
+            : blamed.Count > 0 ? PointStatus.WithinUncertainty
+            : PointStatus.Pass;
+        double worst = blamed.Select(i => i.Size).DefaultIfEmpty(0).Max();
+        double relative = blamed.Select(i => i.RelativeSize).DefaultIfEmpty(0).Max();
+        return new PointVerdict(point.Index, point.Lambda, point.Gamma, status, worst, relative, involved, null);
+    }
+
+    private static double Hypot(double a, double b) => Math.Sqrt((a * a) + (b * b));
+}
