@@ -30,6 +30,7 @@ public static class SnippetCatalog
         ("sweep", "an equilibrium surface with records and resume", c => c.Surface = Snippets.Sweep(c.Training, c.Evaluation, c.NewFolder("sweep"))),
         ("shards", "a sweep in shards, merged", c => Snippets.Shards(c.Training, c.Evaluation, c.NewFolder("shards"))),
         ("parallel-sweep", "a sweep's chains on two workers, and a pool shared with other work", c => Snippets.ParallelSweep(c.Training, c.Evaluation, c.NewFolder("parallel-sweep"))),
+        ("shared-start", "every chain of a sweep from one deeply relaxed model", c => Snippets.SharedStartSweep(c.Training, c.Evaluation, c.NewFolder("shared-start"))),
         ("surface-queries", "identities, interpolation, models and derivatives of a surface", c =>
             Snippets.SurfaceQueries(c.Surface ??= Snippets.Sweep(c.Training, c.Evaluation, c.NewFolder("sweep")), c.Evaluation)),
         ("gaussian-source", "the Gaussian source of the known answer", _ =>

@@ -392,6 +392,24 @@ public static class Snippets
     }
     // end-snippet
 
+    // snippet: shared-start
+    public static void SharedStartSweep(LabelledTensorDataset training, LabelledTensorDataset evaluation, string folder)
+    {
+        var plan = SweepPlan.Grid(lambdas: [4, 1], gammas: [0, 10]);
+        RateDistortionModel Create() => RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithMlp(128).WithSeed(1).Build();
+
+        // One model relaxed deeply at the first λ and a middle γ (the main job: 90 epochs), kept as a checkpoint;
+        // a rerun loads it instead of training again. Every chain starts from it instead of the initial weights.
+        var deep = new EquilibriumTrainer().WithWeightAveraging(1).WithConvergence(window: 3, relativeTolerance: 1e-12, maxEpochs: 3);
+        var start = SharedStart.Relax(Create, deep, new Multipliers(4, 1), training, evaluation, Path.Combine(folder, "start.fe"));
+
+        var trainer = new EquilibriumTrainer().WithWeightAveraging(1).WithConvergence(maxEpochs: 1);
+        var surface = new SurfaceSweep(start.CreateModel, trainer).WithRecordFile(Path.Combine(folder, "surface.jsonl")).Run(plan, training, evaluation);
+        var certificate = surface.Certify(CertificateData.Evaluation, evaluation);   // paired: loads the checkpoints
+        Console.WriteLine($"{start}; {surface.Records.Count} points; {certificate}");
+    }
+    // end-snippet
+
     // snippet: surface-queries
     public static void SurfaceQueries(EquilibriumSurface surface, LabelledTensorDataset evaluation)
     {

@@ -8,6 +8,10 @@ namespace FreeEnergy.Reproduce;
 /// <param name="Examples">Images drawn (stratified) from the data before the 80/20 split; null keeps all.</param>
 /// <param name="Lambdas">λ of the sweep, high to low (one warm-started chain per γ).</param>
 /// <param name="Gammas">γ of the sweep.</param>
+/// <param name="StartEpochs">
+/// Epochs of the shared start: one model relaxed at the first λ and the middle γ from which every chain of the sweep
+/// starts (<c>SharedStart</c>; docs/surface.md says why).
+/// </param>
 /// <param name="SweepMaxEpochs">Epoch cap per sweep point (rule: relative change of J ≤ 2·10⁻³ over 3 epochs).</param>
 /// <param name="EquilibriumMaxEpochs">Epoch cap of the training to equilibrium before each process.</param>
 /// <param name="RelaxMaxEpochs">Epoch cap of each relaxation inside a process.</param>
@@ -27,6 +31,7 @@ internal sealed record Budget(
     int? Examples,
     double[] Lambdas,
     double[] Gammas,
+    int StartEpochs,
     int SweepMaxEpochs,
     int EquilibriumMaxEpochs,
     int RelaxMaxEpochs,
@@ -40,8 +45,8 @@ internal sealed record Budget(
     int EndpointEpochs)
 {
     /// <summary>About 10 minutes of <c>all</c> on a 2-core CPU (MLP, shipped split).</summary>
-    public static Budget Default { get; } = new(5_000, [4, 2, 1, 0.5], [0, 1, 10], 30, 40, 4, 5, 4, 2, 2, 3, 1, 4, 10);
+    public static Budget Default { get; } = new(5_000, [4, 2, 1, 0.5], [0, 1, 10], 90, 30, 40, 4, 5, 4, 2, 2, 3, 1, 4, 10);
 
     /// <summary>Seconds: for smoke tests.</summary>
-    public static Budget Quick { get; } = new(1_000, [4, 1], [0, 10], 2, 3, 1, 2, 2, 1, 1, 1, 1, 1, 1);
+    public static Budget Quick { get; } = new(1_000, [4, 1], [0, 10], 2, 2, 3, 1, 2, 2, 1, 1, 1, 1, 1, 1);
 }

@@ -35,6 +35,9 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     /// <summary>Records file of the surface sweep.</summary>
     public const string SurfaceFile = "surface.jsonl";
 
+    /// <summary>The checkpoint every chain of the surface starts from (and <c>.json</c> beside it: its record).</summary>
+    public const string SharedStartFile = "surface-start.fe";
+
     /// <summary>Records file of the iso-classification process.</summary>
     public const string IsoClassificationFile = "iso-classification.jsonl";
 
@@ -152,11 +155,45 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
             .WithWeightAveraging(1)
             .WithConvergence(window: 3, relativeTolerance: 2e-3, maxEpochs: budget.SweepMaxEpochs)
             .WithTrainingDataEvaluation(false);
-        var sweep = new SurfaceSweep(CreateModel, trainer).WithRecordFile(path).WithLogger(logger).WithWorkers(pool, SurfacePriority);
+        var start = pool.Run(() => RelaxSharedStart(training, evaluation, cancellationToken), SurfacePriority, cancellationToken);
+        var sweep = new SurfaceSweep(start.CreateModel, trainer).WithRecordFile(path).WithLogger(logger).WithWorkers(pool, SurfacePriority);
         int total = plan.Points.Count;
         var surface = SweepChains(sweep, plan, training, evaluation, total, cancellationToken);
         Log.SurfaceDone(logger, surface.Records.Count, surface.Records.Sum(r => r.Epochs));
         pool.Run(() => CertifyAndRepair(sweep, surface, training, evaluation, cancellationToken), SurfacePriority, cancellationToken);
+    }
+
+    /// <summary>
+    /// The model every chain of the sweep starts from: relaxed for <see cref="Budget.StartEpochs"/> epochs at the first λ
+    /// and the middle γ, kept in <see cref="SharedStartFile"/> (a resumed run loads it). From the initial weights the
+    /// chains' first points stopped 15–35 nats above their minimum and failed the certificate (docs/reproducing.md).
+    /// </summary>
+    private SharedStart RelaxSharedStart(LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    {
+        var at = new Multipliers(budget.Lambdas[0], budget.Gammas[budget.Gammas.Length / 2]);
+        var trainer = new EquilibriumTrainer()
+            .WithWeightAveraging(1)
+            .WithConvergence(window: 3, relativeTolerance: 1e-12, maxEpochs: budget.StartEpochs) // exactly StartEpochs epochs
+            .WithTrainingDataEvaluation(false);
+        string path = Path.Combine(outDirectory, SharedStartFile);
+        string records = Path.Combine(outDirectory, SurfaceFile);
+        if (File.Exists(records) && !File.Exists(path + ".json") && new FileInfo(records).Length > 0)
+        {
+            // Records of a release whose chains started from the initial weights: resuming them from a shared start would mix the two.
+            throw new InvalidDataException($"'{records}' holds points whose chains started from the initial weights (written before the shared start, {SharedStartFile}); they cannot be continued from one. Use a fresh --out folder, or delete '{records}' and '{records}.models'.");
+        }
+
+        using var bar = ui.Stage("surface: shared start", budget.StartEpochs, "epochs");
+        var start = SharedStart.Relax(CreateModel, trainer, at, training, evaluation, path, new Reporter<TrainingProgress>(t =>
+        {
+            if (t.IsEndOfEpoch)
+            {
+                bar.Update(t.Epoch, string.Create(CultureInfo.InvariantCulture, $"w{WorkerPool.CurrentWorker} {at} J = {t.Objective:F2}"));
+            }
+        }), cancellationToken);
+        bar.Finish();
+        Log.SharedStart(logger, at.ToString(), start.FreeEnergy, start.Epochs, start.Resumed ? "kept from an earlier run" : string.Create(CultureInfo.InvariantCulture, $"{start.Elapsed.TotalSeconds:F1} s"), path);
+        return start;
     }
 
     /// <summary>The sweep, its chains in the pool's slots (this thread only waits), with one progress line: what every worker trains.</summary>

@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(2, LogLevel.Information, "Surface: λ ∈ {{{Lambdas}}} × γ ∈ {{{Gammas}}}, at most {Epochs} epochs per point, into {Path}.")]
     public static partial void SurfaceStart(ILogger logger, string lambdas, string gammas, int epochs, string path);
 
+    [LoggerMessage(43, LogLevel.Information, "Surface: every chain starts from one model relaxed at {Start}: F = {FreeEnergy:F2} nats after {Epochs} epochs ({How}), kept in {Path}.")]
+    public static partial void SharedStart(ILogger logger, string start, double freeEnergy, int epochs, string how, string path);
+
     [LoggerMessage(3, LogLevel.Information, "Surface: {Count} points, {Epochs} epochs in total.")]
     public static partial void SurfaceDone(ILogger logger, int count, int epochs);
 

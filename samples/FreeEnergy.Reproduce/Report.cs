@@ -227,6 +227,10 @@ internal static class Report
             return row.ToArray();
         });
         page.Table([.. headers], rows, "surface-table");
+        if (folder.SharedStart is { } start)
+        {
+            page.P(string.Create(CultureInfo.InvariantCulture, $"Every chain started from one model relaxed {Format(start.GetProperty("epochs").GetInt32())} epochs at {Multipliers(start.GetProperty("lambda").GetDouble(), start.GetProperty("gamma").GetDouble())} (F = {F(start.GetProperty("rate").GetDouble() + (start.GetProperty("lambda").GetDouble() * start.GetProperty("distortion").GetDouble()) + (start.GetProperty("gamma").GetDouble() * start.GetProperty("classification").GetDouble()), 2)} nats, {Experiments.SharedStartFile}), not from the initial weights; the epochs column counts each point's own."));
+        }
 
         if (folder.Certificate is { } certificate)
         {
@@ -516,6 +520,22 @@ internal static class Report
         public IReadOnlyList<SurfaceRecord> Surface => surface ??= File.Exists(Path.Combine(Directory, Experiments.SurfaceFile))
             ? EquilibriumSurface.Load(Path.Combine(Directory, Experiments.SurfaceFile)).Records
             : [];
+
+        /// <summary>The record of the surface's shared start (<see cref="Experiments.SharedStartFile"/>.json), or null.</summary>
+        public JsonElement? SharedStart
+        {
+            get
+            {
+                string path = Path.Combine(Directory, Experiments.SharedStartFile + ".json");
+                if (!File.Exists(path))
+                {
+                    return null;
+                }
+
+                using var json = JsonDocument.Parse(File.ReadAllText(path));
+                return json.RootElement.Clone();
+            }
+        }
 
         public ProcessTrajectory? Iso => Trajectory(Experiments.IsoClassificationFile);
 

@@ -77,7 +77,8 @@ public sealed class ReproduceAppTests
             Assert.Contains(repair.GetProperty("stop").GetString(), new[] { "NoFailedPoints", "RoundsSpent", "PointsSpent", "NoProgress" });
         }
 
-        Assert.Empty(Directory.EnumerateFiles(results, "*.fe")); // the shared source checkpoint is removed
+        // The transfer's shared source checkpoint is removed; the surface's shared start stays (a resume loads it).
+        Assert.Equal([Experiments.SharedStartFile], Directory.EnumerateFiles(results, "*.fe").Select(Path.GetFileName));
         Assert.Empty(Directory.EnumerateFiles(results, ".*"));
 
         foreach (string name in new[] { "rd-curves.png", "surface-rdc.png", "iso-classification.png", "iso-classification-control.png", "transfer.png", "transfer-control.png", "transfer-comparison.png" })
@@ -98,6 +99,16 @@ public sealed class ReproduceAppTests
         string errorLine = Assert.Single(Lines(otherError), l => l.StartsWith("error:", StringComparison.Ordinal));
         Assert.Contains("another structure", errorLine, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", otherError, StringComparison.Ordinal);
+        Assert.Equal(recordsBefore, File.ReadAllText(Path.Combine(results, "surface.jsonl")));
+
+        // Records whose chains started from the initial weights (a folder of a release before the shared start) are
+        // not continued from a shared start: one error line that says what to do, records untouched.
+        File.Delete(Path.Combine(results, Experiments.SharedStartFile + ".json"));
+        var (oldCode, _, oldError, _) = Run("surface", "--quick", "--out", results);
+        Assert.Equal(ReproduceApp.Failure, oldCode);
+        string oldLine = Assert.Single(Lines(oldError), l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.Contains("started from the initial weights", oldLine, StringComparison.Ordinal);
+        Assert.Contains("Use a fresh --out folder", oldLine, StringComparison.Ordinal);
         Assert.Equal(recordsBefore, File.ReadAllText(Path.Combine(results, "surface.jsonl")));
     }
 
