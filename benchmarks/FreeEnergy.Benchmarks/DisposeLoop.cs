@@ -3,6 +3,7 @@ using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Training;
 using FreeEnergy.Datasets;
+using static FreeEnergy.Benchmarks.BenchmarkArguments;
 
 namespace FreeEnergy.Benchmarks;
 
@@ -100,9 +101,4 @@ internal static class DisposeLoop
         return process.WorkingSet64 / 1e6;
     }
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }

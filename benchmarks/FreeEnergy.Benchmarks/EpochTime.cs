@@ -4,6 +4,7 @@ using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Training;
 using FreeEnergy.Datasets;
+using static FreeEnergy.Benchmarks.Statistics;
 
 namespace FreeEnergy.Benchmarks;
 
@@ -66,9 +67,4 @@ internal static class EpochTime
         return 0;
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using static FreeEnergy.Benchmarks.Statistics;
 
 namespace FreeEnergy.Benchmarks;
 
@@ -38,10 +39,4 @@ internal static class Measurement
         return new Result(first, Median(times), times[0], times[^1], Median(cpu));
     }
 
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        int n = sorted.Length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
 }

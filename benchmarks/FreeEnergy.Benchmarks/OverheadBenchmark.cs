@@ -9,6 +9,8 @@ using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Training;
 using FreeEnergy.Datasets;
 using static TorchSharp.torch;
+using static FreeEnergy.Benchmarks.BenchmarkArguments;
+using static FreeEnergy.Benchmarks.Statistics;
 
 namespace FreeEnergy.Benchmarks;
 
@@ -23,7 +25,6 @@ internal static class OverheadBenchmark
 {
     private const int BatchSize = 64;
     private static readonly Multipliers Multipliers = new(1, 1);
-    private static readonly int[] DefaultHidden = [512, 256];
 
     public static int Run(string[] args)
     {
@@ -67,8 +68,8 @@ internal static class OverheadBenchmark
         var checks = new List<EquivalenceCheck>();
         var specs = new List<(string Name, bool Conv, int[] Hidden, int Samples, int Steps, int Rounds)>
         {
-            ("mlp", false, DefaultHidden, 1, blockSteps, rounds),
-            ("mlp", false, DefaultHidden, 8, blockSteps, rounds),
+            ("mlp", false, MatchedNetworks.DefaultHidden, 1, blockSteps, rounds),
+            ("mlp", false, MatchedNetworks.DefaultHidden, 8, blockSteps, rounds),
         };
         if (!skipSmall)
         {
@@ -79,7 +80,7 @@ internal static class OverheadBenchmark
 
         if (!skipConv)
         {
-            specs.Add(("conv", true, DefaultHidden, 1, convSteps, convRounds));
+            specs.Add(("conv", true, MatchedNetworks.DefaultHidden, 1, convSteps, convRounds));
         }
 
         string? only = Option(args, "--only");
@@ -129,12 +130,9 @@ internal static class OverheadBenchmark
     /// <summary>Times library and raw blocks of the same steps, alternating which goes first, after one warm-up block each.</summary>
     private static ConfigurationResult Compare(string name, bool conv, int[] hidden, int samples, int steps, int rounds, LabelledTensorDataset training, LabelledTensorDataset evaluation)
     {
-        using var model = Build(conv, hidden, samples);
-        using var raw = new RawTrainingLoop(conv, samples, hidden);
-        string checkpoint = Path.Combine(Path.GetTempPath(), $"fe-overhead-{Environment.ProcessId}.bin");
-        model.Save(checkpoint);
-        raw.LoadCheckpoint(checkpoint);
-        File.Delete(checkpoint);
+        var matched = MatchedNetworks.Create(conv, samples, hidden);
+        using var model = matched.Model;
+        using var raw = matched.Raw;
 
         var trainer = new EquilibriumTrainer().WithClassicRelaxation().WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 1).WithTrainingDataEvaluation(false);
         using var shuffle = new Generator(3);
@@ -237,7 +235,7 @@ internal static class OverheadBenchmark
     {
         const int Steps = 4;
         const long Seed = 1;
-        using var model = Build(conv, hidden, samples);
+        using var model = MatchedNetworks.Build(conv, samples, hidden);
         using var raw = new RawTrainingLoop(conv, samples, hidden);
         string checkpoint = Path.Combine(Path.GetTempPath(), $"fe-check-{Environment.ProcessId}.bin");
         model.Save(checkpoint);
@@ -299,7 +297,7 @@ internal static class OverheadBenchmark
         int stepsPerEpoch = Math.Min(100, steps);
         int epochs = (steps + stepsPerEpoch - 1) / stepsPerEpoch;
         using var training = images.Subset(Range(0, stepsPerEpoch * BatchSize));
-        using var model = Build(false, DefaultHidden, 1);
+        using var model = MatchedNetworks.Build(false, 1, MatchedNetworks.DefaultHidden);
         var warmUp = new EquilibriumTrainer().WithClassicRelaxation().WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 1).WithTrainingDataEvaluation(false);
         warmUp.Train(model, Multipliers, training, evaluation);
         warmUp.Train(model, Multipliers, training, evaluation);
@@ -319,12 +317,6 @@ internal static class OverheadBenchmark
         return new GrowthResult((long)epochs * stepsPerEpoch, before, after, afterWarmUp, end, samples.Min(), samples.Max(), seconds, [.. samples]);
     }
 
-    private static RateDistortionModel Build(bool conv, int[] hidden, int samples)
-    {
-        var builder = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithSamples(samples).WithSeed(1);
-        return (conv ? builder.WithConvolutional() : builder.WithMlp(hidden)).Build();
-    }
-
     private static long[] Range(long start, long count)
     {
         var indices = new long[count];
@@ -334,28 +326,6 @@ internal static class OverheadBenchmark
         }
 
         return indices;
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
-    }
-
-    private static double Quantile(double[] values, double q)
-    {
-        var sorted = values.Order().ToArray();
-        double position = q * (sorted.Length - 1);
-        int below = (int)Math.Floor(position);
-        int above = Math.Min(below + 1, sorted.Length - 1);
-        return sorted[below] + ((position - below) * (sorted[above] - sorted[below]));
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        int n = sorted.Length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
     }
 
     private static string LoadAverage()

@@ -7,6 +7,7 @@ using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Processes;
 using FreeEnergy.Core.Training;
 using FreeEnergy.Datasets;
+using static FreeEnergy.Benchmarks.BenchmarkArguments;
 
 namespace FreeEnergy.Benchmarks;
 
@@ -208,13 +209,6 @@ internal static class ProcessBenchmarks
         var last = trajectory.Final;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{name}: final target accuracy {last.TargetAccuracy:P1}, target C {last.TargetClassification:F4} (C₀ = {trajectory.Target:F4}), source accuracy {last.SourceAccuracy:P1}, final (λ, γ) = ({last.Lambda:F3}, {last.Gamma:F3}), largest |drift| {trajectory.MaxAbsoluteDrift:P2}, not held at [{string.Join(", ", trajectory.FailedSteps)}], {trajectory.TotalEpochs} epochs"));
-    }
-
-    private static T Option<T>(string[] args, string name, T fallback)
-        where T : IParsable<T>
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? T.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
     private sealed class ConsoleProgress(Stopwatch clock) : IProgress<ProcessStep>

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using static FreeEnergy.Benchmarks.BenchmarkArguments;
+using static FreeEnergy.Benchmarks.Statistics;
 
 namespace FreeEnergy.Benchmarks;
 
@@ -36,10 +38,10 @@ internal static class PyTorchComparison
             return 0;
         }
 
-        int rounds = Int(args, "--rounds", 7);
-        int mlpSteps = Int(args, "--mlp-steps", 20);
-        int convSteps = Int(args, "--conv-steps", 2);
-        int convRounds = Int(args, "--conv-rounds", 3);
+        int rounds = Option(args, "--rounds", 7);
+        int mlpSteps = Option(args, "--mlp-steps", 20);
+        int convSteps = Option(args, "--conv-steps", 2);
+        int convRounds = Option(args, "--conv-rounds", 3);
         bool phases = args.Contains("--phases");
         string python = Option(args, "--python") ?? "/usr/bin/python3";
         string? script = Option(args, "--script") ?? FindAbove(Path.Combine("benchmarks", "pytorch", "step.py"));
@@ -205,37 +207,6 @@ internal static class PyTorchComparison
 
     private static string CpuModel() =>
         File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown";
-
-    private static int Int(string[] args, string name, int fallback) =>
-        Option(args, name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
-
-    private static string? Option(string[] args, string name)
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
-    }
-
-    private static IEnumerable<string> Options(string[] args, string name)
-    {
-        for (int i = 0; i + 1 < args.Length; i++)
-        {
-            if (args[i] == name)
-            {
-                yield return args[i + 1];
-            }
-        }
-    }
-
-    private static double Median(IEnumerable<double> values) => Quantile([.. values], 0.5);
-
-    private static double Quantile(double[] values, double q)
-    {
-        var sorted = values.Order().ToArray();
-        double position = q * (sorted.Length - 1);
-        int below = (int)Math.Floor(position);
-        int above = Math.Min(below + 1, sorted.Length - 1);
-        return sorted[below] + ((position - below) * (sorted[above] - sorted[below]));
-    }
 
     private sealed record Result(string Configuration, string Setting, string Side, double[] Ms, double[] Cpu, double[]? Phases, double LastLoss);
 

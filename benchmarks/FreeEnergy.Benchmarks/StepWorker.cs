@@ -68,7 +68,7 @@ internal static class StepWorker
 
                 if (!pairs.TryGetValue((modelName, samples), out var pair))
                 {
-                    pair = Matched(modelName == "conv", samples);
+                    pair = MatchedNetworks.Create(modelName == "conv", samples, MatchedNetworks.DefaultHidden);
                     pairs[(modelName, samples)] = pair;
                 }
 
@@ -125,26 +125,6 @@ internal static class StepWorker
         }
 
         return 0;
-    }
-
-    /// <summary>A library model (seed 1) and a raw network loaded from its checkpoint: identical weights.</summary>
-    private static (RateDistortionModel Model, RawTrainingLoop Raw) Matched(bool conv, int samples)
-    {
-        var builder = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithSamples(samples).WithSeed(1);
-        var model = (conv ? builder.WithConvolutional() : builder.WithMlp([512, 256])).Build();
-        var raw = new RawTrainingLoop(conv, samples, [512, 256]);
-        string checkpoint = Path.Combine(Path.GetTempPath(), $"fe-step-worker-{Environment.ProcessId}.bin");
-        try
-        {
-            model.Save(checkpoint);
-            raw.LoadCheckpoint(checkpoint);
-        }
-        finally
-        {
-            File.Delete(checkpoint);
-        }
-
-        return (model, raw);
     }
 
     /// <summary>The process's minor page faults so far (/proc/self/stat, field 10), or 0 where unavailable.</summary>

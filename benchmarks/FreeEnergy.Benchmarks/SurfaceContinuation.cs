@@ -5,6 +5,7 @@ using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Surface;
 using FreeEnergy.Core.Training;
 using FreeEnergy.Datasets;
+using static FreeEnergy.Benchmarks.BenchmarkArguments;
 
 namespace FreeEnergy.Benchmarks;
 
@@ -34,8 +35,8 @@ internal static class SurfaceContinuation
         double average = Number(args, "--average") ?? 0;
         double tolerance = Number(args, "--tolerance") ?? 2e-3;
         double? functionalTolerance = Number(args, "--functional-tolerance");
-        string mode = Text(args, "--mode") ?? "both";
-        string? records = Text(args, "--records");
+        string mode = Option(args, "--mode") ?? "both";
+        string? records = Option(args, "--records");
         int seed = Option(args, "--seed", 1);
         double[] lambdas = List(args, "--lambdas") ?? [4.0, 2.0, 1.0, 0.5];
         double[] gammas = List(args, "--gammas") ?? [0.0, 1.0, 10.0];
@@ -120,19 +121,7 @@ internal static class SurfaceContinuation
     }
 
     private static double[]? List(string[] args, string name) =>
-        Text(args, name)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-
-    private static string? Text(string[] args, string name)
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        int at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
-    }
+        Option(args, name)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
 
     private sealed class ConsoleProgress : IProgress<SweepProgress>
     {

@@ -2,16 +2,8 @@
 // public API of FreeEnergy.Core: an equilibrium-surface sweep, an iso-classification process, transfer at
 // constant classification loss, and the plots. Run with --help for the commands and options.
 using FreeEnergy.Reproduce;
+using FreeEnergy.Samples;
 
-using var cancellation = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    // The first Ctrl-C stops cleanly (finished records stay on disk); a second one kills the process.
-    if (!cancellation.IsCancellationRequested)
-    {
-        e.Cancel = true;
-        Console.Error.WriteLine("Stopping after the current training step (Ctrl-C again to kill)...");
-        cancellation.Cancel();
-    }
-};
+// The first Ctrl-C stops cleanly (finished records stay on disk); a second one kills the process.
+using var cancellation = new ConsoleCancellation();
 return ReproduceApp.Run(args, Console.Out, Console.Error, cancellation.Token);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace FreeEnergy.Core.Cuda.Tests;
@@ -21,19 +20,9 @@ public static class MsBuildEvaluation
     }
 
     /// <summary>Runs <c>dotnet msbuild <paramref name="project"/> <paramref name="arguments"/></c>.</summary>
-    public static async Task<Result> RunAsync(string project, params string[] arguments)
+    public static Task<Result> RunAsync(string project, params string[] arguments)
     {
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = RepositoryPaths.Root,
-        };
-        foreach (string argument in (string[])["msbuild", project, "-nologo", "-nodeReuse:false", .. arguments])
-        {
-            start.ArgumentList.Add(argument);
-        }
+        var start = ChildProcess.StartInfo(ChildProcess.DotnetHost, ["msbuild", project, "-nologo", "-nodeReuse:false", .. arguments], RepositoryPaths.Root);
 
         // Variables the test host inherits from the outer build would redirect the child's MSBuild.
         foreach (string name in (string[])["MSBuildSDKsPath", "MSBUILD_EXE_PATH", "MSBuildExtensionsPath", "MSBuildLoadMicrosoftTargetsReadOnly"])
@@ -43,23 +32,12 @@ public static class MsBuildEvaluation
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return new Result(process.ExitCode, await output, await error);
-    }
-
-    private static string DotnetHost()
-    {
-        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host))
+        return Task.Run(() =>
         {
-            return host;
-        }
-
-        string? process = Environment.ProcessPath;
-        return process is not null && Path.GetFileNameWithoutExtension(process) == "dotnet" ? process : "dotnet";
+            var result = ChildProcess.Run(start, TimeSpan.FromMinutes(2));
+            return result.TimedOut
+                ? throw new TimeoutException($"dotnet msbuild {project} did not finish within 2 minutes:\n{result.Interleaved}")
+                : new Result(result.ExitCode, result.Output, result.Error);
+        });
     }
 }

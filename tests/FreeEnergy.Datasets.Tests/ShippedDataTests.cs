@@ -23,7 +23,7 @@ public sealed class ShippedDataTests
     [Fact]
     public void EmbeddedFilesMatchTheRepositoryCopyAndItsProvenanceChecksums()
     {
-        string dataDirectory = Path.Combine(RepositoryRoot(), "data", "fashion-mnist");
+        string dataDirectory = Path.Combine(TestRepository.Root, "data", "fashion-mnist");
         string provenance = File.ReadAllText(Path.Combine(dataDirectory, "PROVENANCE.md"));
         foreach (var (name, images) in new[] { ("t10k-images-idx3-ubyte.gz", true), ("t10k-labels-idx1-ubyte.gz", false) })
         {
@@ -36,17 +36,4 @@ public sealed class ShippedDataTests
     }
 
     private static Regex ChecksumLine(string sha256, string name) => new($"{sha256}\\s+{Regex.Escape(name)}");
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "FreeEnergy.Core.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (with FreeEnergy.Core.sln) is not above " + AppContext.BaseDirectory);
-    }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FreeEnergy.Core.Models;
@@ -104,7 +103,8 @@ public sealed class KillTests(ITestOutputHelper log)
     {
         counts.Tried++;
         counts.Runs++;
-        using var process = Start(outFolder, out var output);
+        using var run = Start(outFolder);
+        var process = run.Process;
         bool ended = wait(process);
         if (!ended)
         {
@@ -126,7 +126,7 @@ public sealed class KillTests(ITestOutputHelper log)
         AssertLoads(outFolder);
         if (ended)
         {
-            Assert.True(process.ExitCode == 0, $"{label}: the run ended by itself with exit code {process.ExitCode}:\n{output}");
+            Assert.True(process.ExitCode == 0, $"{label}: the run ended by itself with exit code {process.ExitCode}:\n{run.Interleaved}");
             Completed(outFolder, counts);
         }
 
@@ -242,49 +242,17 @@ public sealed class KillTests(ITestOutputHelper log)
 
     private static (int Code, string Output) RunToEnd(string outFolder)
     {
-        using var process = Start(outFolder, out var output);
-        process.WaitForExit();
-        return (process.ExitCode, output.ToString());
+        using var run = Start(outFolder);
+        var result = run.WaitForExit(Timeout.InfiniteTimeSpan);
+        return (result.ExitCode, result.Interleaved);
     }
 
     /// <summary>Starts the built program (copied beside this test assembly) on <paramref name="outFolder"/>.</summary>
-    private static Process Start(string outFolder, out StringBuilder output)
+    private static ChildProcess.Running Start(string outFolder)
     {
         string program = Path.Combine(AppContext.BaseDirectory, "FreeEnergy.Reproduce.dll");
         Assert.True(File.Exists(program), $"{program} is missing");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(program);
-        foreach (string argument in Arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.ArgumentList.Add("--out");
-        start.ArgumentList.Add(outFolder);
-        var text = new StringBuilder();
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => Append(text, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(text, e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        output = text;
-        return process;
-    }
-
-    private static void Append(StringBuilder text, string? line)
-    {
-        if (line is not null)
-        {
-            lock (text)
-            {
-                text.AppendLine(line);
-            }
-        }
+        return ChildProcess.Start(ChildProcess.StartInfo(ChildProcess.DotnetHost, [program, .. Arguments, "--out", outFolder]));
     }
 
     private sealed class KillCounts

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Xunit.Abstractions;
 
 namespace FreeEnergy.Reproduce.Tests;
@@ -22,10 +20,10 @@ public sealed class LocalFeedPackageTests(ITestOutputHelper log)
             return; // the script is bash, tested on Linux; elsewhere run it by hand
         }
 
-        string script = Path.Combine(RepositoryRoot(), "build", "test-local-feed.sh");
+        string script = Path.Combine(TestRepository.Root, "build", "test-local-feed.sh");
         Assert.True(File.Exists(script), $"{script} is missing");
 
-        var (code, output, elapsed) = RunScript(script, "2");
+        var (code, _, _, output, elapsed, _) = ChildProcess.Run(ChildProcess.StartInfo("bash", [script, "2"], Path.GetDirectoryName(script)!), Timeout);
         log.WriteLine($"build/test-local-feed.sh: exit code {code} after {elapsed}");
         log.WriteLine(output);
 
@@ -34,71 +32,6 @@ public sealed class LocalFeedPackageTests(ITestOutputHelper log)
         foreach (string line in new[] { "rate R", "distortion D", "classification C" })
         {
             Assert.Contains(line, output, StringComparison.Ordinal);
-        }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "FreeEnergy.Core.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no FreeEnergy.Core.sln above {AppContext.BaseDirectory}");
-    }
-
-    private static (int Code, string Output, TimeSpan Elapsed) RunScript(string script, params string[] args)
-    {
-        var start = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(script)!,
-        };
-        start.ArgumentList.Add(script);
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        // The script's stdout and stderr interleaved, in the order they arrive.
-        var output = new StringBuilder();
-        void Append(object sender, DataReceivedEventArgs e)
-        {
-            if (e.Data is not null)
-            {
-                lock (output)
-                {
-                    output.AppendLine(e.Data);
-                }
-            }
-        }
-
-        var clock = Stopwatch.StartNew();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += Append;
-        process.ErrorDataReceived += Append;
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(Timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            lock (output)
-            {
-                return (-1, $"timed out after {Timeout}\n{output}", clock.Elapsed);
-            }
-        }
-
-        process.WaitForExit(); // drains the asynchronous readers
-        lock (output)
-        {
-            return (process.ExitCode, output.ToString(), clock.Elapsed);
         }
     }
 }

@@ -23,7 +23,7 @@ public sealed class FontlessRun : IDisposable
     {
         Results = Path.Combine(folder.Path, "results");
         string program = Path.Combine(AppContext.BaseDirectory, "FreeEnergy.Reproduce.dll");
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        string dotnet = ChildProcess.DotnetHost;
         Isolated = OperatingSystem.IsLinux() && Directory.Exists(FontFolder);
         ProcessStartInfo start;
         if (Isolated)
@@ -45,15 +45,10 @@ public sealed class FontlessRun : IDisposable
             start.ArgumentList.Add(argument);
         }
 
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        start.UseShellExecute = false;
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        Output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        ExitCode = process.ExitCode;
-        Error = error.Result;
+        var result = ChildProcess.Run(start, Timeout.InfiniteTimeSpan);
+        Output = result.Output;
+        ExitCode = result.ExitCode;
+        Error = result.Error;
     }
 
     public string Results { get; }

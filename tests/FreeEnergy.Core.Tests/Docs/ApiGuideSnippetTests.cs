@@ -19,7 +19,7 @@ namespace FreeEnergy.Core.Tests.Docs;
 public sealed partial class ApiGuideSnippetTests(ApiGuideSnippetTests.Fixture fixture, ITestOutputHelper output)
     : IClassFixture<ApiGuideSnippetTests.Fixture>
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = TestRepository.Root;
     private static readonly string SampleFolder = Path.Combine(Root, "samples", "FreeEnergy.ApiGuide");
     private static readonly string GuidePath = Path.Combine(Root, "docs", "api-guide.md");
 
@@ -183,19 +183,6 @@ public sealed partial class ApiGuideSnippetTests(ApiGuideSnippetTests.Fixture fi
     }
 
     private static string Normalize(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "FreeEnergy.Core.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"FreeEnergy.Core.sln not found above {AppContext.BaseDirectory}.");
-    }
 
     [GeneratedRegex(@"^\s*// snippet: ([a-z0-9-]+)\s*$")]
     private static partial Regex RegionStart();

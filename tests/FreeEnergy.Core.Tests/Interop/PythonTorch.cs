@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace FreeEnergy.Core.Tests.Interop;
@@ -17,7 +16,7 @@ internal static class PythonTorch
     /// <summary>The interpreter used, and its torch version.</summary>
     public static (string Interpreter, string Version) Interpreter => Located.Value;
 
-    public static string RepositoryRoot { get; } = FindRoot();
+    public static string RepositoryRoot => TestRepository.Root;
 
     public static IReadOnlyList<string> DefaultCandidates()
     {
@@ -86,45 +85,18 @@ internal static class PythonTorch
 
     private static (int Code, string Output, string Error) RunProcess(string file, IReadOnlyList<string> arguments, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.Combine(RepositoryRoot, "python"),
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var start = ChildProcess.StartInfo(file, arguments, Path.Combine(RepositoryRoot, "python"));
+        start.StandardOutputEncoding = Encoding.UTF8;
+        start.StandardErrorEncoding = Encoding.UTF8;
         start.Environment["PYTHONPATH"] = Path.Combine(RepositoryRoot, "python");
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1"; // no __pycache__ in the repository
         start.Environment["OMP_NUM_THREADS"] = "1"; // like the tests' torch (TorchFixture), on a shared 2-core machine
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
+        var result = ChildProcess.Run(start, timeout);
+        if (result.TimedOut)
         {
-            process.Kill(entireProcessTree: true);
             throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish within {timeout}.");
         }
 
-        return (process.ExitCode, output.Result, error.Result);
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "FreeEnergy.Core.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"FreeEnergy.Core.sln not found above {AppContext.BaseDirectory}.");
+        return (result.ExitCode, result.Output, result.Error);
     }
 }

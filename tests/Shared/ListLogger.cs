@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
 
-namespace FreeEnergy.Core.Tests;
+namespace FreeEnergy.Testing;
 
-/// <summary>A logger that keeps every entry, for assertions.</summary>
+/// <summary>A logger that keeps every entry, for assertions. Linked into every test project from tests/Shared.</summary>
 internal sealed class ListLogger : ILogger
 {
     public List<(LogLevel Level, EventId Id, string Message)> Entries { get; } = [];
