@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Surface;
@@ -42,100 +43,93 @@ namespace FreeEnergy.Core.Derivatives;
 /// </remarks>
 public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
 {
-    private ILogger? logger;
+    private readonly ILogger? logger;
+
+    /// <summary>Creates an estimator with the default settings.</summary>
+    public FiniteDifferenceEstimator()
+        : this(new FiniteDifferenceEstimatorOptions())
+    {
+    }
+
+    /// <summary>Creates an estimator with <paramref name="options"/>.</summary>
+    /// <param name="options">The settings.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="FreeEnergyConfigurationException">A setting is out of range (every problem is listed).</exception>
+    public FiniteDifferenceEstimator(FiniteDifferenceEstimatorOptions options)
+        : this(options, null)
+    {
+    }
+
+    private FiniteDifferenceEstimator(FiniteDifferenceEstimatorOptions options, ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options.Validate();
+        this.logger = logger;
+    }
 
     /// <inheritdoc />
     public string Name => "finite-difference";
 
-    /// <summary>
-    /// The trainer used for every relaxation. Default: Adam 1e-3, batch 64, relative change of J below 1e-4 over
-    /// 3 epochs (at most 100), then the learning rate cut twice by 0.3. Pass the trainer that brought the model
-    /// to equilibrium, or a tighter one: a relaxation that stops early biases the derivatives toward 0.
-    /// </summary>
-    public EquilibriumTrainer Trainer { get; private set; } = new EquilibriumTrainer()
-        .WithConvergence(window: 3, relativeTolerance: 1e-4, maxEpochs: 100)
-        .WithLearningRateDecay(0.3, 2)
-        .WithTrainingDataEvaluation(false);
+    /// <summary>The settings.</summary>
+    public FiniteDifferenceEstimatorOptions Options { get; }
 
-    /// <summary>h_λ / λ, in (0, 1) (default 0.1).</summary>
-    public double LambdaRelativeStep { get; private set; } = 0.1;
+    /// <summary>The trainer used for every relaxation (<see cref="FiniteDifferenceEstimatorOptions.Trainer"/>).</summary>
+    public EquilibriumTrainer Trainer => Options.Trainer;
 
-    /// <summary>h_γ / γ when that is at least <see cref="MinimumGammaStep"/>, &gt; 0 (default 0.1).</summary>
-    public double GammaRelativeStep { get; private set; } = 0.1;
+    /// <summary>h_λ / λ (<see cref="FiniteDifferenceEstimatorOptions.LambdaRelativeStep"/>).</summary>
+    public double LambdaRelativeStep => Options.LambdaRelativeStep;
 
-    /// <summary>The smallest h_γ, used near and at γ = 0 (default 0.1).</summary>
-    public double MinimumGammaStep { get; private set; } = 0.1;
+    /// <summary>h_γ / γ (<see cref="FiniteDifferenceEstimatorOptions.GammaRelativeStep"/>).</summary>
+    public double GammaRelativeStep => Options.GammaRelativeStep;
 
-    /// <summary>Whether the centre is relaxed like its neighbours (default true) or measured as given.</summary>
-    public bool RelaxCentre { get; private set; } = true;
+    /// <summary>The smallest h_γ (<see cref="FiniteDifferenceEstimatorOptions.MinimumGammaStep"/>).</summary>
+    public double MinimumGammaStep => Options.MinimumGammaStep;
+
+    /// <summary>Whether the centre is relaxed like its neighbours (<see cref="FiniteDifferenceEstimatorOptions.RelaxCentre"/>).</summary>
+    public bool RelaxCentre => Options.RelaxCentre;
 
     /// <summary>The seed of the evaluation z-noise, or null for the model's evaluation default.</summary>
-    public long? NoiseSeed { get; private set; }
+    public long? NoiseSeed => Options.NoiseSeed;
 
-    /// <summary>Examples per forward pass when measuring D and C (default 1000).</summary>
-    public int EvaluationBatchSize { get; private set; } = 1000;
+    /// <summary>Examples per forward pass when measuring D and C (<see cref="FiniteDifferenceEstimatorOptions.EvaluationBatchSize"/>).</summary>
+    public int EvaluationBatchSize => Options.EvaluationBatchSize;
 
-    /// <summary>Sets the trainer used for the relaxations (not modified by the estimator).</summary>
+    /// <summary>A new estimator that relaxes with <paramref name="trainer"/> (not modified by the estimator).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="trainer"/> is null.</exception>
     public FiniteDifferenceEstimator WithTrainer(EquilibriumTrainer trainer)
     {
         ArgumentNullException.ThrowIfNull(trainer);
-        Trainer = trainer;
-        return this;
+        return new(Options with { Trainer = trainer }, logger);
     }
 
-    /// <summary>Sets the steps: h_λ = <paramref name="lambdaRelative"/>·λ, h_γ = max(<paramref name="gammaRelative"/>·γ, <paramref name="minimumGamma"/>).</summary>
+    /// <summary>A new estimator with the steps h_λ = <paramref name="lambdaRelative"/>·λ, h_γ = max(<paramref name="gammaRelative"/>·γ, <paramref name="minimumGamma"/>).</summary>
     /// <param name="lambdaRelative">In (0, 1).</param>
     /// <param name="gammaRelative">Finite and &gt; 0.</param>
     /// <param name="minimumGamma">Finite and &gt; 0.</param>
-    public FiniteDifferenceEstimator WithSteps(double lambdaRelative = 0.1, double gammaRelative = 0.1, double minimumGamma = 0.1)
+    /// <exception cref="ArgumentOutOfRangeException">A step is out of range (the first such parameter is named).</exception>
+    public FiniteDifferenceEstimator WithSteps(
+        double lambdaRelative = FiniteDifferenceEstimatorOptions.Defaults.LambdaRelativeStep,
+        double gammaRelative = FiniteDifferenceEstimatorOptions.Defaults.GammaRelativeStep,
+        double minimumGamma = FiniteDifferenceEstimatorOptions.Defaults.MinimumGammaStep)
     {
-        if (!(lambdaRelative > 0 && lambdaRelative < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(lambdaRelative), lambdaRelative, "The relative λ-step must be in (0, 1) so that λ − h_λ > 0.");
-        }
-
-        if (!(double.IsFinite(gammaRelative) && gammaRelative > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(gammaRelative), gammaRelative, "The relative γ-step must be finite and > 0.");
-        }
-
-        if (!(double.IsFinite(minimumGamma) && minimumGamma > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(minimumGamma), minimumGamma, "The minimum γ-step must be finite and > 0.");
-        }
-
-        (LambdaRelativeStep, GammaRelativeStep, MinimumGammaStep) = (lambdaRelative, gammaRelative, minimumGamma);
-        return this;
+        var options = Checked(Options with { LambdaRelativeStep = lambdaRelative }, nameof(lambdaRelative), lambdaRelative);
+        options = Checked(options with { GammaRelativeStep = gammaRelative }, nameof(gammaRelative), gammaRelative);
+        return new(Checked(options with { MinimumGammaStep = minimumGamma }, nameof(minimumGamma), minimumGamma), logger);
     }
 
-    /// <summary>Whether to relax the centre like its neighbours (true, the default) or measure the model as given.</summary>
-    public FiniteDifferenceEstimator WithCentreRelaxation(bool enabled)
-    {
-        RelaxCentre = enabled;
-        return this;
-    }
+    /// <summary>A new estimator that relaxes the centre like its neighbours (true, the default) or measures the model as given.</summary>
+    public FiniteDifferenceEstimator WithCentreRelaxation(bool enabled) => new(Options with { RelaxCentre = enabled }, logger);
 
-    /// <summary>Sets the seed of the evaluation z-noise.</summary>
-    public FiniteDifferenceEstimator WithNoiseSeed(long seed)
-    {
-        NoiseSeed = seed;
-        return this;
-    }
+    /// <summary>A new estimator with the seed of the evaluation z-noise.</summary>
+    public FiniteDifferenceEstimator WithNoiseSeed(long seed) => new(Options with { NoiseSeed = seed }, logger);
 
-    /// <summary>Sets the examples per forward pass when measuring (≥ 1).</summary>
-    public FiniteDifferenceEstimator WithEvaluationBatchSize(int batchSize)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        EvaluationBatchSize = batchSize;
-        return this;
-    }
+    /// <summary>A new estimator with this many examples per forward pass when measuring (≥ 1).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is out of range.</exception>
+    public FiniteDifferenceEstimator WithEvaluationBatchSize(int batchSize) =>
+        new(Checked(Options with { EvaluationBatchSize = batchSize }, nameof(batchSize), batchSize), logger);
 
-    /// <summary>Sets the logger (one line per relaxation at Information, unconverged relaxations at Warning); default: the model's logger.</summary>
-    public FiniteDifferenceEstimator WithLogger(ILogger? value)
-    {
-        logger = value;
-        return this;
-    }
+    /// <summary>A new estimator with this logger (one line per relaxation at Information, unconverged relaxations at Warning); default: the model's logger.</summary>
+    public FiniteDifferenceEstimator WithLogger(ILogger? value) => new(Options, value);
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The data does not fit the model, or λ ≤ 0 (a default <see cref="Multipliers"/>).</exception>
@@ -248,6 +242,9 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
             noiseState.Dispose();
         }
     }
+
+    private static FiniteDifferenceEstimatorOptions Checked(FiniteDifferenceEstimatorOptions options, string parameter, object? value) =>
+        OptionsArgument.Checked(options, o => o.Problems(), parameter, value);
 
     /// <summary>
     /// The central difference (f₊ − f₋)/(x₊ − x₋) at x₀ and half the difference of the one-sided differences,
