@@ -396,7 +396,7 @@ public static class Snippets
     public static void SurfaceQueries(EquilibriumSurface surface, LabelledTensorDataset evaluation)
     {
         // The identities of the theory, over neighbouring grid points; residuals are relative (0.01 = 1%).
-        SurfaceIdentityReport identities = surface.CheckIdentities(tolerance: 1e-3);
+        SurfaceIdentityReport identities = IdentityCheck.Grid(surface.Points, tolerance: 1e-3);
         Console.WriteLine($"envelope λ {identities.EnvelopeLambda:P1}, γ {identities.EnvelopeGamma:P1}, Maxwell {identities.Maxwell:P1} "
             + $"({identities.Cells} cells), concavity violations {identities.ConcavityViolations}, R(D, C) convex: {identities.Convexity.IsConvex}");
 
