@@ -86,6 +86,21 @@ public sealed class EncoderFluctuationEstimator : IDerivativeEstimator
         }
 
         ulong seed = NoiseSeed is long s ? unchecked((ulong)s) : unchecked((ulong)model.Configuration.Seed ^ 0x9E3779B97F4A7C15UL);
+        var statistics = PerInputMoments(model, data, seed, cancellationToken);
+        double? Error(RunningMean m) => m.Count > 1 ? Math.Sqrt(m.SquaredDeviations / (m.Count - 1) / m.Count) : null;
+        // 0.0 − v rather than −v: a vanishing covariance (one class) is reported as +0.
+        return new SurfaceDerivatives(0.0 - statistics[0].Mean, 0.0 - statistics[1].Mean, 0.0 - statistics[1].Mean, 0.0 - statistics[2].Mean)
+        {
+            DLambdaUncertainty = Error(statistics[0]),
+            DGammaUncertainty = Error(statistics[1]),
+            CLambdaUncertainty = Error(statistics[1]),
+            CGammaUncertainty = Error(statistics[2]),
+        };
+    }
+
+    /// <summary>Var(ℓ_d), Cov(ℓ_c, ℓ_d) and Var(ℓ_c) over each input's K samples, as running means over the inputs (evaluation mode, no gradients; the mode is restored).</summary>
+    private RunningMean[] PerInputMoments(RateDistortionModel model, LabelledTensorDataset data, ulong seed, CancellationToken cancellationToken)
+    {
         var network = model.Network;
         bool wasTraining = network.training;
         var statistics = new RunningMean[3]; // Var(ℓ_d), Cov(ℓ_c, ℓ_d), Var(ℓ_c) per input
@@ -120,15 +135,7 @@ public sealed class EncoderFluctuationEstimator : IDerivativeEstimator
             network.train(wasTraining);
         }
 
-        double? Error(RunningMean m) => m.Count > 1 ? Math.Sqrt(m.SquaredDeviations / (m.Count - 1) / m.Count) : null;
-        // 0.0 − v rather than −v: a vanishing covariance (one class) is reported as +0.
-        return new SurfaceDerivatives(0.0 - statistics[0].Mean, 0.0 - statistics[1].Mean, 0.0 - statistics[1].Mean, 0.0 - statistics[2].Mean)
-        {
-            DLambdaUncertainty = Error(statistics[0]),
-            DGammaUncertainty = Error(statistics[1]),
-            CLambdaUncertainty = Error(statistics[1]),
-            CGammaUncertainty = Error(statistics[2]),
-        };
+        return statistics;
     }
 
     /// <summary>Count, mean and sum of squared deviations, merged batch by batch (Chan et al.).</summary>

@@ -157,90 +157,50 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
         double lambdaStep = LambdaRelativeStep * lambda;
         double gammaStep = Math.Max(GammaRelativeStep * gamma, MinimumGammaStep);
         bool oneSided = gamma - gammaStep < 0;
-        var network = model.Network;
-        bool wasTraining = network.training;
-        int epochs = 0;
-        bool allConverged = true;
-
-        using var snapshot = WeightSnapshot.Capture(network);
-        Tensor noiseState;
-        using (var scope = NewDisposeScope())
+        using var relaxations = new Relaxations(this, model, data, log, cancellationToken);
+        var centre = RelaxCentre ? relaxations.Relax(lambda, gamma) : relaxations.Measure(lambda, gamma);
+        var lambdaMinus = relaxations.Relax(lambda - lambdaStep, gamma);
+        var lambdaPlus = relaxations.Relax(lambda + lambdaStep, gamma);
+        var gammaMinus = oneSided ? null : relaxations.Relax(lambda, gamma - gammaStep);
+        var gammaPlus = relaxations.Relax(lambda, gamma + gammaStep);
+        var derivatives = Differences(centre, lambdaMinus, lambdaPlus, gammaMinus, gammaPlus);
+        var report = new FiniteDifferenceReport(derivatives, centre, lambdaMinus, lambdaPlus, gammaMinus, gammaPlus, lambdaStep, gammaStep, relaxations.AllConverged, relaxations.Epochs, clock.Elapsed);
+        if (log.IsEnabled(LogLevel.Information))
         {
-            noiseState = model.TrainingNoise.get_state().clone().DetachFromDisposeScope();
+            string text = derivatives.ToString();
+            double seconds = clock.Elapsed.TotalSeconds;
+            DerivativeLog.FiniteDifferenceFinished(log, lambda, gamma, lambdaStep, gammaStep, oneSided, text, seconds);
         }
 
-        try
+        return report;
+    }
+
+    /// <summary>Central differences along λ and γ (forward along γ when there is no γ − h_γ point), with their uncertainties.</summary>
+    private static SurfaceDerivatives Differences(SurfacePoint centre, SurfacePoint lambdaMinus, SurfacePoint lambdaPlus, SurfacePoint? gammaMinus, SurfacePoint gammaPlus)
+    {
+        var (dLambda, dLambdaError) = Central(lambdaMinus.Lambda, lambdaPlus.Lambda, lambdaMinus.Distortion, centre.Distortion, lambdaPlus.Distortion);
+        var (cLambda, cLambdaError) = Central(lambdaMinus.Lambda, lambdaPlus.Lambda, lambdaMinus.Classification, centre.Classification, lambdaPlus.Classification);
+        double dGamma, cGamma;
+        double? dGammaError = null, cGammaError = null;
+        if (gammaMinus is null)
         {
-            SurfacePoint Measure(double l, double g)
-            {
-                var f = model.Evaluate(data, EvaluationBatchSize, NoiseSeed);
-                return new SurfacePoint(l, g, f.Rate, f.Distortion, f.Classification);
-            }
-
-            SurfacePoint Relax(double l, double g)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                snapshot.Restore();
-                model.TrainingNoise.set_state(noiseState);
-                var result = Trainer.Train(model, new Multipliers(l, g), data, cancellationToken: cancellationToken);
-                epochs += result.Epochs;
-                allConverged &= result.Converged;
-                if (!result.Converged)
-                {
-                    DerivativeLog.RelaxationNotConverged(log, l, g, result.Epochs);
-                }
-
-                var point = Measure(l, g);
-                DerivativeLog.RelaxationFinished(log, l, g, result.Epochs, result.Converged, point.Distortion, point.Classification);
-                return point;
-            }
-
-            var centre = RelaxCentre ? Relax(lambda, gamma) : Measure(lambda, gamma);
-            var lambdaMinus = Relax(lambda - lambdaStep, gamma);
-            var lambdaPlus = Relax(lambda + lambdaStep, gamma);
-            var gammaMinus = oneSided ? null : Relax(lambda, gamma - gammaStep);
-            var gammaPlus = Relax(lambda, gamma + gammaStep);
-
-            var (dLambda, dLambdaError) = Central(lambdaMinus.Lambda, lambdaPlus.Lambda, lambdaMinus.Distortion, centre.Distortion, lambdaPlus.Distortion);
-            var (cLambda, cLambdaError) = Central(lambdaMinus.Lambda, lambdaPlus.Lambda, lambdaMinus.Classification, centre.Classification, lambdaPlus.Classification);
-            double dGamma, cGamma;
-            double? dGammaError = null, cGammaError = null;
-            if (gammaMinus is null)
-            {
-                double h = gammaPlus.Gamma - centre.Gamma;
-                dGamma = (gammaPlus.Distortion - centre.Distortion) / h;
-                cGamma = (gammaPlus.Classification - centre.Classification) / h;
-            }
-            else
-            {
-                (dGamma, dGammaError) = Central(gammaMinus.Gamma, gammaPlus.Gamma, gammaMinus.Distortion, centre.Distortion, gammaPlus.Distortion);
-                (cGamma, cGammaError) = Central(gammaMinus.Gamma, gammaPlus.Gamma, gammaMinus.Classification, centre.Classification, gammaPlus.Classification);
-            }
-
-            var derivatives = new SurfaceDerivatives(dLambda, dGamma, cLambda, cGamma)
-            {
-                DLambdaUncertainty = dLambdaError,
-                DGammaUncertainty = dGammaError,
-                CLambdaUncertainty = cLambdaError,
-                CGammaUncertainty = cGammaError,
-            };
-            var report = new FiniteDifferenceReport(derivatives, centre, lambdaMinus, lambdaPlus, gammaMinus, gammaPlus, lambdaStep, gammaStep, allConverged, epochs, clock.Elapsed);
-            if (log.IsEnabled(LogLevel.Information))
-            {
-                string text = derivatives.ToString();
-                double seconds = clock.Elapsed.TotalSeconds;
-                DerivativeLog.FiniteDifferenceFinished(log, lambda, gamma, lambdaStep, gammaStep, oneSided, text, seconds);
-            }
-
-            return report;
+            double h = gammaPlus.Gamma - centre.Gamma;
+            dGamma = (gammaPlus.Distortion - centre.Distortion) / h;
+            cGamma = (gammaPlus.Classification - centre.Classification) / h;
         }
-        finally
+        else
         {
-            snapshot.Restore();
-            model.TrainingNoise.set_state(noiseState);
-            network.train(wasTraining);
-            noiseState.Dispose();
+            (dGamma, dGammaError) = Central(gammaMinus.Gamma, gammaPlus.Gamma, gammaMinus.Distortion, centre.Distortion, gammaPlus.Distortion);
+            (cGamma, cGammaError) = Central(gammaMinus.Gamma, gammaPlus.Gamma, gammaMinus.Classification, centre.Classification, gammaPlus.Classification);
         }
+
+        return new SurfaceDerivatives(dLambda, dGamma, cLambda, cGamma)
+        {
+            DLambdaUncertainty = dLambdaError,
+            DGammaUncertainty = dGammaError,
+            CLambdaUncertainty = cLambdaError,
+            CGammaUncertainty = cGammaError,
+        };
     }
 
     private static FiniteDifferenceEstimatorOptions Checked(FiniteDifferenceEstimatorOptions options, string parameter, object? value) =>
@@ -259,5 +219,72 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
         }
 
         return ((fPlus - fMinus) / width, Math.Abs(fPlus - (2 * fCentre) + fMinus) / width);
+    }
+
+    /// <summary>
+    /// The relaxations of one estimate with common random numbers: every one starts from the captured weights and
+    /// training-noise state, which are restored (with the training mode) when it is disposed, also after an
+    /// exception or cancellation.
+    /// </summary>
+    private sealed class Relaxations : IDisposable
+    {
+        private readonly FiniteDifferenceEstimator estimator;
+        private readonly RateDistortionModel model;
+        private readonly LabelledTensorDataset data;
+        private readonly ILogger log;
+        private readonly CancellationToken cancellationToken;
+        private readonly bool wasTraining;
+        private readonly WeightSnapshot snapshot;
+        private readonly Tensor noiseState;
+
+        public Relaxations(FiniteDifferenceEstimator estimator, RateDistortionModel model, LabelledTensorDataset data, ILogger log, CancellationToken cancellationToken)
+        {
+            (this.estimator, this.model, this.data, this.log, this.cancellationToken) = (estimator, model, data, log, cancellationToken);
+            wasTraining = model.Network.training;
+            snapshot = WeightSnapshot.Capture(model.Network);
+            using var scope = NewDisposeScope();
+            noiseState = model.TrainingNoise.get_state().clone().DetachFromDisposeScope();
+        }
+
+        /// <summary>Training epochs over every relaxation so far.</summary>
+        public int Epochs { get; private set; }
+
+        /// <summary>Whether every relaxation so far met the trainer's convergence rule.</summary>
+        public bool AllConverged { get; private set; } = true;
+
+        /// <summary>D and C of the model as it is, with the estimator's evaluation z-noise.</summary>
+        public SurfacePoint Measure(double lambda, double gamma)
+        {
+            var f = model.Evaluate(data, estimator.EvaluationBatchSize, estimator.NoiseSeed);
+            return new SurfacePoint(lambda, gamma, f.Rate, f.Distortion, f.Classification);
+        }
+
+        /// <summary>Restores the weights and training noise, trains at (λ, γ) and measures.</summary>
+        public SurfacePoint Relax(double lambda, double gamma)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            snapshot.Restore();
+            model.TrainingNoise.set_state(noiseState);
+            var result = estimator.Trainer.Train(model, new Multipliers(lambda, gamma), data, cancellationToken: cancellationToken);
+            Epochs += result.Epochs;
+            AllConverged &= result.Converged;
+            if (!result.Converged)
+            {
+                DerivativeLog.RelaxationNotConverged(log, lambda, gamma, result.Epochs);
+            }
+
+            var point = Measure(lambda, gamma);
+            DerivativeLog.RelaxationFinished(log, lambda, gamma, result.Epochs, result.Converged, point.Distortion, point.Classification);
+            return point;
+        }
+
+        public void Dispose()
+        {
+            snapshot.Restore();
+            model.TrainingNoise.set_state(noiseState);
+            model.Network.train(wasTraining);
+            noiseState.Dispose();
+            snapshot.Dispose();
+        }
     }
 }

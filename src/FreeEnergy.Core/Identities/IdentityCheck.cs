@@ -93,45 +93,9 @@ public static class IdentityCheck
             throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, string.Create(CultureInfo.InvariantCulture, $"The tolerance must be finite and ≥ 0; got {tolerance:R}."));
         }
 
-        for (int k = 0; k < points.Count; k++)
-        {
-            if (points[k] is null)
-            {
-                throw new ArgumentNullException(nameof(points), string.Create(CultureInfo.InvariantCulture, $"points[{k}] is null."));
-            }
-        }
+        RequireNoNull(points);
 
-        double worst = double.NegativeInfinity;
-        int worstI = -1;
-        int worstJ = -1;
-        int violations = 0;
-        for (int i = 0; i < points.Count; i++)
-        {
-            SurfacePoint p = points[i];
-            for (int j = 0; j < points.Count; j++)
-            {
-                if (i == j)
-                {
-                    continue;
-                }
-
-                SurfacePoint q = points[j];
-                double violation = p.Rate - (p.Lambda * (q.Distortion - p.Distortion)) - (p.Gamma * (q.Classification - p.Classification)) - q.Rate;
-                if (violation > tolerance)
-                {
-                    violations++;
-                }
-
-                if (violation > worst)
-                {
-                    worst = violation;
-                    worstI = i;
-                    worstJ = j;
-                }
-            }
-        }
-
-        return new ConvexityResidual(worst, worstI, worstJ, points.Count * (points.Count - 1), violations, tolerance);
+        return SupportingPlanes(points, tolerance);
     }
 
     /// <summary>
@@ -214,13 +178,7 @@ public static class IdentityCheck
     {
         ArgumentNullException.ThrowIfNull(points);
         options ??= CertificateOptions.Default;
-        for (int k = 0; k < points.Count; k++)
-        {
-            if (points[k] is null)
-            {
-                throw new ArgumentNullException(nameof(points), string.Create(CultureInfo.InvariantCulture, $"points[{k}] is null."));
-            }
-        }
+        RequireNoNull(points);
 
         var repeated = points.GroupBy(p => p.Index).FirstOrDefault(g => g.Count() > 1);
         if (repeated is not null)
@@ -235,6 +193,50 @@ public static class IdentityCheck
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Points {string.Join(", ", twice.Select(p => p.Index))} share (λ, γ) = ({twice.Key.Lambda}, {twice.Key.Gamma})."), nameof(points));
         }
 
+        var inequalities = Inequalities(valid, options);
+        var verdicts = points.Select(p => Verdict(p, inequalities)).ToList();
+        return new EquilibriumCertificate(data, options, inequalities, verdicts);
+    }
+
+    /// <summary>The supporting-plane violation R_i − λ_i·(D_j − D_i) − γ_i·(C_j − C_i) − R_j of every ordered pair, the worst and how many exceed the tolerance.</summary>
+    private static ConvexityResidual SupportingPlanes(IReadOnlyList<SurfacePoint> points, double tolerance)
+    {
+        double worst = double.NegativeInfinity;
+        int worstI = -1;
+        int worstJ = -1;
+        int violations = 0;
+        for (int i = 0; i < points.Count; i++)
+        {
+            SurfacePoint p = points[i];
+            for (int j = 0; j < points.Count; j++)
+            {
+                if (i == j)
+                {
+                    continue;
+                }
+
+                SurfacePoint q = points[j];
+                double violation = p.Rate - (p.Lambda * (q.Distortion - p.Distortion)) - (p.Gamma * (q.Classification - p.Classification)) - q.Rate;
+                if (violation > tolerance)
+                {
+                    violations++;
+                }
+
+                if (violation > worst)
+                {
+                    worst = violation;
+                    worstI = i;
+                    worstJ = j;
+                }
+            }
+        }
+
+        return new ConvexityResidual(worst, worstI, worstJ, points.Count * (points.Count - 1), violations, tolerance);
+    }
+
+    /// <summary>Every chord, envelope and monotonicity inequality between the valid points.</summary>
+    private static List<CertificateInequality> Inequalities(List<CertificatePoint> valid, CertificateOptions options)
+    {
         var inequalities = new List<CertificateInequality>();
         foreach (var p in valid)
         {
@@ -267,8 +269,20 @@ public static class IdentityCheck
             }
         }
 
-        var verdicts = points.Select(p => Verdict(p, inequalities)).ToList();
-        return new EquilibriumCertificate(data, options, inequalities, verdicts);
+        return inequalities;
+    }
+
+    /// <exception cref="ArgumentNullException"><paramref name="points"/> or one of its points is null.</exception>
+    private static void RequireNoNull<T>(IReadOnlyList<T> points)
+        where T : class
+    {
+        for (int k = 0; k < points.Count; k++)
+        {
+            if (points[k] is null)
+            {
+                throw new ArgumentNullException(nameof(points), string.Create(CultureInfo.InvariantCulture, $"points[{k}] is null."));
+            }
+        }
     }
 
     /// <summary>F_p ≤ J_q(λ_p, γ_p), blamed on p.</summary>

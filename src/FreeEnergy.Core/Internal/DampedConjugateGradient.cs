@@ -52,6 +52,91 @@ internal sealed class DampedConjugateGradient
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(multiply);
+        RequireValid(b, damping);
+        var x = new double[b.Length];
+        double bNorm = Norm(b);
+        if (bNorm == 0)
+        {
+            return (new ConjugateGradientReport(0, 0, true, false, double.NaN, double.NaN), x);
+        }
+
+        var run = Iterate(multiply, b, damping, nonFiniteAdvice, x, cancellationToken);
+        var (smallest, largest) = RitzRange(run.Alphas, run.Betas);
+        if (run.Negative)
+        {
+            smallest = Math.Min(double.IsNaN(smallest) ? double.PositiveInfinity : smallest, run.NegativeRayleigh);
+            largest = double.IsNaN(largest) ? run.NegativeRayleigh : largest;
+        }
+
+        return (new ConjugateGradientReport(run.Iterations, Math.Sqrt(run.ResidualSquared) / bNorm, run.Converged, run.Negative, smallest - damping, largest - damping), x);
+    }
+
+    /// <summary>The CG iterations from x = 0 (updated in place), with CG's coefficients for the Lanczos matrix.</summary>
+    private Run Iterate(Func<double[], double[]> multiply, double[] b, double damping, string nonFiniteAdvice, double[] x, CancellationToken cancellationToken)
+    {
+        int n = b.Length;
+        double bNorm = Norm(b);
+        double[] r = (double[])b.Clone();
+        double[] p = (double[])b.Clone();
+        var run = new Run { ResidualSquared = Dot(r, r) };
+        while (run.Iterations < MaxIterations)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            double[] ap = DampedProduct(multiply, p, damping);
+            run.Iterations++;
+            double pap = Dot(p, ap);
+            if (!double.IsFinite(pap))
+            {
+                throw NotFinite(pap, run.Iterations, nonFiniteAdvice);
+            }
+
+            if (pap <= 0)
+            {
+                run.Negative = true;
+                run.NegativeRayleigh = pap / Dot(p, p);
+                break;
+            }
+
+            double alpha = run.ResidualSquared / pap;
+            Step(x, r, p, ap, alpha);
+            run.Alphas.Add(alpha);
+            double rsNew = Dot(r, r);
+            if (Math.Sqrt(rsNew) <= Tolerance * bNorm)
+            {
+                run.Converged = true;
+                run.ResidualSquared = rsNew;
+                break;
+            }
+
+            double beta = rsNew / run.ResidualSquared;
+            run.Betas.Add(beta);
+            for (int i = 0; i < n; i++)
+            {
+                p[i] = r[i] + (beta * p[i]);
+            }
+
+            run.ResidualSquared = rsNew;
+        }
+
+        return run;
+    }
+
+    /// <summary>x += α·p and r −= α·(A + δI)p.</summary>
+    private static void Step(double[] x, double[] r, double[] p, double[] ap, double alpha)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] += alpha * p[i];
+            r[i] -= alpha * ap[i];
+        }
+    }
+
+    private static InvalidOperationException NotFinite(double pap, int iteration, string advice) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"A product was not finite (pᵀ(A + δI)p = {pap:R}) at CG iteration {iteration}; {advice}"));
+
+    /// <exception cref="ArgumentException">b is empty or not finite, or δ is out of range.</exception>
+    private static void RequireValid(double[] b, double damping)
+    {
         ArgumentNullException.ThrowIfNull(b);
         if (b.Length == 0 || !b.All(double.IsFinite))
         {
@@ -62,76 +147,6 @@ internal sealed class DampedConjugateGradient
         {
             throw new ArgumentOutOfRangeException(nameof(damping), damping, string.Create(CultureInfo.InvariantCulture, $"The damping must be finite and ≥ 0; got {damping:R}."));
         }
-
-        int n = b.Length;
-        var x = new double[n];
-        double bNorm = Norm(b);
-        if (bNorm == 0)
-        {
-            return (new ConjugateGradientReport(0, 0, true, false, double.NaN, double.NaN), x);
-        }
-
-        double[] r = (double[])b.Clone();
-        double[] p = (double[])b.Clone();
-        double rs = Dot(r, r);
-        var alphas = new List<double>();
-        var betas = new List<double>();
-        bool converged = false;
-        bool negative = false;
-        double negativeRayleigh = double.PositiveInfinity;
-        int iterations = 0;
-        while (iterations < MaxIterations)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            double[] ap = DampedProduct(multiply, p, damping);
-            iterations++;
-            double pap = Dot(p, ap);
-            if (!double.IsFinite(pap))
-            {
-                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"A product was not finite (pᵀ(A + δI)p = {pap:R}) at CG iteration {iterations}; {nonFiniteAdvice}"));
-            }
-
-            if (pap <= 0)
-            {
-                negative = true;
-                negativeRayleigh = pap / Dot(p, p);
-                break;
-            }
-
-            double alpha = rs / pap;
-            for (int i = 0; i < n; i++)
-            {
-                x[i] += alpha * p[i];
-                r[i] -= alpha * ap[i];
-            }
-
-            alphas.Add(alpha);
-            double rsNew = Dot(r, r);
-            if (Math.Sqrt(rsNew) <= Tolerance * bNorm)
-            {
-                converged = true;
-                rs = rsNew;
-                break;
-            }
-
-            double beta = rsNew / rs;
-            betas.Add(beta);
-            for (int i = 0; i < n; i++)
-            {
-                p[i] = r[i] + (beta * p[i]);
-            }
-
-            rs = rsNew;
-        }
-
-        var (smallest, largest) = RitzRange(alphas, betas);
-        if (negative)
-        {
-            smallest = Math.Min(double.IsNaN(smallest) ? double.PositiveInfinity : smallest, negativeRayleigh);
-            largest = double.IsNaN(largest) ? negativeRayleigh : largest;
-        }
-
-        return (new ConjugateGradientReport(iterations, Math.Sqrt(rs) / bNorm, converged, negative, smallest - damping, largest - damping), x);
     }
 
     /// <summary>(A + δI)·p as a new array.</summary>
@@ -190,5 +205,23 @@ internal sealed class DampedConjugateGradient
 
         var values = t.Evd(Symmetricity.Symmetric).EigenValues.Select(c => c.Real).ToArray();
         return (values.Min(), values.Max());
+    }
+
+    /// <summary>How the iterations went: counts, flags, the last ‖r‖² and CG's coefficients.</summary>
+    private sealed class Run
+    {
+        public int Iterations { get; set; }
+
+        public bool Converged { get; set; }
+
+        public bool Negative { get; set; }
+
+        public double NegativeRayleigh { get; set; } = double.PositiveInfinity;
+
+        public double ResidualSquared { get; set; }
+
+        public List<double> Alphas { get; } = [];
+
+        public List<double> Betas { get; } = [];
     }
 }

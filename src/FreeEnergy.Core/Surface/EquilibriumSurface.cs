@@ -268,16 +268,9 @@ public sealed class EquilibriumSurface
             return "the record lacks a plan, an index or valid multipliers";
         }
 
-        if (r.IsDiverged)
+        if (r.IsDiverged || r.DivergedAt is not null)
         {
-            return r.DivergedAt is null ? "a diverged record lacks 'divergedAt' (the epoch and step of the divergence)"
-                : r.Checkpoint is not null ? "a diverged record names a checkpoint (a diverged point has no model)"
-                : null;
-        }
-
-        if (r.DivergedAt is not null)
-        {
-            return "the record has 'divergedAt' but not \"status\": \"diverged\"";
+            return DivergenceProblem(r);
         }
 
         if (!double.IsFinite(r.Rate) || !double.IsFinite(r.Distortion) || !double.IsFinite(r.Classification))
@@ -302,6 +295,13 @@ public sealed class EquilibriumSurface
 
         return null;
     }
+
+    /// <summary>What is wrong with a record that is, or claims to be, diverged; null when nothing.</summary>
+    private static string? DivergenceProblem(SurfaceRecord r) =>
+        !r.IsDiverged ? "the record has 'divergedAt' but not \"status\": \"diverged\""
+        : r.DivergedAt is null ? "a diverged record lacks 'divergedAt' (the epoch and step of the divergence)"
+        : r.Checkpoint is not null ? "a diverged record names a checkpoint (a diverged point has no model)"
+        : null;
 
     private static string? Consistency(IReadOnlyList<SurfaceRecord> records)
     {
