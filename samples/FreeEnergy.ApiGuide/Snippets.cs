@@ -414,7 +414,7 @@ public static class Snippets
     public static void SurfaceQueries(EquilibriumSurface surface, LabelledTensorDataset evaluation)
     {
         // The identities of the theory, over neighbouring grid points; residuals are relative (0.01 = 1%).
-        SurfaceIdentityReport identities = surface.CheckIdentities(tolerance: 1e-3);
+        SurfaceIdentityReport identities = IdentityCheck.Grid(surface.Points, tolerance: 1e-3);
         Console.WriteLine($"envelope λ {identities.EnvelopeLambda:P1}, γ {identities.EnvelopeGamma:P1}, Maxwell {identities.Maxwell:P1} "
             + $"({identities.Cells} cells), concavity violations {identities.ConcavityViolations}, R(D, C) convex: {identities.Convexity.IsConvex}");
 
@@ -478,12 +478,12 @@ public static class Snippets
         Console.WriteLine($"H(x) = {source.InputEntropy:F4}, H(y) = {source.LabelEntropy:F4}, I(x; y) = {source.MutualInformation:F4} nats");
 
         var solver = new ExactFreeEnergySolver(new ExactSolverOptions(seed: 1));   // |Z| = |X|, 8 restarts, max |Δe| < 1e-15
-        ExactSolution bottleneck = solver.Solve(source, lambda: 0.5, gamma: 4);    // λ < 1: an information bottleneck
-        ExactSolution everything = solver.Solve(source, lambda: 2, gamma: 4);      // λ > 1: z keeps all of x
+        ExactSolution bottleneck = solver.Solve(source, new Multipliers(0.5, 4));    // λ < 1: an information bottleneck
+        ExactSolution everything = solver.Solve(source, new Multipliers(2, 4));      // λ > 1: z keeps all of x
         Console.WriteLine(bottleneck);
         Console.WriteLine($"λ = 2: R = {everything.Rate:F4} = H(x), D = {everything.Distortion:G2}, C = {everything.Classification:F4} = H(y|x) = {source.LabelGivenInputEntropy:F4}");
 
-        ExactSolution next = solver.Solve(source, lambda: 0.55, gamma: 4, bottleneck);  // warm start: stays on the branch
+        ExactSolution next = solver.Solve(source, new Multipliers(0.55, 4), bottleneck);  // warm start: stays on the branch
         Console.WriteLine($"warm start: {next.Iterations} sweeps, converged {next.Converged}, p(z = 0 | x = 0) = {next.EncoderProbability(0, 0):F4}");
     }
     // end-snippet
@@ -493,17 +493,17 @@ public static class Snippets
     {
         var source = DiscreteSource.Random(inputCount: 7, labelCount: 3, seed: 1);
         var solver = new ExactFreeEnergySolver(new ExactSolverOptions(seed: 1));
-        ExactSolution centre = solver.Solve(source, lambda: 0.6, gamma: 4);
+        ExactSolution centre = solver.Solve(source, new Multipliers(0.6, 4));
 
         // Envelope (∂F/∂λ = D, ∂F/∂γ = C), Maxwell (D_γ = C_λ) and concavity by central differences; the
         // callback is called for the centre first, then the four neighbours (warm-started from the centre).
         IdentityResiduals r = IdentityCheck.AtPoint(0.6, 4, lambdaStep: 1e-5, gammaStep: 1e-5, (lambda, gamma) =>
-            lambda == 0.6 && gamma == 4 ? centre.ToSurfacePoint() : solver.Solve(source, lambda, gamma, centre).ToSurfacePoint());
+            lambda == 0.6 && gamma == 4 ? centre.ToSurfacePoint() : solver.Solve(source, new Multipliers(lambda, gamma), centre).ToSurfacePoint());
         Console.WriteLine($"envelope {r.Envelope.MaxAbsResidual:G2}, Maxwell {r.Maxwell.Residual:G2}, largest Hessian eigenvalue {r.Concavity.LargestEigenvalue:G2}");
 
         // Convexity of R(D, C) over global optima: no point beats another at the other's multipliers.
         List<SurfacePoint> points = [.. new[] { 0.3, 0.6, 0.9, 1.5 }.SelectMany(lambda =>
-            new[] { 1.0, 4.0 }.Select(gamma => solver.Solve(source, lambda, gamma).ToSurfacePoint()))];
+            new[] { 1.0, 4.0 }.Select(gamma => solver.Solve(source, new Multipliers(lambda, gamma)).ToSurfacePoint()))];
         ConvexityResidual convexity = IdentityCheck.Convexity(points, tolerance: 1e-10);
         Console.WriteLine($"convex: {convexity.IsConvex}, worst violation {convexity.WorstViolation:G2} nats over {convexity.PairCount} pairs");
 

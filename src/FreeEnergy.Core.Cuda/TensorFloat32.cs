@@ -65,7 +65,7 @@ public static class TensorFloat32
     /// </summary>
     /// <example>
     /// <code>
-    /// using (TensorFloat32.Scope(false)) { surface.CheckIdentities(); }
+    /// using (TensorFloat32.Scope(false)) { IdentityCheck.Grid(surface.Points); }
     /// </code>
     /// </example>
     /// <exception cref="FreeEnergyBackendException">TorchSharp's native backend cannot be loaded.</exception>

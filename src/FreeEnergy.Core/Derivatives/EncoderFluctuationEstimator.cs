@@ -1,5 +1,6 @@
 using System.Globalization;
 using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
 using static TorchSharp.torch;
@@ -36,26 +37,38 @@ public sealed class EncoderFluctuationEstimator : IDerivativeEstimator
     /// <inheritdoc />
     public string Name => "fluctuation";
 
+    /// <summary>Creates an estimator with the default settings.</summary>
+    public EncoderFluctuationEstimator()
+        : this(new EncoderFluctuationEstimatorOptions())
+    {
+    }
+
+    /// <summary>Creates an estimator with <paramref name="options"/>.</summary>
+    /// <param name="options">The settings.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="FreeEnergyConfigurationException">A setting is out of range (every problem is listed).</exception>
+    public EncoderFluctuationEstimator(EncoderFluctuationEstimatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options.Validate();
+    }
+
+    /// <summary>The settings.</summary>
+    public EncoderFluctuationEstimatorOptions Options { get; }
+
     /// <summary>The seed of the z-noise, or null for the model's evaluation default.</summary>
-    public long? NoiseSeed { get; private set; }
+    public long? NoiseSeed => Options.NoiseSeed;
 
-    /// <summary>Examples per forward pass (default 1000).</summary>
-    public int BatchSize { get; private set; } = 1000;
+    /// <summary>Examples per forward pass (<see cref="EncoderFluctuationEstimatorOptions.BatchSize"/>).</summary>
+    public int BatchSize => Options.BatchSize;
 
-    /// <summary>Sets the seed of the z-noise.</summary>
-    public EncoderFluctuationEstimator WithNoiseSeed(long seed)
-    {
-        NoiseSeed = seed;
-        return this;
-    }
+    /// <summary>A new estimator with the seed of the z-noise.</summary>
+    public EncoderFluctuationEstimator WithNoiseSeed(long seed) => new(Options with { NoiseSeed = seed });
 
-    /// <summary>Sets the examples per forward pass (≥ 1).</summary>
-    public EncoderFluctuationEstimator WithBatchSize(int batchSize)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        BatchSize = batchSize;
-        return this;
-    }
+    /// <summary>A new estimator with this many examples per forward pass (≥ 1).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is out of range.</exception>
+    public EncoderFluctuationEstimator WithBatchSize(int batchSize) =>
+        new(OptionsArgument.Checked(Options with { BatchSize = batchSize }, o => o.Problems(), nameof(batchSize), batchSize));
 
     /// <inheritdoc />
     /// <remarks>
@@ -73,6 +86,21 @@ public sealed class EncoderFluctuationEstimator : IDerivativeEstimator
         }
 
         ulong seed = NoiseSeed is long s ? unchecked((ulong)s) : unchecked((ulong)model.Configuration.Seed ^ 0x9E3779B97F4A7C15UL);
+        var statistics = PerInputMoments(model, data, seed, cancellationToken);
+        double? Error(RunningMean m) => m.Count > 1 ? Math.Sqrt(m.SquaredDeviations / (m.Count - 1) / m.Count) : null;
+        // 0.0 − v rather than −v: a vanishing covariance (one class) is reported as +0.
+        return new SurfaceDerivatives(0.0 - statistics[0].Mean, 0.0 - statistics[1].Mean, 0.0 - statistics[1].Mean, 0.0 - statistics[2].Mean)
+        {
+            DLambdaUncertainty = Error(statistics[0]),
+            DGammaUncertainty = Error(statistics[1]),
+            CLambdaUncertainty = Error(statistics[1]),
+            CGammaUncertainty = Error(statistics[2]),
+        };
+    }
+
+    /// <summary>Var(ℓ_d), Cov(ℓ_c, ℓ_d) and Var(ℓ_c) over each input's K samples, as running means over the inputs (evaluation mode, no gradients; the mode is restored).</summary>
+    private RunningMean[] PerInputMoments(RateDistortionModel model, LabelledTensorDataset data, ulong seed, CancellationToken cancellationToken)
+    {
         var network = model.Network;
         bool wasTraining = network.training;
         var statistics = new RunningMean[3]; // Var(ℓ_d), Cov(ℓ_c, ℓ_d), Var(ℓ_c) per input
@@ -107,15 +135,7 @@ public sealed class EncoderFluctuationEstimator : IDerivativeEstimator
             network.train(wasTraining);
         }
 
-        double? Error(RunningMean m) => m.Count > 1 ? Math.Sqrt(m.SquaredDeviations / (m.Count - 1) / m.Count) : null;
-        // 0.0 − v rather than −v: a vanishing covariance (one class) is reported as +0.
-        return new SurfaceDerivatives(0.0 - statistics[0].Mean, 0.0 - statistics[1].Mean, 0.0 - statistics[1].Mean, 0.0 - statistics[2].Mean)
-        {
-            DLambdaUncertainty = Error(statistics[0]),
-            DGammaUncertainty = Error(statistics[1]),
-            CLambdaUncertainty = Error(statistics[1]),
-            CGammaUncertainty = Error(statistics[2]),
-        };
+        return statistics;
     }
 
     /// <summary>Count, mean and sum of squared deviations, merged batch by batch (Chan et al.).</summary>

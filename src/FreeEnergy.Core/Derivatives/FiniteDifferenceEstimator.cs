@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Surface;
@@ -42,100 +43,93 @@ namespace FreeEnergy.Core.Derivatives;
 /// </remarks>
 public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
 {
-    private ILogger? logger;
+    private readonly ILogger? logger;
+
+    /// <summary>Creates an estimator with the default settings.</summary>
+    public FiniteDifferenceEstimator()
+        : this(new FiniteDifferenceEstimatorOptions())
+    {
+    }
+
+    /// <summary>Creates an estimator with <paramref name="options"/>.</summary>
+    /// <param name="options">The settings.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="FreeEnergyConfigurationException">A setting is out of range (every problem is listed).</exception>
+    public FiniteDifferenceEstimator(FiniteDifferenceEstimatorOptions options)
+        : this(options, null)
+    {
+    }
+
+    private FiniteDifferenceEstimator(FiniteDifferenceEstimatorOptions options, ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options.Validate();
+        this.logger = logger;
+    }
 
     /// <inheritdoc />
     public string Name => "finite-difference";
 
-    /// <summary>
-    /// The trainer used for every relaxation. Default: Adam 1e-3, batch 64, relative change of J below 1e-4 over
-    /// 3 epochs (at most 100), then the learning rate cut twice by 0.3. Pass the trainer that brought the model
-    /// to equilibrium, or a tighter one: a relaxation that stops early biases the derivatives toward 0.
-    /// </summary>
-    public EquilibriumTrainer Trainer { get; private set; } = new EquilibriumTrainer()
-        .WithConvergence(window: 3, relativeTolerance: 1e-4, maxEpochs: 100)
-        .WithLearningRateDecay(0.3, 2)
-        .WithTrainingDataEvaluation(false);
+    /// <summary>The settings.</summary>
+    public FiniteDifferenceEstimatorOptions Options { get; }
 
-    /// <summary>h_λ / λ, in (0, 1) (default 0.1).</summary>
-    public double LambdaRelativeStep { get; private set; } = 0.1;
+    /// <summary>The trainer used for every relaxation (<see cref="FiniteDifferenceEstimatorOptions.Trainer"/>).</summary>
+    public EquilibriumTrainer Trainer => Options.Trainer;
 
-    /// <summary>h_γ / γ when that is at least <see cref="MinimumGammaStep"/>, &gt; 0 (default 0.1).</summary>
-    public double GammaRelativeStep { get; private set; } = 0.1;
+    /// <summary>h_λ / λ (<see cref="FiniteDifferenceEstimatorOptions.LambdaRelativeStep"/>).</summary>
+    public double LambdaRelativeStep => Options.LambdaRelativeStep;
 
-    /// <summary>The smallest h_γ, used near and at γ = 0 (default 0.1).</summary>
-    public double MinimumGammaStep { get; private set; } = 0.1;
+    /// <summary>h_γ / γ (<see cref="FiniteDifferenceEstimatorOptions.GammaRelativeStep"/>).</summary>
+    public double GammaRelativeStep => Options.GammaRelativeStep;
 
-    /// <summary>Whether the centre is relaxed like its neighbours (default true) or measured as given.</summary>
-    public bool RelaxCentre { get; private set; } = true;
+    /// <summary>The smallest h_γ (<see cref="FiniteDifferenceEstimatorOptions.MinimumGammaStep"/>).</summary>
+    public double MinimumGammaStep => Options.MinimumGammaStep;
+
+    /// <summary>Whether the centre is relaxed like its neighbours (<see cref="FiniteDifferenceEstimatorOptions.RelaxCentre"/>).</summary>
+    public bool RelaxCentre => Options.RelaxCentre;
 
     /// <summary>The seed of the evaluation z-noise, or null for the model's evaluation default.</summary>
-    public long? NoiseSeed { get; private set; }
+    public long? NoiseSeed => Options.NoiseSeed;
 
-    /// <summary>Examples per forward pass when measuring D and C (default 1000).</summary>
-    public int EvaluationBatchSize { get; private set; } = 1000;
+    /// <summary>Examples per forward pass when measuring D and C (<see cref="FiniteDifferenceEstimatorOptions.EvaluationBatchSize"/>).</summary>
+    public int EvaluationBatchSize => Options.EvaluationBatchSize;
 
-    /// <summary>Sets the trainer used for the relaxations (not modified by the estimator).</summary>
+    /// <summary>A new estimator that relaxes with <paramref name="trainer"/> (not modified by the estimator).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="trainer"/> is null.</exception>
     public FiniteDifferenceEstimator WithTrainer(EquilibriumTrainer trainer)
     {
         ArgumentNullException.ThrowIfNull(trainer);
-        Trainer = trainer;
-        return this;
+        return new(Options with { Trainer = trainer }, logger);
     }
 
-    /// <summary>Sets the steps: h_λ = <paramref name="lambdaRelative"/>·λ, h_γ = max(<paramref name="gammaRelative"/>·γ, <paramref name="minimumGamma"/>).</summary>
+    /// <summary>A new estimator with the steps h_λ = <paramref name="lambdaRelative"/>·λ, h_γ = max(<paramref name="gammaRelative"/>·γ, <paramref name="minimumGamma"/>).</summary>
     /// <param name="lambdaRelative">In (0, 1).</param>
     /// <param name="gammaRelative">Finite and &gt; 0.</param>
     /// <param name="minimumGamma">Finite and &gt; 0.</param>
-    public FiniteDifferenceEstimator WithSteps(double lambdaRelative = 0.1, double gammaRelative = 0.1, double minimumGamma = 0.1)
+    /// <exception cref="ArgumentOutOfRangeException">A step is out of range (the first such parameter is named).</exception>
+    public FiniteDifferenceEstimator WithSteps(
+        double lambdaRelative = FiniteDifferenceEstimatorOptions.Defaults.LambdaRelativeStep,
+        double gammaRelative = FiniteDifferenceEstimatorOptions.Defaults.GammaRelativeStep,
+        double minimumGamma = FiniteDifferenceEstimatorOptions.Defaults.MinimumGammaStep)
     {
-        if (!(lambdaRelative > 0 && lambdaRelative < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(lambdaRelative), lambdaRelative, "The relative λ-step must be in (0, 1) so that λ − h_λ > 0.");
-        }
-
-        if (!(double.IsFinite(gammaRelative) && gammaRelative > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(gammaRelative), gammaRelative, "The relative γ-step must be finite and > 0.");
-        }
-
-        if (!(double.IsFinite(minimumGamma) && minimumGamma > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(minimumGamma), minimumGamma, "The minimum γ-step must be finite and > 0.");
-        }
-
-        (LambdaRelativeStep, GammaRelativeStep, MinimumGammaStep) = (lambdaRelative, gammaRelative, minimumGamma);
-        return this;
+        var options = Checked(Options with { LambdaRelativeStep = lambdaRelative }, nameof(lambdaRelative), lambdaRelative);
+        options = Checked(options with { GammaRelativeStep = gammaRelative }, nameof(gammaRelative), gammaRelative);
+        return new(Checked(options with { MinimumGammaStep = minimumGamma }, nameof(minimumGamma), minimumGamma), logger);
     }
 
-    /// <summary>Whether to relax the centre like its neighbours (true, the default) or measure the model as given.</summary>
-    public FiniteDifferenceEstimator WithCentreRelaxation(bool enabled)
-    {
-        RelaxCentre = enabled;
-        return this;
-    }
+    /// <summary>A new estimator that relaxes the centre like its neighbours (true, the default) or measures the model as given.</summary>
+    public FiniteDifferenceEstimator WithCentreRelaxation(bool enabled) => new(Options with { RelaxCentre = enabled }, logger);
 
-    /// <summary>Sets the seed of the evaluation z-noise.</summary>
-    public FiniteDifferenceEstimator WithNoiseSeed(long seed)
-    {
-        NoiseSeed = seed;
-        return this;
-    }
+    /// <summary>A new estimator with the seed of the evaluation z-noise.</summary>
+    public FiniteDifferenceEstimator WithNoiseSeed(long seed) => new(Options with { NoiseSeed = seed }, logger);
 
-    /// <summary>Sets the examples per forward pass when measuring (≥ 1).</summary>
-    public FiniteDifferenceEstimator WithEvaluationBatchSize(int batchSize)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        EvaluationBatchSize = batchSize;
-        return this;
-    }
+    /// <summary>A new estimator with this many examples per forward pass when measuring (≥ 1).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is out of range.</exception>
+    public FiniteDifferenceEstimator WithEvaluationBatchSize(int batchSize) =>
+        new(Checked(Options with { EvaluationBatchSize = batchSize }, nameof(batchSize), batchSize), logger);
 
-    /// <summary>Sets the logger (one line per relaxation at Information, unconverged relaxations at Warning); default: the model's logger.</summary>
-    public FiniteDifferenceEstimator WithLogger(ILogger? value)
-    {
-        logger = value;
-        return this;
-    }
+    /// <summary>A new estimator with this logger (one line per relaxation at Information, unconverged relaxations at Warning); default: the model's logger.</summary>
+    public FiniteDifferenceEstimator WithLogger(ILogger? value) => new(Options, value);
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The data does not fit the model, or λ ≤ 0 (a default <see cref="Multipliers"/>).</exception>
@@ -163,91 +157,54 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
         double lambdaStep = LambdaRelativeStep * lambda;
         double gammaStep = Math.Max(GammaRelativeStep * gamma, MinimumGammaStep);
         bool oneSided = gamma - gammaStep < 0;
-        var network = model.Network;
-        bool wasTraining = network.training;
-        int epochs = 0;
-        bool allConverged = true;
-
-        using var snapshot = WeightSnapshot.Capture(network);
-        Tensor noiseState;
-        using (var scope = NewDisposeScope())
+        using var relaxations = new Relaxations(this, model, data, log, cancellationToken);
+        var centre = RelaxCentre ? relaxations.Relax(lambda, gamma) : relaxations.Measure(lambda, gamma);
+        var lambdaMinus = relaxations.Relax(lambda - lambdaStep, gamma);
+        var lambdaPlus = relaxations.Relax(lambda + lambdaStep, gamma);
+        var gammaMinus = oneSided ? null : relaxations.Relax(lambda, gamma - gammaStep);
+        var gammaPlus = relaxations.Relax(lambda, gamma + gammaStep);
+        var derivatives = Differences(centre, lambdaMinus, lambdaPlus, gammaMinus, gammaPlus);
+        var report = new FiniteDifferenceReport(derivatives, centre, lambdaMinus, lambdaPlus, gammaMinus, gammaPlus, lambdaStep, gammaStep, relaxations.AllConverged, relaxations.Epochs, clock.Elapsed);
+        if (log.IsEnabled(LogLevel.Information))
         {
-            noiseState = model.TrainingNoise.get_state().clone().DetachFromDisposeScope();
+            string text = derivatives.ToString();
+            double seconds = clock.Elapsed.TotalSeconds;
+            DerivativeLog.FiniteDifferenceFinished(log, lambda, gamma, lambdaStep, gammaStep, oneSided, text, seconds);
         }
 
-        try
-        {
-            SurfacePoint Measure(double l, double g)
-            {
-                var f = model.Evaluate(data, EvaluationBatchSize, NoiseSeed);
-                return new SurfacePoint(l, g, f.Rate, f.Distortion, f.Classification);
-            }
-
-            SurfacePoint Relax(double l, double g)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                snapshot.Restore();
-                model.TrainingNoise.set_state(noiseState);
-                var result = Trainer.Train(model, new Multipliers(l, g), data, cancellationToken: cancellationToken);
-                epochs += result.Epochs;
-                allConverged &= result.Converged;
-                if (!result.Converged)
-                {
-                    DerivativeLog.RelaxationNotConverged(log, l, g, result.Epochs);
-                }
-
-                var point = Measure(l, g);
-                DerivativeLog.RelaxationFinished(log, l, g, result.Epochs, result.Converged, point.Distortion, point.Classification);
-                return point;
-            }
-
-            var centre = RelaxCentre ? Relax(lambda, gamma) : Measure(lambda, gamma);
-            var lambdaMinus = Relax(lambda - lambdaStep, gamma);
-            var lambdaPlus = Relax(lambda + lambdaStep, gamma);
-            var gammaMinus = oneSided ? null : Relax(lambda, gamma - gammaStep);
-            var gammaPlus = Relax(lambda, gamma + gammaStep);
-
-            var (dLambda, dLambdaError) = Central(lambdaMinus.Lambda, lambdaPlus.Lambda, lambdaMinus.Distortion, centre.Distortion, lambdaPlus.Distortion);
-            var (cLambda, cLambdaError) = Central(lambdaMinus.Lambda, lambdaPlus.Lambda, lambdaMinus.Classification, centre.Classification, lambdaPlus.Classification);
-            double dGamma, cGamma;
-            double? dGammaError = null, cGammaError = null;
-            if (gammaMinus is null)
-            {
-                double h = gammaPlus.Gamma - centre.Gamma;
-                dGamma = (gammaPlus.Distortion - centre.Distortion) / h;
-                cGamma = (gammaPlus.Classification - centre.Classification) / h;
-            }
-            else
-            {
-                (dGamma, dGammaError) = Central(gammaMinus.Gamma, gammaPlus.Gamma, gammaMinus.Distortion, centre.Distortion, gammaPlus.Distortion);
-                (cGamma, cGammaError) = Central(gammaMinus.Gamma, gammaPlus.Gamma, gammaMinus.Classification, centre.Classification, gammaPlus.Classification);
-            }
-
-            var derivatives = new SurfaceDerivatives(dLambda, dGamma, cLambda, cGamma)
-            {
-                DLambdaUncertainty = dLambdaError,
-                DGammaUncertainty = dGammaError,
-                CLambdaUncertainty = cLambdaError,
-                CGammaUncertainty = cGammaError,
-            };
-            var report = new FiniteDifferenceReport(derivatives, centre, lambdaMinus, lambdaPlus, gammaMinus, gammaPlus, lambdaStep, gammaStep, allConverged, epochs, clock.Elapsed);
-            if (log.IsEnabled(LogLevel.Information))
-            {
-                string text = derivatives.ToString();
-                double seconds = clock.Elapsed.TotalSeconds;
-                DerivativeLog.FiniteDifferenceFinished(log, lambda, gamma, lambdaStep, gammaStep, oneSided, text, seconds);
-            }
-
-            return report;
-        }
-        finally
-        {
-            snapshot.Restore();
-            model.TrainingNoise.set_state(noiseState);
-            network.train(wasTraining);
-            noiseState.Dispose();
-        }
+        return report;
     }
+
+    /// <summary>Central differences along λ and γ (forward along γ when there is no γ − h_γ point), with their uncertainties.</summary>
+    private static SurfaceDerivatives Differences(SurfacePoint centre, SurfacePoint lambdaMinus, SurfacePoint lambdaPlus, SurfacePoint? gammaMinus, SurfacePoint gammaPlus)
+    {
+        var (dLambda, dLambdaError) = Central(lambdaMinus.Lambda, lambdaPlus.Lambda, lambdaMinus.Distortion, centre.Distortion, lambdaPlus.Distortion);
+        var (cLambda, cLambdaError) = Central(lambdaMinus.Lambda, lambdaPlus.Lambda, lambdaMinus.Classification, centre.Classification, lambdaPlus.Classification);
+        double dGamma, cGamma;
+        double? dGammaError = null, cGammaError = null;
+        if (gammaMinus is null)
+        {
+            double h = gammaPlus.Gamma - centre.Gamma;
+            dGamma = (gammaPlus.Distortion - centre.Distortion) / h;
+            cGamma = (gammaPlus.Classification - centre.Classification) / h;
+        }
+        else
+        {
+            (dGamma, dGammaError) = Central(gammaMinus.Gamma, gammaPlus.Gamma, gammaMinus.Distortion, centre.Distortion, gammaPlus.Distortion);
+            (cGamma, cGammaError) = Central(gammaMinus.Gamma, gammaPlus.Gamma, gammaMinus.Classification, centre.Classification, gammaPlus.Classification);
+        }
+
+        return new SurfaceDerivatives(dLambda, dGamma, cLambda, cGamma)
+        {
+            DLambdaUncertainty = dLambdaError,
+            DGammaUncertainty = dGammaError,
+            CLambdaUncertainty = cLambdaError,
+            CGammaUncertainty = cGammaError,
+        };
+    }
+
+    private static FiniteDifferenceEstimatorOptions Checked(FiniteDifferenceEstimatorOptions options, string parameter, object? value) =>
+        OptionsArgument.Checked(options, o => o.Problems(), parameter, value);
 
     /// <summary>
     /// The central difference (f₊ − f₋)/(x₊ − x₋) at x₀ and half the difference of the one-sided differences,
@@ -262,5 +219,72 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
         }
 
         return ((fPlus - fMinus) / width, Math.Abs(fPlus - (2 * fCentre) + fMinus) / width);
+    }
+
+    /// <summary>
+    /// The relaxations of one estimate with common random numbers: every one starts from the captured weights and
+    /// training-noise state, which are restored (with the training mode) when it is disposed, also after an
+    /// exception or cancellation.
+    /// </summary>
+    private sealed class Relaxations : IDisposable
+    {
+        private readonly FiniteDifferenceEstimator estimator;
+        private readonly RateDistortionModel model;
+        private readonly LabelledTensorDataset data;
+        private readonly ILogger log;
+        private readonly CancellationToken cancellationToken;
+        private readonly bool wasTraining;
+        private readonly WeightSnapshot snapshot;
+        private readonly Tensor noiseState;
+
+        public Relaxations(FiniteDifferenceEstimator estimator, RateDistortionModel model, LabelledTensorDataset data, ILogger log, CancellationToken cancellationToken)
+        {
+            (this.estimator, this.model, this.data, this.log, this.cancellationToken) = (estimator, model, data, log, cancellationToken);
+            wasTraining = model.Network.training;
+            snapshot = WeightSnapshot.Capture(model.Network);
+            using var scope = NewDisposeScope();
+            noiseState = model.TrainingNoise.get_state().clone().DetachFromDisposeScope();
+        }
+
+        /// <summary>Training epochs over every relaxation so far.</summary>
+        public int Epochs { get; private set; }
+
+        /// <summary>Whether every relaxation so far met the trainer's convergence rule.</summary>
+        public bool AllConverged { get; private set; } = true;
+
+        /// <summary>D and C of the model as it is, with the estimator's evaluation z-noise.</summary>
+        public SurfacePoint Measure(double lambda, double gamma)
+        {
+            var f = model.Evaluate(data, estimator.EvaluationBatchSize, estimator.NoiseSeed);
+            return new SurfacePoint(lambda, gamma, f.Rate, f.Distortion, f.Classification);
+        }
+
+        /// <summary>Restores the weights and training noise, trains at (λ, γ) and measures.</summary>
+        public SurfacePoint Relax(double lambda, double gamma)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            snapshot.Restore();
+            model.TrainingNoise.set_state(noiseState);
+            var result = estimator.Trainer.Train(model, new Multipliers(lambda, gamma), data, cancellationToken: cancellationToken);
+            Epochs += result.Epochs;
+            AllConverged &= result.Converged;
+            if (!result.Converged)
+            {
+                DerivativeLog.RelaxationNotConverged(log, lambda, gamma, result.Epochs);
+            }
+
+            var point = Measure(lambda, gamma);
+            DerivativeLog.RelaxationFinished(log, lambda, gamma, result.Epochs, result.Converged, point.Distortion, point.Classification);
+            return point;
+        }
+
+        public void Dispose()
+        {
+            snapshot.Restore();
+            model.TrainingNoise.set_state(noiseState);
+            model.Network.train(wasTraining);
+            noiseState.Dispose();
+            snapshot.Dispose();
+        }
     }
 }

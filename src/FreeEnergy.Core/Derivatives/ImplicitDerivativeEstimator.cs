@@ -1,12 +1,10 @@
 using System.Diagnostics;
-using System.Globalization;
 using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
-using MathNet.Numerics.LinearAlgebra;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace FreeEnergy.Core.Derivatives;
@@ -37,137 +35,124 @@ namespace FreeEnergy.Core.Derivatives;
 /// built once and reused. See <see cref="EstimateWithReport"/> for the convergence diagnostics.
 /// </para>
 /// <para>
-/// Configure with the <c>With…</c> methods (each validates its argument), then call <see cref="Estimate"/>.
-/// The model's weights, training mode and generators are unchanged on return.
+/// Configure with an <see cref="ImplicitDerivativeEstimatorOptions"/> (validated once, every problem reported
+/// together) or the <c>With…</c> methods, which return a new estimator and leave this one unchanged; then call
+/// <see cref="Estimate"/>. The model's weights, training mode and generators are unchanged on return.
 /// </para>
 /// </remarks>
 public sealed class ImplicitDerivativeEstimator : IDerivativeEstimator
 {
-    private ILogger? logger;
+    /// <summary>What a non-finite Hessian-vector product means for the model.</summary>
+    private const string NonFiniteAdvice = "H is the Hessian of the model's loss, which is not twice differentiable at these weights or overflows.";
+
+    private readonly ILogger? logger;
+
+    /// <summary>Creates an estimator with the default settings.</summary>
+    public ImplicitDerivativeEstimator()
+        : this(new ImplicitDerivativeEstimatorOptions())
+    {
+    }
+
+    /// <summary>Creates an estimator with <paramref name="options"/>.</summary>
+    /// <param name="options">The settings.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="FreeEnergyConfigurationException">A setting is out of range (every problem is listed).</exception>
+    public ImplicitDerivativeEstimator(ImplicitDerivativeEstimatorOptions options)
+        : this(options, null)
+    {
+    }
+
+    private ImplicitDerivativeEstimator(ImplicitDerivativeEstimatorOptions options, ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options.Validate();
+        this.logger = logger;
+    }
 
     /// <inheritdoc />
     public string Name => "implicit";
 
-    /// <summary>δ, the multiple of the identity added to H (default 1e-4, in nats per unit θ²).</summary>
-    public double Damping { get; private set; } = 1e-4;
+    /// <summary>The settings.</summary>
+    public ImplicitDerivativeEstimatorOptions Options { get; }
+
+    /// <summary>δ (<see cref="ImplicitDerivativeEstimatorOptions.Damping"/>).</summary>
+    public double Damping => Options.Damping;
+
+    /// <summary>How many times δ may be raised (<see cref="ImplicitDerivativeEstimatorOptions.MaxDampingIncreases"/>).</summary>
+    public int MaxDampingIncreases => Options.MaxDampingIncreases;
+
+    /// <summary>The CG relative residual at which a solve stops (<see cref="ImplicitDerivativeEstimatorOptions.Tolerance"/>).</summary>
+    public double Tolerance => Options.Tolerance;
+
+    /// <summary>The largest number of CG iterations per solve (<see cref="ImplicitDerivativeEstimatorOptions.MaxIterations"/>).</summary>
+    public int MaxIterations => Options.MaxIterations;
+
+    /// <summary>At most this many examples are used, or null for all (<see cref="ImplicitDerivativeEstimatorOptions.MaxExamples"/>).</summary>
+    public int? MaxExamples => Options.MaxExamples;
+
+    /// <summary>The seed of the subsample (<see cref="ImplicitDerivativeEstimatorOptions.SubsampleSeed"/>).</summary>
+    public long SubsampleSeed => Options.SubsampleSeed;
+
+    /// <summary>The seed of the fixed z-noise, or null for a value derived from the model's seed (<see cref="ImplicitDerivativeEstimatorOptions.NoiseSeed"/>).</summary>
+    public long? NoiseSeed => Options.NoiseSeed;
+
+    /// <summary>Independent z-noise draws per example (<see cref="ImplicitDerivativeEstimatorOptions.NoiseReplicas"/>).</summary>
+    public int NoiseReplicas => Options.NoiseReplicas;
+
+    /// <summary>Examples per forward pass (<see cref="ImplicitDerivativeEstimatorOptions.BatchSize"/>).</summary>
+    public int BatchSize => Options.BatchSize;
+
+    /// <summary>Whether to compute on a float64 copy of the model (<see cref="ImplicitDerivativeEstimatorOptions.UseFloat64"/>).</summary>
+    public bool UseFloat64 => Options.UseFloat64;
+
+    /// <summary>A new estimator with δ set, finite and ≥ 0.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is out of range.</exception>
+    public ImplicitDerivativeEstimator WithDamping(double damping) =>
+        With(Options with { Damping = damping }, nameof(damping), damping);
 
     /// <summary>
-    /// How many times δ may be raised when a solve meets negative curvature (default 8; 0 turns adaptive damping
-    /// off). Each raise sets δ to max(10·δ, 2·|pᵀHp| / pᵀp) for the offending direction p and restarts both solves.
+    /// A new estimator that may raise δ tenfold (at least) up to <paramref name="maxIncreases"/> times when H + δI is
+    /// found not positive definite (≥ 0; 0: never, the solve then stops at the negative curvature and the report says so).
     /// </summary>
-    public int MaxDampingIncreases { get; private set; } = 8;
+    /// <exception cref="ArgumentOutOfRangeException">The value is out of range.</exception>
+    public ImplicitDerivativeEstimator WithAdaptiveDamping(int maxIncreases) =>
+        With(Options with { MaxDampingIncreases = maxIncreases }, nameof(maxIncreases), maxIncreases);
 
-    /// <summary>The relative residual ‖b − (H + δI)u‖ / ‖b‖ at which a solve stops (default 1e-6).</summary>
-    public double Tolerance { get; private set; } = 1e-6;
-
-    /// <summary>The largest number of CG iterations per solve (default 500).</summary>
-    public int MaxIterations { get; private set; } = 500;
-
-    /// <summary>At most this many examples are used (a seeded random subsample when the data has more), or null for all (default 4096).</summary>
-    public int? MaxExamples { get; private set; } = 4096;
-
-    /// <summary>The seed of the subsample (default 0).</summary>
-    public long SubsampleSeed { get; private set; }
-
-    /// <summary>The seed of the fixed z-noise (batch b uses seed + b), or null for a value derived from the model's seed.</summary>
-    public long? NoiseSeed { get; private set; }
-
-    /// <summary>
-    /// How many independent z-noise draws each example gets in the fixed-noise J (default 1: the model's K samples
-    /// once). More replicas lower the Monte-Carlo error of H, ∇D and ∇C at a proportional cost.
-    /// </summary>
-    public int NoiseReplicas { get; private set; } = 1;
-
-    /// <summary>Examples per forward pass (default 4096). When all examples fit one batch, the first-order graph is built once and reused.</summary>
-    public int BatchSize { get; private set; } = 4096;
-
-    /// <summary>Whether to compute in float64 on a temporary double-precision copy of the model (default true).</summary>
-    public bool UseFloat64 { get; private set; } = true;
-
-    /// <summary>Sets δ, finite and ≥ 0.</summary>
-    public ImplicitDerivativeEstimator WithDamping(double damping)
+    /// <summary>A new estimator with the CG stopping rule: relative residual in (0, 1) and an iteration limit ≥ 1.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+    public ImplicitDerivativeEstimator WithConjugateGradient(
+        double tolerance = ImplicitDerivativeEstimatorOptions.Defaults.Tolerance,
+        int maxIterations = ImplicitDerivativeEstimatorOptions.Defaults.MaxIterations)
     {
-        if (!(double.IsFinite(damping) && damping >= 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(damping), damping, "The damping must be finite and ≥ 0.");
-        }
-
-        Damping = damping;
-        return this;
+        var withTolerance = Checked(Options with { Tolerance = tolerance }, nameof(tolerance), tolerance);
+        return With(withTolerance with { MaxIterations = maxIterations }, nameof(maxIterations), maxIterations);
     }
 
-    /// <summary>
-    /// Sets how many times δ may be raised tenfold (at least) when H + δI is found not positive definite
-    /// (≥ 0; 0: never, the solve then stops at the negative curvature and the report says so).
-    /// </summary>
-    public ImplicitDerivativeEstimator WithAdaptiveDamping(int maxIncreases)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxIncreases);
-        MaxDampingIncreases = maxIncreases;
-        return this;
-    }
+    /// <summary>A new estimator that uses at most <paramref name="maxExamples"/> examples (≥ 1; null: all), drawn with <paramref name="seed"/> when the data has more.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is out of range.</exception>
+    public ImplicitDerivativeEstimator WithExamples(int? maxExamples, long seed = ImplicitDerivativeEstimatorOptions.Defaults.SubsampleSeed) =>
+        With(Options with { MaxExamples = maxExamples, SubsampleSeed = seed }, nameof(maxExamples), maxExamples);
 
-    /// <summary>Sets the CG stopping rule: relative residual in (0, 1) and an iteration limit ≥ 1.</summary>
-    public ImplicitDerivativeEstimator WithConjugateGradient(double tolerance = 1e-6, int maxIterations = 500)
-    {
-        if (!(tolerance > 0 && tolerance < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The CG tolerance must be in (0, 1).");
-        }
+    /// <summary>A new estimator with the seed of the fixed z-noise.</summary>
+    public ImplicitDerivativeEstimator WithNoiseSeed(long seed) =>
+        With(Options with { NoiseSeed = seed }, nameof(seed), seed);
 
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxIterations, 1);
-        (Tolerance, MaxIterations) = (tolerance, maxIterations);
-        return this;
-    }
+    /// <summary>A new estimator with this many independent z-noise draws per example (≥ 1).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is out of range.</exception>
+    public ImplicitDerivativeEstimator WithNoiseReplicas(int replicas) =>
+        With(Options with { NoiseReplicas = replicas }, nameof(replicas), replicas);
 
-    /// <summary>Uses at most <paramref name="maxExamples"/> examples (≥ 1; null: all), drawn with <paramref name="seed"/> when the data has more.</summary>
-    public ImplicitDerivativeEstimator WithExamples(int? maxExamples, long seed = 0)
-    {
-        if (maxExamples is int m)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(m, 1, nameof(maxExamples));
-        }
+    /// <summary>A new estimator with this many examples per forward pass (≥ 1).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is out of range.</exception>
+    public ImplicitDerivativeEstimator WithBatchSize(int batchSize) =>
+        With(Options with { BatchSize = batchSize }, nameof(batchSize), batchSize);
 
-        (MaxExamples, SubsampleSeed) = (maxExamples, seed);
-        return this;
-    }
+    /// <summary>A new estimator that computes on a float64 copy of the model (true) or on the model itself in its own precision.</summary>
+    public ImplicitDerivativeEstimator WithFloat64(bool enabled) =>
+        With(Options with { UseFloat64 = enabled }, nameof(enabled), enabled);
 
-    /// <summary>Sets the seed of the fixed z-noise.</summary>
-    public ImplicitDerivativeEstimator WithNoiseSeed(long seed)
-    {
-        NoiseSeed = seed;
-        return this;
-    }
-
-    /// <summary>Sets how many independent z-noise draws each example gets (≥ 1).</summary>
-    public ImplicitDerivativeEstimator WithNoiseReplicas(int replicas)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(replicas, 1);
-        NoiseReplicas = replicas;
-        return this;
-    }
-
-    /// <summary>Sets the examples per forward pass (≥ 1).</summary>
-    public ImplicitDerivativeEstimator WithBatchSize(int batchSize)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        BatchSize = batchSize;
-        return this;
-    }
-
-    /// <summary>Whether to compute on a float64 copy of the model (true) or on the model itself in its own precision.</summary>
-    public ImplicitDerivativeEstimator WithFloat64(bool enabled)
-    {
-        UseFloat64 = enabled;
-        return this;
-    }
-
-    /// <summary>Sets the logger (summary at Information, per solve at Debug, non-convergence at Warning); default: the model's logger.</summary>
-    public ImplicitDerivativeEstimator WithLogger(ILogger? value)
-    {
-        logger = value;
-        return this;
-    }
+    /// <summary>A new estimator with this logger (summary at Information, per solve at Debug, non-convergence at Warning); default: the model's logger.</summary>
+    public ImplicitDerivativeEstimator WithLogger(ILogger? value) => new(Options, value);
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The data does not fit the model, or λ ≤ 0 (a default <see cref="Multipliers"/>).</exception>
@@ -218,7 +203,7 @@ public sealed class ImplicitDerivativeEstimator : IDerivativeEstimator
             work.Network.eval();
             long noiseSeed = NoiseSeed ?? unchecked(model.Configuration.Seed * 31 + 17);
             using var scope = NewDisposeScope();
-            var problem = new HessianProblem(work, examples, multipliers, BatchSize, NoiseReplicas, noiseSeed);
+            var problem = new HessianVectorProduct(work, examples, multipliers, BatchSize, NoiseReplicas, noiseSeed);
             var (gradientJ, gradientD, gradientC) = problem.Gradients();
             cancellationToken.ThrowIfCancellationRequested();
             if (multipliers.Gamma == 0 && model.Configuration.Classes > 1 && Norm(gradientC) > 0)
@@ -226,94 +211,9 @@ public sealed class ImplicitDerivativeEstimator : IDerivativeEstimator
                 DerivativeLog.ClassifierNotPinned(log);
             }
 
-            double damping = Damping;
-            int increases = 0;
-            ConjugateGradientReport distortionSolve, classificationSolve;
-            double[] u, w;
-            while (true)
-            {
-                distortionSolve = Solve(problem, gradientD, damping, out u, cancellationToken);
-                DerivativeLog.ConjugateGradientFinished(log, "D", damping, distortionSolve.Iterations, distortionSolve.RelativeResidual, distortionSolve.Converged, distortionSolve.NegativeCurvature);
-                if (distortionSolve.NegativeCurvature && increases < MaxDampingIncreases)
-                {
-                    // The damping will be raised anyway: skip the second solve.
-                    classificationSolve = new ConjugateGradientReport(0, 1, false, false, double.NaN, double.NaN);
-                    w = new double[gradientC.Length];
-                }
-                else
-                {
-                    classificationSolve = Solve(problem, gradientC, damping, out w, cancellationToken);
-                }
-
-                DerivativeLog.ConjugateGradientFinished(log, "C", damping, classificationSolve.Iterations, classificationSolve.RelativeResidual, classificationSolve.Converged, classificationSolve.NegativeCurvature);
-                bool negative = distortionSolve.NegativeCurvature || classificationSolve.NegativeCurvature;
-                if (!negative || increases >= MaxDampingIncreases)
-                {
-                    break;
-                }
-
-                // Raise δ past the curvature just met (its Rayleigh quotient is the smallest Ritz value reported).
-                double curvature = IgnoringNaN(Math.Min, distortionSolve.SmallestRitzValue, classificationSolve.SmallestRitzValue);
-                double raised = Math.Max(10 * damping, 2 * Math.Abs(curvature));
-                DerivativeLog.DampingRaised(log, damping, raised, curvature);
-                damping = raised;
-                increases++;
-            }
-
-            WarnIfUnconverged(log, "D", damping, distortionSolve);
-            WarnIfUnconverged(log, "C", damping, classificationSolve);
-
-            double dLambda = 0.0 - Dot(gradientD, u);
-            double cGamma = 0.0 - Dot(gradientC, w);
-            double cu = Dot(gradientC, u);
-            double dw = Dot(gradientD, w);
-            double symmetric = cu + dw;
-            if (Norm(u) > 0 && Norm(w) > 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                double[] aw = problem.HessianVector(w);
-                for (int i = 0; i < aw.Length; i++)
-                {
-                    aw[i] += damping * w[i];
-                }
-
-                symmetric -= Dot(u, aw);
-            }
-
-            // 0.0 − v turns a −0 into +0 (an exactly vanishing entry, for example C_λ with one class, prints as 0).
-            var derivatives = new SurfaceDerivatives(0.0 + dLambda, 0.0 - symmetric, 0.0 - symmetric, 0.0 + cGamma);
-            var report = new ImplicitDerivativeReport(
-                derivatives,
-                distortionSolve,
-                classificationSolve,
-                examples.Count,
-                NoiseReplicas,
-                problem.ParameterCount,
-                damping,
-                increases,
-                Norm(gradientJ),
-                Norm(gradientD),
-                Norm(gradientC),
-                Math.Abs(cu - dw),
-                clock.Elapsed);
-            double smallestRitz = IgnoringNaN(Math.Min, distortionSolve.SmallestRitzValue, classificationSolve.SmallestRitzValue);
-            double largestRitz = IgnoringNaN(Math.Max, distortionSolve.LargestRitzValue, classificationSolve.LargestRitzValue);
-            double seconds = clock.Elapsed.TotalSeconds;
-            if (log.IsEnabled(LogLevel.Information))
-            {
-                DerivativeLog.ImplicitFinished(
-                    log,
-                    multipliers.Lambda,
-                    multipliers.Gamma,
-                    examples.Count,
-                    problem.ParameterCount,
-                    damping,
-                    report.GradientNorm,
-                    smallestRitz,
-                    largestRitz,
-                    seconds);
-            }
-
+            var solves = SolveWithAdaptiveDamping(problem, gradientD, gradientC, log, cancellationToken);
+            var report = Combine(problem, solves, gradientJ, gradientD, gradientC, examples.Count, clock, cancellationToken);
+            LogSummary(log, multipliers, report, problem.ParameterCount, clock.Elapsed.TotalSeconds);
             return report;
         }
         finally
@@ -324,116 +224,97 @@ public sealed class ImplicitDerivativeEstimator : IDerivativeEstimator
         }
     }
 
+    /// <summary>A new estimator with <paramref name="options"/> and this one's logger (copy-on-write).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The options have a problem; it is reported for <paramref name="parameter"/>, the argument just changed.</exception>
+    private ImplicitDerivativeEstimator With(ImplicitDerivativeEstimatorOptions options, string parameter, object? value) =>
+        new(Checked(options, parameter, value), logger);
+
+    private static ImplicitDerivativeEstimatorOptions Checked(ImplicitDerivativeEstimatorOptions options, string parameter, object? value) =>
+        OptionsArgument.Checked(options, o => o.Problems(), parameter, value);
+
+    /// <summary>
+    /// Solves (H + δI)·u = ∇D and (H + δI)·w = ∇C, raising δ past the curvature met and solving again while a
+    /// solve meets a non-positive direction, at most <see cref="MaxDampingIncreases"/> times.
+    /// </summary>
+    private DampedSolves SolveWithAdaptiveDamping(HessianVectorProduct problem, double[] gradientD, double[] gradientC, ILogger log, CancellationToken cancellationToken)
+    {
+        var solver = new DampedConjugateGradient(Tolerance, MaxIterations);
+        double damping = Damping;
+        int increases = 0;
+        while (true)
+        {
+            var (distortionSolve, u) = solver.Solve(problem.HessianVector, gradientD, damping, NonFiniteAdvice, cancellationToken);
+            DerivativeLog.ConjugateGradientFinished(log, "D", damping, distortionSolve.Iterations, distortionSolve.RelativeResidual, distortionSolve.Converged, distortionSolve.NegativeCurvature);
+            var (classificationSolve, w) = distortionSolve.NegativeCurvature && increases < MaxDampingIncreases
+                ? (new ConjugateGradientReport(0, 1, false, false, double.NaN, double.NaN), new double[gradientC.Length]) // δ will be raised anyway: skip the second solve
+                : solver.Solve(problem.HessianVector, gradientC, damping, NonFiniteAdvice, cancellationToken);
+            DerivativeLog.ConjugateGradientFinished(log, "C", damping, classificationSolve.Iterations, classificationSolve.RelativeResidual, classificationSolve.Converged, classificationSolve.NegativeCurvature);
+            bool negative = distortionSolve.NegativeCurvature || classificationSolve.NegativeCurvature;
+            if (!negative || increases >= MaxDampingIncreases)
+            {
+                WarnIfUnconverged(log, "D", damping, distortionSolve);
+                WarnIfUnconverged(log, "C", damping, classificationSolve);
+                return new DampedSolves(distortionSolve, u, classificationSolve, w, damping, increases);
+            }
+
+            // Raise δ past the curvature just met (its Rayleigh quotient is the smallest Ritz value reported).
+            double curvature = IgnoringNaN(Math.Min, distortionSolve.SmallestRitzValue, classificationSolve.SmallestRitzValue);
+            double raised = Math.Max(10 * damping, 2 * Math.Abs(curvature));
+            DerivativeLog.DampingRaised(log, damping, raised, curvature);
+            damping = raised;
+            increases++;
+        }
+    }
+
+    /// <summary>The derivatives from the two solutions (the symmetric off-diagonal estimate) and the report.</summary>
+    private ImplicitDerivativeReport Combine(HessianVectorProduct problem, DampedSolves solves, double[] gradientJ, double[] gradientD, double[] gradientC, long examples, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var (u, w, damping) = (solves.U, solves.W, solves.Damping);
+        double dLambda = 0.0 - Dot(gradientD, u);
+        double cGamma = 0.0 - Dot(gradientC, w);
+        double cu = Dot(gradientC, u);
+        double dw = Dot(gradientD, w);
+        double symmetric = cu + dw;
+        if (Norm(u) > 0 && Norm(w) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            symmetric -= Dot(u, DampedConjugateGradient.DampedProduct(problem.HessianVector, w, damping));
+        }
+
+        // 0.0 − v turns a −0 into +0 (an exactly vanishing entry, for example C_λ with one class, prints as 0).
+        var derivatives = new SurfaceDerivatives(0.0 + dLambda, 0.0 - symmetric, 0.0 - symmetric, 0.0 + cGamma);
+        return new ImplicitDerivativeReport(
+            derivatives,
+            solves.Distortion,
+            solves.Classification,
+            examples,
+            NoiseReplicas,
+            problem.ParameterCount,
+            damping,
+            solves.Increases,
+            Norm(gradientJ),
+            Norm(gradientD),
+            Norm(gradientC),
+            Math.Abs(cu - dw),
+            clock.Elapsed);
+    }
+
+    private static void LogSummary(ILogger log, Multipliers multipliers, ImplicitDerivativeReport report, long parameters, double seconds)
+    {
+        if (log.IsEnabled(LogLevel.Information))
+        {
+            double smallestRitz = IgnoringNaN(Math.Min, report.DistortionSolve.SmallestRitzValue, report.ClassificationSolve.SmallestRitzValue);
+            double largestRitz = IgnoringNaN(Math.Max, report.DistortionSolve.LargestRitzValue, report.ClassificationSolve.LargestRitzValue);
+            DerivativeLog.ImplicitFinished(log, multipliers.Lambda, multipliers.Gamma, report.Examples, parameters, report.Damping, report.GradientNorm, smallestRitz, largestRitz, seconds);
+        }
+    }
+
     private void WarnIfUnconverged(ILogger log, string target, double damping, ConjugateGradientReport solve)
     {
         if (!solve.Converged || solve.NegativeCurvature)
         {
             DerivativeLog.ConjugateGradientNotConverged(log, target, damping, solve.Iterations, solve.RelativeResidual, Tolerance, solve.NegativeCurvature);
         }
-    }
-
-    /// <summary>Damped conjugate gradient for (H + δI)·x = b, starting at x = 0, with Lanczos bookkeeping for Ritz values.</summary>
-    private ConjugateGradientReport Solve(HessianProblem problem, double[] b, double damping, out double[] x, CancellationToken cancellationToken)
-    {
-        int n = b.Length;
-        x = new double[n];
-        double bNorm = Norm(b);
-        if (bNorm == 0)
-        {
-            return new ConjugateGradientReport(0, 0, true, false, double.NaN, double.NaN);
-        }
-
-        double[] r = (double[])b.Clone();
-        double[] p = (double[])b.Clone();
-        double rs = Dot(r, r);
-        var alphas = new List<double>();
-        var betas = new List<double>();
-        bool converged = false;
-        bool negative = false;
-        double negativeRayleigh = double.PositiveInfinity;
-        int iterations = 0;
-        while (iterations < MaxIterations)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            double[] ap = problem.HessianVector(p);
-            iterations++;
-            for (int i = 0; i < n; i++)
-            {
-                ap[i] += damping * p[i];
-            }
-
-            double pap = Dot(p, ap);
-            if (!double.IsFinite(pap))
-            {
-                throw new InvalidOperationException(Invariant($"A Hessian-vector product was not finite (pᵀ(H + δI)p = {pap:R}) at CG iteration {iterations}; the model's loss is not twice differentiable at these weights or overflows."));
-            }
-
-            if (pap <= 0)
-            {
-                negative = true;
-                negativeRayleigh = pap / Dot(p, p);
-                break;
-            }
-
-            double alpha = rs / pap;
-            for (int i = 0; i < n; i++)
-            {
-                x[i] += alpha * p[i];
-                r[i] -= alpha * ap[i];
-            }
-
-            alphas.Add(alpha);
-            double rsNew = Dot(r, r);
-            if (Math.Sqrt(rsNew) <= Tolerance * bNorm)
-            {
-                converged = true;
-                rs = rsNew;
-                break;
-            }
-
-            double beta = rsNew / rs;
-            betas.Add(beta);
-            for (int i = 0; i < n; i++)
-            {
-                p[i] = r[i] + (beta * p[i]);
-            }
-
-            rs = rsNew;
-        }
-
-        var (smallest, largest) = RitzRange(alphas, betas);
-        if (negative)
-        {
-            smallest = Math.Min(double.IsNaN(smallest) ? double.PositiveInfinity : smallest, negativeRayleigh);
-            largest = double.IsNaN(largest) ? negativeRayleigh : largest;
-        }
-
-        return new ConjugateGradientReport(iterations, Math.Sqrt(rs) / bNorm, converged, negative, smallest - damping, largest - damping);
-    }
-
-    /// <summary>Extreme eigenvalues of the Lanczos tridiagonal matrix that CG's coefficients define.</summary>
-    private static (double Smallest, double Largest) RitzRange(List<double> alphas, List<double> betas)
-    {
-        int k = alphas.Count;
-        if (k == 0)
-        {
-            return (double.NaN, double.NaN);
-        }
-
-        var t = Matrix<double>.Build.Dense(k, k);
-        for (int j = 0; j < k; j++)
-        {
-            t[j, j] = (1 / alphas[j]) + (j > 0 ? betas[j - 1] / alphas[j - 1] : 0);
-            if (j + 1 < k)
-            {
-                double off = Math.Sqrt(betas[j]) / alphas[j];
-                t[j, j + 1] = off;
-                t[j + 1, j] = off;
-            }
-        }
-
-        var values = t.Evd(Symmetricity.Symmetric).EigenValues.Select(c => c.Real).ToArray();
-        return (values.Min(), values.Max());
     }
 
     private static RateDistortionModel Float64Copy(RateDistortionModel model)
@@ -460,197 +341,13 @@ public sealed class ImplicitDerivativeEstimator : IDerivativeEstimator
         }
     }
 
-    private static double Dot(double[] a, double[] b)
-    {
-        double sum = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            sum += a[i] * b[i];
-        }
+    private static double Dot(double[] a, double[] b) => DampedConjugateGradient.Dot(a, b);
 
-        return sum;
-    }
-
-    private static double Norm(double[] a) => Math.Sqrt(Dot(a, a));
+    private static double Norm(double[] a) => DampedConjugateGradient.Norm(a);
 
     private static double IgnoringNaN(Func<double, double, double> pick, double a, double b) =>
         double.IsNaN(a) ? b : double.IsNaN(b) ? a : pick(a, b);
 
-    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>
-    /// J = R + λD + γC (per example, mean over the examples) with fixed z-noise, its gradients and its
-    /// Hessian-vector products, for the trainable parameters of one model. Tensors it keeps live in the
-    /// caller's dispose scope.
-    /// </summary>
-    private sealed class HessianProblem
-    {
-        private readonly RateDistortionModel model;
-        private readonly Multipliers multipliers;
-        private readonly List<Parameter> parameters;
-        private readonly long[] sizes;
-        private readonly List<(Tensor Inputs, Tensor Labels, long Seed)> batches = [];
-        private readonly double count;
-        private readonly ScalarType dtype;
-        private Tensor[]? cachedGradient;
-
-        public HessianProblem(RateDistortionModel model, LabelledTensorDataset data, Multipliers multipliers, int batchSize, int replicas, long noiseSeed)
-        {
-            this.model = model;
-            this.multipliers = multipliers;
-            parameters = [.. model.Network.parameters().Where(p => p.requires_grad)];
-            if (parameters.Count == 0)
-            {
-                throw new InvalidOperationException("The model has no trainable parameters.");
-            }
-
-            sizes = [.. parameters.Select(p => p.numel())];
-            ParameterCount = sizes.Sum();
-            dtype = parameters[0].dtype;
-            var allInputs = data.Inputs;
-            var allLabels = data.Labels;
-            if (replicas > 1)
-            {
-                long[] repeats = [.. Enumerable.Repeat(1L, (int)allInputs.dim())];
-                repeats[0] = replicas;
-                allInputs = allInputs.repeat(repeats);
-                allLabels = allLabels.repeat(replicas);
-            }
-
-            long rows = allInputs.shape[0];
-            count = rows;
-            long index = 0;
-            for (long start = 0; start < rows; start += batchSize, index++)
-            {
-                long length = Math.Min(batchSize, rows - start);
-                var x = allInputs.narrow(0, start, length).to(dtype).to(model.Device);
-                var y = allLabels.narrow(0, start, length).to(model.Device);
-                batches.Add((x, y, unchecked(noiseSeed + index)));
-            }
-        }
-
-        public long ParameterCount { get; }
-
-        /// <summary>∇J, ∇D and ∇C over all examples, as flat float64 vectors.</summary>
-        public (double[] J, double[] D, double[] C) Gradients()
-        {
-            var gradientR = new double[ParameterCount];
-            var gradientD = new double[ParameterCount];
-            var gradientC = new double[ParameterCount];
-            foreach (var (x, y, seed) in batches)
-            {
-                using var scope = NewDisposeScope();
-                var (r, d, c) = Terms(x, y, seed);
-                var tie = Tie();
-                Accumulate(gradientD, torch.autograd.grad([d + tie], parameters.Cast<Tensor>().ToList(), retain_graph: true));
-                Accumulate(gradientC, torch.autograd.grad([c + tie], parameters.Cast<Tensor>().ToList(), retain_graph: true));
-                Accumulate(gradientR, torch.autograd.grad([r + tie], parameters.Cast<Tensor>().ToList()));
-            }
-
-            var gradientJ = new double[ParameterCount];
-            for (int i = 0; i < gradientJ.Length; i++)
-            {
-                gradientJ[i] = gradientR[i] + (multipliers.Lambda * gradientD[i]) + (multipliers.Gamma * gradientC[i]);
-            }
-
-            RequireFinite(gradientJ, "∇J");
-            return (gradientJ, gradientD, gradientC);
-        }
-
-        /// <summary>H·v for a flat float64 vector v.</summary>
-        public double[] HessianVector(double[] v)
-        {
-            var result = new double[ParameterCount];
-            if (batches.Count == 1)
-            {
-                // Built once, in the caller's scope, and reused by every product.
-                cachedGradient ??= FirstOrderGraph(batches[0]);
-            }
-
-            using var scope = NewDisposeScope();
-            var flat = tensor(v, dtype: ScalarType.Float64).to(dtype).to(model.Device);
-            var pieces = flat.split(sizes);
-            var vectors = new Tensor[pieces.Length];
-            for (int i = 0; i < pieces.Length; i++)
-            {
-                vectors[i] = pieces[i].reshape(parameters[i].shape);
-            }
-
-            var inputs = parameters.Cast<Tensor>().ToList();
-            if (cachedGradient is not null)
-            {
-                Accumulate(result, torch.autograd.grad([Contract(cachedGradient, vectors)], inputs, retain_graph: true));
-                return result;
-            }
-
-            foreach (var batch in batches)
-            {
-                using var batchScope = NewDisposeScope();
-                var gradient = FirstOrderGraph(batch);
-                Accumulate(result, torch.autograd.grad([Contract(gradient, vectors)], inputs));
-            }
-
-            return result;
-        }
-
-        /// <summary>∇J of one batch with its graph (create_graph), for double back-propagation.</summary>
-        private Tensor[] FirstOrderGraph((Tensor Inputs, Tensor Labels, long Seed) batch)
-        {
-            var (r, d, c) = Terms(batch.Inputs, batch.Labels, batch.Seed);
-            var j = r + (d * multipliers.Lambda) + (c * multipliers.Gamma) + Tie();
-            return [.. torch.autograd.grad([j], parameters.Cast<Tensor>().ToList(), retain_graph: true, create_graph: true)];
-        }
-
-        /// <summary>Σ_i ⟨g_i, v_i⟩ plus a zero tie to every parameter, so no parameter is "unused".</summary>
-        private Tensor Contract(Tensor[] gradient, Tensor[] vectors)
-        {
-            var dot = Tie();
-            for (int i = 0; i < gradient.Length; i++)
-            {
-                dot = dot + (gradient[i] * vectors[i]).sum();
-            }
-
-            return dot;
-        }
-
-        /// <summary>0·Σ_p Σ p: adds nothing but makes every parameter part of the graph, so autograd.grad never sees an unused input.</summary>
-        private Tensor Tie()
-        {
-            Tensor? tie = null;
-            foreach (var p in parameters)
-            {
-                var term = p.sum() * 0.0;
-                tie = tie is null ? term : tie + term;
-            }
-
-            return tie!;
-        }
-
-        /// <summary>The batch's contributions to R, D and C (sums over the batch divided by the total count).</summary>
-        private (Tensor R, Tensor D, Tensor C) Terms(Tensor x, Tensor y, long seed)
-        {
-            using var noise = new Generator(unchecked((ulong)seed));
-            var terms = model.ForwardTrusted(x, y, noise);
-            return (terms.Rate.sum() / count, terms.Distortion.mean([0]).sum() / count, terms.Classification.mean([0]).sum() / count);
-        }
-
-        private static void Accumulate(double[] target, IList<Tensor> gradients)
-        {
-            using var scope = NewDisposeScope();
-            var flat = cat(gradients.Select(g => g.detach().reshape(-1)).ToList(), 0).to(ScalarType.Float64).cpu();
-            var values = flat.data<double>();
-            for (int i = 0; i < target.Length; i++)
-            {
-                target[i] += values[i];
-            }
-        }
-
-        private static void RequireFinite(double[] values, string name)
-        {
-            if (values.Any(v => !double.IsFinite(v)))
-            {
-                throw new InvalidOperationException($"{name} is not finite at these weights: the model is not at a usable equilibrium.");
-            }
-        }
-    }
+    /// <summary>The two solves at the final damping and their solutions.</summary>
+    private sealed record DampedSolves(ConjugateGradientReport Distortion, double[] U, ConjugateGradientReport Classification, double[] W, double Damping, int Increases);
 }

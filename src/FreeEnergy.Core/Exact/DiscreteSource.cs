@@ -60,6 +60,36 @@ public sealed class DiscreteSource
             throw new ArgumentException(Invariant($"The joint must have at least one row (x) and one column (y); got shape [{nx}, {ny}]."), paramName);
         }
 
+        double sum = CheckedSum(joint, normalize, paramName);
+        _joint = new double[nx, ny];
+        _px = new double[nx];
+        _py = new double[ny];
+        for (int x = 0; x < nx; x++)
+        {
+            for (int y = 0; y < ny; y++)
+            {
+                double v = joint[x, y] / sum;
+                _joint[x, y] = v;
+                _px[x] += v;
+                _py[y] += v;
+            }
+
+            if (_px[x] == 0)
+            {
+                throw new ArgumentException(Invariant($"Every input must have positive probability; row x = {x} of the joint is all zero (drop it: an input that never occurs has no encoder and contributes nothing)."), paramName);
+            }
+        }
+
+        InputEntropy = Entropy(_px);
+        LabelEntropy = Entropy(_py);
+        JointEntropy = Entropy(_joint.Cast<double>());
+    }
+
+    /// <summary>The sum of the entries, after checking that each is finite and ≥ 0 and that the sum is 1 (or, to normalise, positive and finite).</summary>
+    private static double CheckedSum(double[,] joint, bool normalize, string paramName)
+    {
+        int nx = joint.GetLength(0);
+        int ny = joint.GetLength(1);
         double sum = 0;
         for (int x = 0; x < nx; x++)
         {
@@ -87,37 +117,7 @@ public sealed class DiscreteSource
             throw new ArgumentException(Invariant($"The joint must sum to 1 within {SumTolerance:G}; got {sum:R} (use DiscreteSource.Normalize to rescale weights)."), paramName);
         }
 
-        _joint = new double[nx, ny];
-        _px = new double[nx];
-        _py = new double[ny];
-        for (int x = 0; x < nx; x++)
-        {
-            for (int y = 0; y < ny; y++)
-            {
-                double v = joint[x, y] / sum;
-                _joint[x, y] = v;
-                _px[x] += v;
-                _py[y] += v;
-            }
-
-            if (_px[x] == 0)
-            {
-                throw new ArgumentException(Invariant($"Every input must have positive probability; row x = {x} of the joint is all zero (drop it: an input that never occurs has no encoder and contributes nothing)."), paramName);
-            }
-        }
-
-        InputEntropy = Entropy(_px);
-        LabelEntropy = Entropy(_py);
-        double jointEntropy = 0;
-        foreach (double v in _joint)
-        {
-            if (v > 0)
-            {
-                jointEntropy -= v * Math.Log(v);
-            }
-        }
-
-        JointEntropy = jointEntropy;
+        return sum;
     }
 
     /// <summary>Creates a source from non-negative weights by dividing them by their sum.</summary>
@@ -215,7 +215,7 @@ public sealed class DiscreteSource
     public override string ToString() =>
         Invariant($"DiscreteSource(|X| = {InputCount}, |Y| = {LabelCount}, H(x) = {InputEntropy:G6}, H(y) = {LabelEntropy:G6}, I(x;y) = {MutualInformation:G6} nats)");
 
-    private static double Entropy(double[] p)
+    private static double Entropy(IEnumerable<double> p)
     {
         double h = 0;
         foreach (double v in p)

@@ -1,4 +1,7 @@
 using System.Globalization;
+using FreeEnergy.Core.Diagnostics;
+using FreeEnergy.Core.Internal;
+using FreeEnergy.Core.Models;
 
 namespace FreeEnergy.Core.Exact;
 
@@ -28,9 +31,9 @@ namespace FreeEnergy.Core.Exact;
 /// derivatives of D and C need the minimiser itself.
 /// </para>
 /// <para>
-/// J is not jointly convex: <see cref="Solve(DiscreteSource, double, double)"/> tries
+/// J is not jointly convex: <see cref="Solve(DiscreteSource, Multipliers)"/> tries
 /// <see cref="ExactSolverOptions.Restarts"/> random initial encoders and keeps the lowest F;
-/// <see cref="Solve(DiscreteSource, double, double, ExactSolution)"/> continues from a previous solution
+/// <see cref="Solve(DiscreteSource, Multipliers, ExactSolution)"/> continues from a previous solution
 /// (continuation along a path keeps one branch, which finite differences need).
 /// </para>
 /// <para>
@@ -59,9 +62,10 @@ public sealed class ExactFreeEnergySolver
 
     /// <summary>Creates a solver.</summary>
     /// <param name="options">The settings; null for the defaults.</param>
+    /// <exception cref="FreeEnergyConfigurationException">A setting is out of range (every problem is listed).</exception>
     public ExactFreeEnergySolver(ExactSolverOptions? options = null)
     {
-        Options = options ?? new ExactSolverOptions();
+        Options = (options ?? new ExactSolverOptions()).Validate();
     }
 
     /// <summary>The settings.</summary>
@@ -72,45 +76,26 @@ public sealed class ExactFreeEnergySolver
     /// (seeded by <see cref="ExactSolverOptions.Seed"/>) and returns the solution with the lowest F.
     /// </summary>
     /// <param name="source">The joint p(x, y).</param>
-    /// <param name="lambda">λ, finite and &gt; 0.</param>
-    /// <param name="gamma">γ, finite and ≥ 0.</param>
+    /// <param name="multipliers">(λ, γ); not <c>default</c> (λ = 0).</param>
     /// <returns>The best solution found.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">λ ≤ 0, γ &lt; 0, or either is not finite.</exception>
-    public ExactSolution Solve(DiscreteSource source, double lambda, double gamma)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="multipliers"/> is <c>default</c>.</exception>
+    public ExactSolution Solve(DiscreteSource source, Multipliers multipliers)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ValidateMultipliers(lambda, gamma);
+        RequireMultipliers(multipliers);
         int nx = source.InputCount;
         int nz = Options.LatentSize ?? nx;
 #pragma warning disable CA5394 // Not security-sensitive: reproducible initial encoders.
         var random = new Random(Options.Seed);
+#pragma warning restore CA5394
         ExactSolution? best = null;
         for (int restart = 0; restart < Options.Restarts; restart++)
         {
-            // Initial encoder: rows of independent U(0, 1) weights, normalised. Strictly positive, so no state starts dead.
-            var logE = new double[nx * nz];
-            for (int x = 0; x < nx; x++)
+            ExactSolution candidate = Iterate(source, multipliers, nz, RandomStart(random, nx, nz));
+            if (multipliers.Lambda > 1)
             {
-                double sum = 0;
-                for (int z = 0; z < nz; z++)
-                {
-                    double w = 1e-3 + random.NextDouble();
-                    logE[(x * nz) + z] = w;
-                    sum += w;
-                }
-
-                for (int z = 0; z < nz; z++)
-                {
-                    logE[(x * nz) + z] = Math.Log(logE[(x * nz) + z] / sum);
-                }
-            }
-#pragma warning restore CA5394
-
-            ExactSolution candidate = Iterate(source, lambda, gamma, nz, logE);
-            if (lambda > 1)
-            {
-                candidate = ReviveDeadStates(source, lambda, gamma, candidate);
+                candidate = ReviveDeadStates(source, multipliers, candidate);
             }
 
             if (best is null || candidate.FreeEnergy < best.FreeEnergy)
@@ -128,24 +113,23 @@ public sealed class ExactFreeEnergySolver
     /// The previous solution may belong to another source with the same |X|.
     /// </summary>
     /// <param name="source">The joint p(x, y).</param>
-    /// <param name="lambda">λ, finite and &gt; 0.</param>
-    /// <param name="gamma">γ, finite and ≥ 0.</param>
+    /// <param name="multipliers">(λ, γ); not <c>default</c> (λ = 0).</param>
     /// <param name="warmStart">The solution whose encoder starts the iteration; its |X| must match the source, and its |Z| is used (overriding <see cref="ExactSolverOptions.LatentSize"/>).</param>
     /// <returns>The solution reached from the warm start.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">λ ≤ 0, γ &lt; 0, or either is not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="multipliers"/> is <c>default</c>.</exception>
     /// <exception cref="ArgumentException">The warm start's |X| differs from the source's.</exception>
-    public ExactSolution Solve(DiscreteSource source, double lambda, double gamma, ExactSolution warmStart)
+    public ExactSolution Solve(DiscreteSource source, Multipliers multipliers, ExactSolution warmStart)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(warmStart);
-        ValidateMultipliers(lambda, gamma);
+        RequireMultipliers(multipliers);
         if (warmStart.InputCount != source.InputCount)
         {
             throw new ArgumentException(Invariant($"The warm start's encoder must have |X| = {source.InputCount} rows to match the source; got {warmStart.InputCount}."), nameof(warmStart));
         }
 
-        return Iterate(source, lambda, gamma, warmStart.LatentSize, warmStart.LogEncoder.ToArray());
+        return Iterate(source, multipliers, warmStart.LatentSize, warmStart.LogEncoder.ToArray());
     }
 
     /// <summary>
@@ -153,18 +137,17 @@ public sealed class ExactFreeEnergySolver
     /// at all stays unused (e(z|x) ∝ m(z)·…); single zero entries of a used state may become positive.
     /// </summary>
     /// <param name="source">The joint p(x, y).</param>
-    /// <param name="lambda">λ, finite and &gt; 0.</param>
-    /// <param name="gamma">γ, finite and ≥ 0.</param>
+    /// <param name="multipliers">(λ, γ); not <c>default</c> (λ = 0).</param>
     /// <param name="initialEncoder">e(z|x) as [x, z]: |X| rows, |Z| ≥ 1 columns (used instead of <see cref="ExactSolverOptions.LatentSize"/>), entries finite and ≥ 0, each row summing to 1 within 1e-9 (rows are renormalised).</param>
     /// <returns>The solution reached from the given encoder.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">λ ≤ 0, γ &lt; 0, or either is not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="multipliers"/> is <c>default</c>.</exception>
     /// <exception cref="ArgumentException">The encoder's shape or entries are invalid.</exception>
-    public ExactSolution SolveFrom(DiscreteSource source, double lambda, double gamma, double[,] initialEncoder)
+    public ExactSolution SolveFrom(DiscreteSource source, Multipliers multipliers, double[,] initialEncoder)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(initialEncoder);
-        ValidateMultipliers(lambda, gamma);
+        RequireMultipliers(multipliers);
         int nx = initialEncoder.GetLength(0);
         int nz = initialEncoder.GetLength(1);
         if (nx != source.InputCount || nz < 1)
@@ -172,6 +155,54 @@ public sealed class ExactFreeEnergySolver
             throw new ArgumentException(Invariant($"The initial encoder must have shape [|X| = {source.InputCount}, |Z| ≥ 1]; got [{nx}, {nz}]."), nameof(initialEncoder));
         }
 
+        return Iterate(source, multipliers, nz, LogEncoder(initialEncoder));
+    }
+
+    /// <summary><see cref="Solve(DiscreteSource, Multipliers)"/> with λ and γ as numbers.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">λ ≤ 0, γ &lt; 0, or either is not finite.</exception>
+    [Obsolete("Pass the multipliers: Solve(source, new Multipliers(lambda, gamma)).")]
+    public ExactSolution Solve(DiscreteSource source, double lambda, double gamma) => Solve(source, new Multipliers(lambda, gamma));
+
+    /// <summary><see cref="Solve(DiscreteSource, Multipliers, ExactSolution)"/> with λ and γ as numbers.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">λ ≤ 0, γ &lt; 0, or either is not finite.</exception>
+    [Obsolete("Pass the multipliers: Solve(source, new Multipliers(lambda, gamma), warmStart).")]
+    public ExactSolution Solve(DiscreteSource source, double lambda, double gamma, ExactSolution warmStart) => Solve(source, new Multipliers(lambda, gamma), warmStart);
+
+    /// <summary><see cref="SolveFrom(DiscreteSource, Multipliers, double[,])"/> with λ and γ as numbers.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">λ ≤ 0, γ &lt; 0, or either is not finite.</exception>
+    [Obsolete("Pass the multipliers: SolveFrom(source, new Multipliers(lambda, gamma), initialEncoder).")]
+    public ExactSolution SolveFrom(DiscreteSource source, double lambda, double gamma, double[,] initialEncoder) => SolveFrom(source, new Multipliers(lambda, gamma), initialEncoder);
+
+    /// <summary>An initial encoder in log space: rows of independent U(0, 1) weights (+ 10⁻³), normalised. Strictly positive, so no state starts dead.</summary>
+    private static double[] RandomStart(Random random, int nx, int nz)
+    {
+        var logE = new double[nx * nz];
+        for (int x = 0; x < nx; x++)
+        {
+            double sum = 0;
+            for (int z = 0; z < nz; z++)
+            {
+#pragma warning disable CA5394 // Not security-sensitive: reproducible initial encoders.
+                double w = 1e-3 + random.NextDouble();
+#pragma warning restore CA5394
+                logE[(x * nz) + z] = w;
+                sum += w;
+            }
+
+            for (int z = 0; z < nz; z++)
+            {
+                logE[(x * nz) + z] = Math.Log(logE[(x * nz) + z] / sum);
+            }
+        }
+
+        return logE;
+    }
+
+    /// <summary>A checked initial encoder [x, z] in log space (rows renormalised, floored at <see cref="LogFloor"/>).</summary>
+    private static double[] LogEncoder(double[,] initialEncoder)
+    {
+        int nx = initialEncoder.GetLength(0);
+        int nz = initialEncoder.GetLength(1);
         var logE = new double[nx * nz];
         for (int x = 0; x < nx; x++)
         {
@@ -199,7 +230,7 @@ public sealed class ExactFreeEnergySolver
             }
         }
 
-        return Iterate(source, lambda, gamma, nz, logE);
+        return logE;
     }
 
     /// <summary>
@@ -211,94 +242,20 @@ public sealed class ExactFreeEnergySolver
     /// m(z)·H(x|z = z)) into a free state; the iteration runs from it, and the result is kept if it lowers F.
     /// This repeats while it helps, at most |Z| times.
     /// </summary>
-    private ExactSolution ReviveDeadStates(DiscreteSource source, double lambda, double gamma, ExactSolution solution)
+    private ExactSolution ReviveDeadStates(DiscreteSource source, Multipliers multipliers, ExactSolution solution)
     {
-        int nx = solution.InputCount;
         int nz = solution.LatentSize;
         for (int attempt = 0; attempt < nz; attempt++)
         {
-            // q(x, z) = p(x) e(z|x), with duplicate states merged into the first of their kind.
-            var q = new double[nx, nz];
-            var mass = new double[nz];
-            for (int x = 0; x < nx; x++)
-            {
-                for (int z = 0; z < nz; z++)
-                {
-                    q[x, z] = source.InputProbability(x) * solution.EncoderProbability(x, z);
-                    mass[z] += q[x, z];
-                }
-            }
-
-            for (int z = 0; z < nz; z++)
-            {
-                for (int k = 0; k < z && mass[z] >= DeadMass; k++)
-                {
-                    if (mass[k] >= DeadMass && IsDuplicate(q, mass, k, z))
-                    {
-                        for (int x = 0; x < nx; x++)
-                        {
-                            q[x, k] += q[x, z];
-                            q[x, z] = 0;
-                        }
-
-                        mass[k] += mass[z];
-                        mass[z] = 0;
-                    }
-                }
-            }
-
-            int free = -1;
-            int mixed = -1;
-            double mixing = MixingThreshold;
-            for (int z = 0; z < nz; z++)
-            {
-                if (mass[z] < DeadMass)
-                {
-                    free = free < 0 ? z : free;
-                    continue;
-                }
-
-                double h = 0;
-                for (int x = 0; x < nx; x++)
-                {
-                    if (q[x, z] > 0)
-                    {
-                        h -= q[x, z] * Math.Log(q[x, z] / mass[z]);
-                    }
-                }
-
-                if (h > mixing)
-                {
-                    mixing = h;
-                    mixed = z;
-                }
-            }
-
+            var (q, mass) = Joint(source, solution);
+            MergeDuplicates(q, mass);
+            var (free, mixed) = FreeAndMostMixed(q, mass);
             if (free < 0 || mixed < 0)
             {
                 break;
             }
 
-            int main = 0;
-            for (int x = 1; x < nx; x++)
-            {
-                main = q[x, mixed] > q[main, mixed] ? x : main;
-            }
-
-            q[main, free] = 0.9 * q[main, mixed];
-            q[main, mixed] *= 0.1;
-            var logE = new double[nx * nz];
-            for (int x = 0; x < nx; x++)
-            {
-                double px = source.InputProbability(x);
-                for (int z = 0; z < nz; z++)
-                {
-                    double e = q[x, z] / px;
-                    logE[(x * nz) + z] = e > 0 ? Math.Max(Math.Log(e), LogFloor) : LogFloor;
-                }
-            }
-
-            ExactSolution split = Iterate(source, lambda, gamma, nz, logE);
+            ExactSolution split = Iterate(source, multipliers, nz, SplitStart(source, q, mixed, free));
             if (!(split.FreeEnergy < solution.FreeEnergy - (1e-13 * Math.Max(1, Math.Abs(solution.FreeEnergy)))))
             {
                 break;
@@ -308,6 +265,110 @@ public sealed class ExactFreeEnergySolver
         }
 
         return solution;
+    }
+
+    /// <summary>q(x, z) = p(x) e(z|x) and the state masses m(z) = Σ_x q(x, z) of a solution.</summary>
+    private static (double[,] Q, double[] Mass) Joint(DiscreteSource source, ExactSolution solution)
+    {
+        int nx = solution.InputCount;
+        int nz = solution.LatentSize;
+        var q = new double[nx, nz];
+        var mass = new double[nz];
+        for (int x = 0; x < nx; x++)
+        {
+            for (int z = 0; z < nz; z++)
+            {
+                q[x, z] = source.InputProbability(x) * solution.EncoderProbability(x, z);
+                mass[z] += q[x, z];
+            }
+        }
+
+        return (q, mass);
+    }
+
+    /// <summary>Merges every live state into the first earlier live state with the same d(·|z) (J is unchanged).</summary>
+    private static void MergeDuplicates(double[,] q, double[] mass)
+    {
+        int nx = q.GetLength(0);
+        int nz = q.GetLength(1);
+        for (int z = 0; z < nz; z++)
+        {
+            for (int k = 0; k < z && mass[z] >= DeadMass; k++)
+            {
+                if (mass[k] >= DeadMass && IsDuplicate(q, mass, k, z))
+                {
+                    for (int x = 0; x < nx; x++)
+                    {
+                        q[x, k] += q[x, z];
+                        q[x, z] = 0;
+                    }
+
+                    mass[k] += mass[z];
+                    mass[z] = 0;
+                }
+            }
+        }
+    }
+
+    /// <summary>The first dead state and the live state with the largest m(z)·H(x|z = z) above <see cref="MixingThreshold"/>; −1 when there is none.</summary>
+    private static (int Free, int Mixed) FreeAndMostMixed(double[,] q, double[] mass)
+    {
+        int nx = q.GetLength(0);
+        int free = -1;
+        int mixed = -1;
+        double mixing = MixingThreshold;
+        for (int z = 0; z < mass.Length; z++)
+        {
+            if (mass[z] < DeadMass)
+            {
+                free = free < 0 ? z : free;
+                continue;
+            }
+
+            double h = 0;
+            for (int x = 0; x < nx; x++)
+            {
+                if (q[x, z] > 0)
+                {
+                    h -= q[x, z] * Math.Log(q[x, z] / mass[z]);
+                }
+            }
+
+            if (h > mixing)
+            {
+                mixing = h;
+                mixed = z;
+            }
+        }
+
+        return (free, mixed);
+    }
+
+    /// <summary>The trial start: 90% of the main input of state <paramref name="mixed"/> moved to state <paramref name="free"/>, as log e (q is changed).</summary>
+    private static double[] SplitStart(DiscreteSource source, double[,] q, int mixed, int free)
+    {
+        int nx = q.GetLength(0);
+        int nz = q.GetLength(1);
+        int main = 0;
+        for (int x = 1; x < nx; x++)
+        {
+            main = q[x, mixed] > q[main, mixed] ? x : main;
+        }
+
+        q[main, free] = 0.9 * q[main, mixed];
+        q[main, mixed] *= 0.1;
+        var logE = new double[nx * nz];
+        for (int x = 0; x < nx; x++)
+        {
+            double px = source.InputProbability(x);
+            for (int z = 0; z < nz; z++)
+            {
+                double e = q[x, z] / px;
+                logE[(x * nz) + z] = e > 0 ? Math.Max(Math.Log(e), LogFloor) : LogFloor;
+            }
+        }
+
+        return logE;
     }
 
     /// <summary>Whether states k and z have the same posterior d(·|z) within <see cref="DuplicateTolerance"/>.</summary>
@@ -324,310 +385,133 @@ public sealed class ExactFreeEnergySolver
         return true;
     }
 
-    private static void ValidateMultipliers(double lambda, double gamma)
+    /// <summary>λ &gt; 0: a <c>default(Multipliers)</c> (λ = 0) was never validated.</summary>
+    private static void RequireMultipliers(Multipliers multipliers)
     {
-        if (!double.IsFinite(lambda) || lambda <= 0)
+        if (!(multipliers.Lambda > 0))
         {
-            throw new ArgumentOutOfRangeException(nameof(lambda), lambda, Invariant($"λ must be finite and > 0; got {lambda:R}."));
-        }
-
-        if (!double.IsFinite(gamma) || gamma < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(gamma), gamma, Invariant($"γ must be finite and ≥ 0; got {gamma:R}."));
+            throw new ArgumentOutOfRangeException(nameof(multipliers), multipliers, "default(Multipliers) has λ = 0; create the multipliers with new Multipliers(λ, γ).");
         }
     }
 
     /// <summary>Runs block-coordinate sweeps from log e until the stopping rule holds; logE ([x·|Z| + z]) is overwritten.</summary>
-    private ExactSolution Iterate(DiscreteSource source, double lambda, double gamma, int nz, double[] logE)
+    private ExactSolution Iterate(DiscreteSource source, Multipliers multipliers, int nz, double[] logE)
     {
-        var tables = new Tables(source, nz);
-        var next = new double[logE.Length];
-        var e = new double[logE.Length];
-        var weight = new double[nz];
-        int nx = tables.InputCount;
-        int ny = tables.LabelCount;
-        double tolerance = Options.Tolerance;
+        var tables = new ExactTables(source, nz);
+        var sweep = new EncoderSweep(tables, multipliers, logE);
         int iterations = 0;
         double change = double.PositiveInfinity;
         bool converged = false;
-        for (int i = 0; i < logE.Length; i++)
-        {
-            e[i] = Math.Exp(logE[i]);
-        }
-
         tables.Update(logE);
         while (iterations < Options.MaxIterations)
         {
             iterations++;
-
-            // e-step: e(z|x) ∝ m(z)·exp(λ·log d(x|z) + γ·Σ_y p(y|x)·log c(y|z)), normalised by log-sum-exp over z.
-            change = 0;
-            for (int x = 0; x < nx; x++)
-            {
-                double max = double.NegativeInfinity;
-                for (int z = 0; z < nz; z++)
-                {
-                    double s = tables.LogM[z] + (lambda * tables.LogD[(x * nz) + z]);
-                    if (gamma != 0)
-                    {
-                        double expected = 0;
-                        for (int y = 0; y < ny; y++)
-                        {
-                            double pyx = tables.PYGivenX[(x * ny) + y];
-                            if (pyx > 0)
-                            {
-                                expected += pyx * tables.LogC[(z * ny) + y];
-                            }
-                        }
-
-                        s += gamma * expected;
-                    }
-
-                    next[(x * nz) + z] = s;
-                    max = Math.Max(max, s);
-                }
-
-                double total = 0;
-                for (int z = 0; z < nz; z++)
-                {
-                    double w = Math.Exp(next[(x * nz) + z] - max);
-                    weight[z] = w;
-                    total += w;
-                }
-
-                double logNorm = max + Math.Log(total);
-                for (int z = 0; z < nz; z++)
-                {
-                    int i = (x * nz) + z;
-                    double updated = weight[z] / total;
-                    change = Math.Max(change, Math.Abs(updated - e[i]));
-                    e[i] = updated;
-                    next[i] = Math.Max(next[i] - logNorm, LogFloor);
-                }
-            }
-
-            (logE, next) = (next, logE);
+            change = sweep.Step(ref logE);
 
             // m-, d-, c-steps: the exact optima for the new encoder.
             tables.Update(logE);
-            if (change < tolerance)
+            if (change < Options.Tolerance)
             {
                 converged = true;
                 break;
             }
         }
 
-        return tables.ToSolution(lambda, gamma, logE, iterations, converged, change);
+        return tables.ToSolution(multipliers, logE, iterations, converged, change);
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The source in flat arrays plus the m, d, c blocks (in log space) for the current encoder.</summary>
-    private sealed class Tables
+    /// <summary>The e-step of one sweep with its work arrays: e(z|x) ∝ m(z)·exp(λ·log d(x|z) + γ·Σ_y p(y|x)·log c(y|z)).</summary>
+    private sealed class EncoderSweep
     {
-        private readonly DiscreteSource _source;
-        private readonly double[] _logP;
-        private readonly double[] _work;
+        private readonly ExactTables tables;
+        private readonly double lambda;
+        private readonly double gamma;
+        private readonly double[] e;
+        private readonly double[] weight;
+        private double[] next;
 
-        public Tables(DiscreteSource source, int nz)
+        public EncoderSweep(ExactTables tables, Multipliers multipliers, double[] logE)
         {
-            _source = source;
-            InputCount = source.InputCount;
-            LabelCount = source.LabelCount;
-            LatentSize = nz;
-            _logP = new double[InputCount];
-            PYGivenX = new double[InputCount * LabelCount];
-            for (int x = 0; x < InputCount; x++)
+            this.tables = tables;
+            (lambda, gamma) = (multipliers.Lambda, multipliers.Gamma);
+            next = new double[logE.Length];
+            e = new double[logE.Length];
+            weight = new double[tables.LatentSize];
+            for (int i = 0; i < logE.Length; i++)
             {
-                double px = source.InputProbability(x);
-                _logP[x] = Math.Log(px);
-                for (int y = 0; y < LabelCount; y++)
-                {
-                    double pxy = source.Probability(x, y);
-                    PYGivenX[(x * LabelCount) + y] = pxy / px;
-                }
-            }
-
-            LogM = new double[nz];
-            LogD = new double[InputCount * nz];
-            LogC = new double[nz * LabelCount];
-            _work = new double[InputCount];
-        }
-
-        public int InputCount { get; }
-
-        public int LabelCount { get; }
-
-        public int LatentSize { get; }
-
-        /// <summary>p(y|x) as [x·|Y| + y].</summary>
-        public double[] PYGivenX { get; }
-
-        /// <summary>log m(z).</summary>
-        public double[] LogM { get; }
-
-        /// <summary>log d(x|z) as [x·|Z| + z].</summary>
-        public double[] LogD { get; }
-
-        /// <summary>log c(y|z) as [z·|Y| + y]; −∞ only for labels of probability 0.</summary>
-        public double[] LogC { get; }
-
-        /// <summary>m, d, c: the exact block optima for the encoder log e.</summary>
-        public void Update(double[] logE)
-        {
-            int nx = InputCount;
-            int ny = LabelCount;
-            int nz = LatentSize;
-            for (int z = 0; z < nz; z++)
-            {
-                // Weights w(x) = p(x) e(z|x) / max_x(p(x) e(z|x)), so that the largest is 1 whatever the state's mass.
-                double max = double.NegativeInfinity;
-                for (int x = 0; x < nx; x++)
-                {
-                    double v = _logP[x] + logE[(x * nz) + z];
-                    _work[x] = v;
-                    max = Math.Max(max, v);
-                }
-
-                double total = 0;
-                for (int x = 0; x < nx; x++)
-                {
-                    double w = Math.Exp(_work[x] - max);
-                    LogD[(x * nz) + z] = _work[x];
-                    _work[x] = w;
-                    total += w;
-                }
-
-                double logM = max + Math.Log(total);
-                LogM[z] = logM;
-                for (int x = 0; x < nx; x++)
-                {
-                    LogD[(x * nz) + z] -= logM;
-                }
-
-                // c(y|z) = Σ_x p(y|x) p(x) e(z|x) / m(z) = Σ_x p(y|x) w(x) / Σ_x w(x).
-                for (int y = 0; y < ny; y++)
-                {
-                    double sum = 0;
-                    for (int x = 0; x < nx; x++)
-                    {
-                        sum += PYGivenX[(x * ny) + y] * _work[x];
-                    }
-
-                    LogC[(z * ny) + y] = Math.Log(sum / total);
-                }
+                e[i] = Math.Exp(logE[i]);
             }
         }
 
-        public ExactSolution ToSolution(double lambda, double gamma, double[] logE, int iterations, bool converged, double change)
+        /// <summary>Updates the encoder (normalised by log-sum-exp over z; <paramref name="logE"/> becomes the new one) and returns max |Δe(z|x)|.</summary>
+        public double Step(ref double[] logE)
         {
-            int nx = InputCount;
-            int ny = LabelCount;
-            int nz = LatentSize;
-            var encoder = new double[nx, nz];
-            var marginal = new double[nz];
-            var decoder = new double[nz, nx];
-            var classifier = new double[nz, ny];
-            for (int z = 0; z < nz; z++)
+            double change = 0;
+            for (int x = 0; x < tables.InputCount; x++)
             {
-                marginal[z] = Math.Exp(LogM[z]);
-                for (int x = 0; x < nx; x++)
-                {
-                    encoder[x, z] = Math.Exp(logE[(x * nz) + z]);
-                    decoder[z, x] = Math.Exp(LogD[(x * nz) + z]);
-                }
-
-                for (int y = 0; y < ny; y++)
-                {
-                    classifier[z, y] = Math.Exp(LogC[(z * ny) + y]);
-                }
+                double max = Scores(x);
+                change = Math.Max(change, Normalise(x, max));
             }
 
-            // The functionals as the definitions read them, with the block-optimal m, d, c.
-            double rate = 0;
-            double distortion = 0;
-            double classification = 0;
-            for (int x = 0; x < nx; x++)
-            {
-                double px = _source.InputProbability(x);
-                for (int z = 0; z < nz; z++)
-                {
-                    double e = encoder[x, z];
-                    if (e == 0)
-                    {
-                        continue;
-                    }
+            (logE, next) = (next, logE);
+            return change;
+        }
 
-                    int i = (x * nz) + z;
-                    rate += px * e * (logE[i] - LogM[z]);
-                    distortion -= px * e * LogD[i];
-                    for (int y = 0; y < ny; y++)
+        /// <summary>The unnormalised log e(z|x) of input x into <see cref="next"/>; returns their maximum.</summary>
+        private double Scores(int x)
+        {
+            double max = double.NegativeInfinity;
+            for (int z = 0; z < tables.LatentSize; z++)
+            {
+                double s = tables.LogM[z] + (lambda * tables.LogD[tables.EncoderIndex(x, z)]);
+                if (gamma != 0)
+                {
+                    double expected = 0;
+                    for (int y = 0; y < tables.LabelCount; y++)
                     {
-                        double pxy = _source.Probability(x, y);
-                        if (pxy > 0)
+                        double pyx = tables.PYGivenX[tables.LabelIndex(x, y)];
+                        if (pyx > 0)
                         {
-                            classification -= pxy * e * LogC[(z * ny) + y];
+                            expected += pyx * tables.LogC[tables.ClassifierIndex(z, y)];
                         }
                     }
+
+                    s += gamma * expected;
                 }
+
+                next[tables.EncoderIndex(x, z)] = s;
+                max = Math.Max(max, s);
             }
 
-            // The closed forms, computed from the joints q(x, z) = p(x) e(z|x) and q(y, z) = Σ_x p(x, y) e(z|x) in linear space.
-            double ixz = 0;
-            for (int x = 0; x < nx; x++)
+            return max;
+        }
+
+        /// <summary>Normalises the row of input x by log-sum-exp; returns the row's max |Δe(z|x)|.</summary>
+        private double Normalise(int x, double max)
+        {
+            int nz = tables.LatentSize;
+            double total = 0;
+            for (int z = 0; z < nz; z++)
             {
-                double px = _source.InputProbability(x);
-                for (int z = 0; z < nz; z++)
-                {
-                    double q = px * encoder[x, z];
-                    if (q > 0 && marginal[z] > 0)
-                    {
-                        ixz += q * Math.Log(q / (px * marginal[z]));
-                    }
-                }
+                double w = Math.Exp(next[tables.EncoderIndex(x, z)] - max);
+                weight[z] = w;
+                total += w;
             }
 
-            double iyz = 0;
-            for (int y = 0; y < ny; y++)
+            double logNorm = max + Math.Log(total);
+            double change = 0;
+            for (int z = 0; z < nz; z++)
             {
-                double py = 0;
-                for (int x = 0; x < nx; x++)
-                {
-                    py += _source.Probability(x, y);
-                }
-
-                for (int z = 0; z < nz; z++)
-                {
-                    double q = 0;
-                    for (int x = 0; x < nx; x++)
-                    {
-                        q += _source.Probability(x, y) * encoder[x, z];
-                    }
-
-                    if (q > 0 && marginal[z] > 0)
-                    {
-                        iyz += q * Math.Log(q / (py * marginal[z]));
-                    }
-                }
+                int i = tables.EncoderIndex(x, z);
+                double updated = weight[z] / total;
+                change = Math.Max(change, Math.Abs(updated - e[i]));
+                e[i] = updated;
+                next[i] = Math.Max(next[i] - logNorm, LogFloor);
             }
 
-            return new ExactSolution(
-                lambda,
-                gamma,
-                rate,
-                distortion,
-                classification,
-                ixz,
-                iyz,
-                _source.InputEntropy,
-                logE,
-                encoder,
-                marginal,
-                decoder,
-                classifier,
-                iterations,
-                converged,
-                change);
+            return change;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using FreeEnergy.Core.Identities;
+using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Surface;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -24,8 +25,7 @@ public sealed record ExactSolution
     private readonly double[,] _classifier;
 
     internal ExactSolution(
-        double lambda,
-        double gamma,
+        Multipliers multipliers,
         double rate,
         double distortion,
         double classification,
@@ -41,8 +41,7 @@ public sealed record ExactSolution
         bool converged,
         double maxEncoderChange)
     {
-        Lambda = lambda;
-        Gamma = gamma;
+        Multipliers = multipliers;
         Rate = rate;
         Distortion = distortion;
         Classification = classification;
@@ -59,11 +58,14 @@ public sealed record ExactSolution
         MaxEncoderChange = maxEncoderChange;
     }
 
+    /// <summary>(λ, γ), the multipliers the solution minimises J at.</summary>
+    public Multipliers Multipliers { get; }
+
     /// <summary>λ, the multiplier of the distortion.</summary>
-    public double Lambda { get; }
+    public double Lambda => Multipliers.Lambda;
 
     /// <summary>γ, the multiplier of the classification loss.</summary>
-    public double Gamma { get; }
+    public double Gamma => Multipliers.Gamma;
 
     /// <summary>The rate R = Σ_x p(x) KL(e(·|x) ‖ m) in nats; equals I(x;z) because m is the encoder's marginal.</summary>
     public double Rate { get; }
@@ -130,8 +132,8 @@ public sealed record ExactSolution
     internal ReadOnlySpan<double> LogEncoder => _logEncoder;
 
     /// <summary>This solution as a point of the equilibrium surface, for <see cref="IdentityCheck"/>.</summary>
-    /// <returns>(λ, γ, R, D, C).</returns>
-    public SurfacePoint ToSurfacePoint() => new(Lambda, Gamma, Rate, Distortion, Classification);
+    /// <returns>(λ, γ) and R, D, C (the oracle has no accuracy or example count: 0).</returns>
+    public SurfacePoint ToSurfacePoint() => new(Multipliers, new Functionals(Rate, Distortion, Classification, 0, 0));
 
     /// <summary>e(z|x).</summary>
     /// <param name="x">Input index.</param>

@@ -13,23 +13,39 @@ namespace FreeEnergy.Core.Identities;
 /// </remarks>
 public sealed record CertificateOptions
 {
-    /// <summary>The defaults: 2 standard errors, relative tolerance 10⁻⁹.</summary>
+    /// <summary>The defaults (<see cref="Defaults"/>): 2 standard errors, relative tolerance 10⁻⁹, drift not counted.</summary>
     public static CertificateOptions Default { get; } = new();
 
-    /// <summary>How many standard errors a violation must exceed (default 2), finite and ≥ 0.</summary>
+    /// <summary>How many standard errors a violation must exceed (default <see cref="Defaults.Sigmas"/>), finite and ≥ 0.</summary>
     public double Sigmas
     {
         get;
         init => field = double.IsFinite(value) && value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(Sigmas), value, string.Create(CultureInfo.InvariantCulture, $"Sigmas must be finite and ≥ 0; got {value:R}."));
-    } = 2;
+    } = Defaults.Sigmas;
 
-    /// <summary>Whether the drift over the convergence window is added to the threshold (default false).</summary>
-    public bool IncludeDrift { get; init; }
+    /// <summary>Whether the drift over the convergence window is added to the threshold (default <see cref="Defaults.IncludeDrift"/>).</summary>
+    public bool IncludeDrift { get; init; } = Defaults.IncludeDrift;
 
-    /// <summary>The rounding tolerance relative to max(1, |F|) (default 10⁻⁹), finite and ≥ 0.</summary>
+    /// <summary>The rounding tolerance relative to max(1, |F|) (default <see cref="Defaults.RelativeTolerance"/>), finite and ≥ 0.</summary>
     public double RelativeTolerance
     {
         get;
         init => field = double.IsFinite(value) && value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(RelativeTolerance), value, string.Create(CultureInfo.InvariantCulture, $"RelativeTolerance must be finite and ≥ 0; got {value:R}."));
-    } = 1e-9;
+    } = Defaults.RelativeTolerance;
+
+    /// <summary>
+    /// The default of every setting. (These options validate each value as it is set, like the value types of
+    /// FreeEnergy.Core.Models, so an instance is never invalid and needs no separate validation step.)
+    /// </summary>
+    public static class Defaults
+    {
+        /// <summary>2 standard errors.</summary>
+        public const double Sigmas = 2;
+
+        /// <summary>The drift is reported, not counted.</summary>
+        public const bool IncludeDrift = false;
+
+        /// <summary>10⁻⁹ of max(1, |F|).</summary>
+        public const double RelativeTolerance = 1e-9;
+    }
 }

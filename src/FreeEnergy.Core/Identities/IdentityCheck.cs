@@ -93,14 +93,114 @@ public static class IdentityCheck
             throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, string.Create(CultureInfo.InvariantCulture, $"The tolerance must be finite and ≥ 0; got {tolerance:R}."));
         }
 
-        for (int k = 0; k < points.Count; k++)
+        RequireNoNull(points);
+
+        return SupportingPlanes(points, tolerance);
+    }
+
+    /// <summary>
+    /// The identities over the points of a (λ, γ) grid with finite differences between neighbouring grid points:
+    /// the integrated envelope relations (ΔF against the trapezoid of D over Δλ, of C over Δγ), the Maxwell relation
+    /// per grid cell, the signs of D_λ and C_γ between neighbours (concavity of F), and the convexity of R(D, C)
+    /// over all pairs (<see cref="Convexity"/>). Points need not fill the grid: missing neighbours are skipped.
+    /// </summary>
+    /// <param name="points">At least two surface points, each (λ, γ) at most once (for example <see cref="EquilibriumSurface.Points"/>).</param>
+    /// <param name="tolerance">Absolute slack for the sign checks (concavity, convexity), in nats; finite and ≥ 0.</param>
+    /// <returns>The worst relative residuals and the counts of what was compared.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="points"/> or one of its points is null.</exception>
+    /// <exception cref="ArgumentException">Fewer than two points, or two points share (λ, γ).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="tolerance"/> is negative or not finite.</exception>
+    public static SurfaceIdentityReport Grid(IReadOnlyList<SurfacePoint> points, double tolerance = 0)
+    {
+        ConvexityResidual convexity = Convexity(points, tolerance);
+        var twice = points.GroupBy(p => (p.Lambda, p.Gamma)).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
         {
-            if (points[k] is null)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{twice.Count()} points share (λ, γ) = ({twice.Key.Lambda}, {twice.Key.Gamma}); a grid has one point per (λ, γ)."), nameof(points));
+        }
+
+        var grid = new PointGrid(points);
+        var envelope = (Lambda: double.NaN, Gamma: double.NaN);
+        double maxwell = double.NaN;
+        int violations = 0, pairs = 0, cells = 0;
+        for (int i = 0; i < grid.Lambdas.Length; i++)
+        {
+            for (int j = 0; j < grid.Gammas.Length; j++)
             {
-                throw new ArgumentNullException(nameof(points), string.Create(CultureInfo.InvariantCulture, $"points[{k}] is null."));
+                if (grid.At(i, j) is not { } p)
+                {
+                    continue;
+                }
+
+                if (grid.At(i + 1, j) is { } q)
+                {
+                    pairs++;
+                    envelope.Lambda = WorstOf(envelope.Lambda, IntegratedEnvelope(p.FreeEnergy, q.FreeEnergy, p.Distortion, q.Distortion, q.Lambda - p.Lambda));
+                    violations += q.Distortion > p.Distortion + tolerance ? 1 : 0;
+                }
+
+                if (grid.At(i, j + 1) is { } u)
+                {
+                    pairs++;
+                    envelope.Gamma = WorstOf(envelope.Gamma, IntegratedEnvelope(p.FreeEnergy, u.FreeEnergy, p.Classification, u.Classification, u.Gamma - p.Gamma));
+                    violations += u.Classification > p.Classification + tolerance ? 1 : 0;
+                }
+
+                if (grid.At(i + 1, j) is { } a && grid.At(i, j + 1) is { } b && grid.At(i + 1, j + 1) is { } c)
+                {
+                    cells++;
+                    maxwell = WorstOf(maxwell, CellMaxwell(p, a, b, c, grid.Lambdas[i + 1] - grid.Lambdas[i], grid.Gammas[j + 1] - grid.Gammas[j]));
+                }
             }
         }
 
+        return new SurfaceIdentityReport(envelope.Lambda, envelope.Gamma, maxwell, violations, convexity, pairs, cells);
+    }
+
+    /// <summary>
+    /// The equilibrium certificate of a set of points: for every ordered pair (p, q) on one grid line (same γ:
+    /// <see cref="CertificateKind.ChordLambda"/>; same λ: <see cref="CertificateKind.ChordGamma"/>) and every pair
+    /// of a γ = 0 point p with a γ &gt; 0 point q at another λ (<see cref="CertificateKind.Envelope"/>), the
+    /// inequality F_p ≤ J_q(λ_p, γ_p) = R_q + λ_p·D_q + γ_p·C_q; and for every pair on a grid line the monotonicity
+    /// of D in λ and of C in γ. Every pair is checked, not only neighbours. Points that are not on a common grid
+    /// line simply admit fewer kinds; a kind no pair admits is reported in
+    /// <see cref="EquilibriumCertificate.NotApplicable"/>. Invalid points (NaN or infinite functionals) are
+    /// left out and reported as <see cref="PointStatus.Invalid"/>; with fewer than two valid points the outcome is
+    /// <see cref="CertificateOutcome.NotApplicable"/>.
+    /// </summary>
+    /// <param name="points">The points; indices must be distinct.</param>
+    /// <param name="data">Which functionals these are (for the report).</param>
+    /// <param name="options">The significance rule, or null for <see cref="CertificateOptions.Default"/>.</param>
+    /// <returns>The inequalities, their violations and a verdict per point.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="points"/> or one of its points is null.</exception>
+    /// <exception cref="ArgumentException">Two points share an index, or two valid points share (λ, γ).</exception>
+    public static EquilibriumCertificate Certify(IReadOnlyList<CertificatePoint> points, CertificateData data = CertificateData.Evaluation, CertificateOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        options ??= CertificateOptions.Default;
+        RequireNoNull(points);
+
+        var repeated = points.GroupBy(p => p.Index).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Point index {repeated.Key} appears {repeated.Count()} times."), nameof(points));
+        }
+
+        var valid = points.Where(p => p.IsValid).ToList();
+        var twice = valid.GroupBy(p => (p.Lambda, p.Gamma)).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Points {string.Join(", ", twice.Select(p => p.Index))} share (λ, γ) = ({twice.Key.Lambda}, {twice.Key.Gamma})."), nameof(points));
+        }
+
+        var inequalities = Inequalities(valid, options);
+        var verdicts = points.Select(p => Verdict(p, inequalities)).ToList();
+        return new EquilibriumCertificate(data, options, inequalities, verdicts);
+    }
+
+    /// <summary>The supporting-plane violation R_i − λ_i·(D_j − D_i) − γ_i·(C_j − C_i) − R_j of every ordered pair, the worst and how many exceed the tolerance.</summary>
+    private static ConvexityResidual SupportingPlanes(IReadOnlyList<SurfacePoint> points, double tolerance)
+    {
         double worst = double.NegativeInfinity;
         int worstI = -1;
         int worstJ = -1;
@@ -134,48 +234,9 @@ public static class IdentityCheck
         return new ConvexityResidual(worst, worstI, worstJ, points.Count * (points.Count - 1), violations, tolerance);
     }
 
-    /// <summary>
-    /// The equilibrium certificate of a set of points: for every ordered pair (p, q) on one grid line (same γ:
-    /// <see cref="CertificateKind.ChordLambda"/>; same λ: <see cref="CertificateKind.ChordGamma"/>) and every pair
-    /// of a γ = 0 point p with a γ &gt; 0 point q at another λ (<see cref="CertificateKind.Envelope"/>), the
-    /// inequality F_p ≤ J_q(λ_p, γ_p) = R_q + λ_p·D_q + γ_p·C_q; and for every pair on a grid line the monotonicity
-    /// of D in λ and of C in γ. Every pair is checked, not only neighbours. Points that are not on a common grid
-    /// line simply admit fewer kinds; a kind no pair admits is reported in
-    /// <see cref="EquilibriumCertificate.NotApplicable"/>. Invalid points (NaN or infinite functionals) are
-    /// left out and reported as <see cref="PointStatus.Invalid"/>; with fewer than two valid points the outcome is
-    /// <see cref="CertificateOutcome.NotApplicable"/>.
-    /// </summary>
-    /// <param name="points">The points; indices must be distinct.</param>
-    /// <param name="data">Which functionals these are (for the report).</param>
-    /// <param name="options">The significance rule, or null for <see cref="CertificateOptions.Default"/>.</param>
-    /// <returns>The inequalities, their violations and a verdict per point.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="points"/> or one of its points is null.</exception>
-    /// <exception cref="ArgumentException">Two points share an index, or two valid points share (λ, γ).</exception>
-    public static EquilibriumCertificate Certify(IReadOnlyList<CertificatePoint> points, CertificateData data = CertificateData.Evaluation, CertificateOptions? options = null)
+    /// <summary>Every chord, envelope and monotonicity inequality between the valid points.</summary>
+    private static List<CertificateInequality> Inequalities(List<CertificatePoint> valid, CertificateOptions options)
     {
-        ArgumentNullException.ThrowIfNull(points);
-        options ??= CertificateOptions.Default;
-        for (int k = 0; k < points.Count; k++)
-        {
-            if (points[k] is null)
-            {
-                throw new ArgumentNullException(nameof(points), string.Create(CultureInfo.InvariantCulture, $"points[{k}] is null."));
-            }
-        }
-
-        var repeated = points.GroupBy(p => p.Index).FirstOrDefault(g => g.Count() > 1);
-        if (repeated is not null)
-        {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Point index {repeated.Key} appears {repeated.Count()} times."), nameof(points));
-        }
-
-        var valid = points.Where(p => p.IsValid).ToList();
-        var twice = valid.GroupBy(p => (p.Lambda, p.Gamma)).FirstOrDefault(g => g.Count() > 1);
-        if (twice is not null)
-        {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Points {string.Join(", ", twice.Select(p => p.Index))} share (λ, γ) = ({twice.Key.Lambda}, {twice.Key.Gamma})."), nameof(points));
-        }
-
         var inequalities = new List<CertificateInequality>();
         foreach (var p in valid)
         {
@@ -208,8 +269,20 @@ public static class IdentityCheck
             }
         }
 
-        var verdicts = points.Select(p => Verdict(p, inequalities)).ToList();
-        return new EquilibriumCertificate(data, options, inequalities, verdicts);
+        return inequalities;
+    }
+
+    /// <exception cref="ArgumentNullException"><paramref name="points"/> or one of its points is null.</exception>
+    private static void RequireNoNull<T>(IReadOnlyList<T> points)
+        where T : class
+    {
+        for (int k = 0; k < points.Count; k++)
+        {
+            if (points[k] is null)
+            {
+                throw new ArgumentNullException(nameof(points), string.Create(CultureInfo.InvariantCulture, $"points[{k}] is null."));
+            }
+        }
     }
 
     /// <summary>F_p ≤ J_q(λ_p, γ_p), blamed on p.</summary>
@@ -271,5 +344,37 @@ public static class IdentityCheck
         return new PointVerdict(point.Index, point.Lambda, point.Gamma, status, worst, relative, involved, null);
     }
 
+    /// <summary>|ΔF − ½(f₁ + f₂)·Δ| / |ΔF|: the integrated envelope relation between two neighbours.</summary>
+    private static double IntegratedEnvelope(double f1, double f2, double slope1, double slope2, double step)
+    {
+        double dF = f2 - f1;
+        return Math.Abs(dF - (0.5 * (slope1 + slope2) * step)) / Math.Abs(dF);
+    }
+
+    /// <summary>|ΔD/Δγ − ΔC/Δλ| / max(|ΔD/Δγ|, |ΔC/Δλ|) over the cell p = (i, j), a = (i + 1, j), b = (i, j + 1), c = (i + 1, j + 1), each difference averaged over the cell's two edges.</summary>
+    private static double CellMaxwell(SurfacePoint p, SurfacePoint a, SurfacePoint b, SurfacePoint c, double dLambda, double dGamma)
+    {
+        double dDdGamma = 0.5 * ((b.Distortion - p.Distortion) + (c.Distortion - a.Distortion)) / dGamma;
+        double dCdLambda = 0.5 * ((a.Classification - p.Classification) + (c.Classification - b.Classification)) / dLambda;
+        return Math.Abs(dDdGamma - dCdLambda) / Math.Max(Math.Max(Math.Abs(dDdGamma), Math.Abs(dCdLambda)), 1e-300);
+    }
+
+    /// <summary>The larger of the two, where NaN means "nothing compared yet".</summary>
+    private static double WorstOf(double worst, double value) => double.IsNaN(worst) ? value : Math.Max(worst, value);
+
     private static double Hypot(double a, double b) => Math.Sqrt((a * a) + (b * b));
+
+    /// <summary>The points by their position on the grid of their distinct λ and γ values.</summary>
+    private sealed class PointGrid(IReadOnlyList<SurfacePoint> points)
+    {
+        private readonly Dictionary<(double, double), SurfacePoint> byMultipliers = points.ToDictionary(p => (p.Lambda, p.Gamma));
+
+        public double[] Lambdas { get; } = [.. points.Select(p => p.Lambda).Distinct().Order()];
+
+        public double[] Gammas { get; } = [.. points.Select(p => p.Gamma).Distinct().Order()];
+
+        /// <summary>The point at (λ_i, γ_j), or null when the grid has no point there (or i, j are past its end).</summary>
+        public SurfacePoint? At(int i, int j) =>
+            i < Lambdas.Length && j < Gammas.Length && byMultipliers.TryGetValue((Lambdas[i], Gammas[j]), out var p) ? p : null;
+    }
 }

@@ -193,66 +193,14 @@ public sealed class EquilibriumSurface
     public IReadOnlyList<EquilibriumCertificate> CertifyAll(CertificateOptions? options = null) =>
         HasTrainingData ? [Certify(CertificateData.Evaluation, options), Certify(CertificateData.Training, options)] : [Certify(CertificateData.Evaluation, options)];
 
-    /// <summary>
-    /// Convexity of R(D, C) over the points: the supporting-plane inequality
-    /// R_j ≥ R_i − λ_i (D_j − D_i) − γ_i (C_j − C_i) for every pair, with the worst violation.
-    /// </summary>
+    /// <summary>Convexity of R(D, C) over the points: <see cref="IdentityCheck.Convexity"/> of <see cref="Points"/>.</summary>
+    [Obsolete("Use IdentityCheck.Convexity(surface.Points, tolerance): the identity checks are one API, in FreeEnergy.Core.Identities.")]
     public ConvexityResidual CheckConvexity(double tolerance = 0) => IdentityCheck.Convexity(Points, tolerance);
 
-    /// <summary>
-    /// Checks the envelope relations, the Maxwell relation, the concavity of F and the convexity of R(D, C)
-    /// with finite differences between neighbouring points of the (λ, γ) grid the points lie on.
-    /// </summary>
+    /// <summary>The identities over the grid of the points: <see cref="IdentityCheck.Grid"/> of <see cref="Points"/>.</summary>
     /// <param name="tolerance">Absolute slack for the sign checks (concavity, convexity), in nats.</param>
-    public SurfaceIdentityReport CheckIdentities(double tolerance = 0)
-    {
-        double[] lambdas = [.. Records.Select(r => r.Lambda).Distinct().Order()];
-        double[] gammas = [.. Records.Select(r => r.Gamma).Distinct().Order()];
-        var at = Records.ToDictionary(r => (r.Lambda, r.Gamma));
-        double envelopeLambda = double.NaN, envelopeGamma = double.NaN, maxwell = double.NaN;
-        int violations = 0, pairs = 0, cells = 0;
-        static double Max(double a, double b) => double.IsNaN(a) ? b : Math.Max(a, b);
-        for (int i = 0; i < lambdas.Length; i++)
-        {
-            for (int j = 0; j < gammas.Length; j++)
-            {
-                if (!at.TryGetValue((lambdas[i], gammas[j]), out var p))
-                {
-                    continue;
-                }
-
-                if (i + 1 < lambdas.Length && at.TryGetValue((lambdas[i + 1], gammas[j]), out var q))
-                {
-                    pairs++;
-                    double dF = q.FreeEnergy - p.FreeEnergy;
-                    envelopeLambda = Max(envelopeLambda, Math.Abs(dF - (0.5 * (p.Distortion + q.Distortion) * (q.Lambda - p.Lambda))) / Math.Abs(dF));
-                    violations += q.Distortion > p.Distortion + tolerance ? 1 : 0;
-                }
-
-                if (j + 1 < gammas.Length && at.TryGetValue((lambdas[i], gammas[j + 1]), out var u))
-                {
-                    pairs++;
-                    double dF = u.FreeEnergy - p.FreeEnergy;
-                    envelopeGamma = Max(envelopeGamma, Math.Abs(dF - (0.5 * (p.Classification + u.Classification) * (u.Gamma - p.Gamma))) / Math.Abs(dF));
-                    violations += u.Classification > p.Classification + tolerance ? 1 : 0;
-                }
-
-                if (i + 1 < lambdas.Length && j + 1 < gammas.Length
-                    && at.TryGetValue((lambdas[i + 1], gammas[j]), out var a)
-                    && at.TryGetValue((lambdas[i], gammas[j + 1]), out var b)
-                    && at.TryGetValue((lambdas[i + 1], gammas[j + 1]), out var c))
-                {
-                    cells++;
-                    double dLambda = lambdas[i + 1] - lambdas[i], dGamma = gammas[j + 1] - gammas[j];
-                    double dDdGamma = 0.5 * ((b.Distortion - p.Distortion) + (c.Distortion - a.Distortion)) / dGamma;
-                    double dCdLambda = 0.5 * ((a.Classification - p.Classification) + (c.Classification - b.Classification)) / dLambda;
-                    maxwell = Max(maxwell, Math.Abs(dDdGamma - dCdLambda) / Math.Max(Math.Max(Math.Abs(dDdGamma), Math.Abs(dCdLambda)), 1e-300));
-                }
-            }
-        }
-
-        return new SurfaceIdentityReport(envelopeLambda, envelopeGamma, maxwell, violations, CheckConvexity(tolerance), pairs, cells);
-    }
+    [Obsolete("Use IdentityCheck.Grid(surface.Points, tolerance): the identity checks are one API, in FreeEnergy.Core.Identities.")]
+    public SurfaceIdentityReport CheckIdentities(double tolerance = 0) => IdentityCheck.Grid(Points, tolerance);
 
     /// <summary>
     /// The rate on the equilibrium curve R(D) at constant <paramref name="gamma"/>, interpolated over the
@@ -320,16 +268,9 @@ public sealed class EquilibriumSurface
             return "the record lacks a plan, an index or valid multipliers";
         }
 
-        if (r.IsDiverged)
+        if (r.IsDiverged || r.DivergedAt is not null)
         {
-            return r.DivergedAt is null ? "a diverged record lacks 'divergedAt' (the epoch and step of the divergence)"
-                : r.Checkpoint is not null ? "a diverged record names a checkpoint (a diverged point has no model)"
-                : null;
-        }
-
-        if (r.DivergedAt is not null)
-        {
-            return "the record has 'divergedAt' but not \"status\": \"diverged\"";
+            return DivergenceProblem(r);
         }
 
         if (!double.IsFinite(r.Rate) || !double.IsFinite(r.Distortion) || !double.IsFinite(r.Classification))
@@ -354,6 +295,13 @@ public sealed class EquilibriumSurface
 
         return null;
     }
+
+    /// <summary>What is wrong with a record that is, or claims to be, diverged; null when nothing.</summary>
+    private static string? DivergenceProblem(SurfaceRecord r) =>
+        !r.IsDiverged ? "the record has 'divergedAt' but not \"status\": \"diverged\""
+        : r.DivergedAt is null ? "a diverged record lacks 'divergedAt' (the epoch and step of the divergence)"
+        : r.Checkpoint is not null ? "a diverged record names a checkpoint (a diverged point has no model)"
+        : null;
 
     private static string? Consistency(IReadOnlyList<SurfaceRecord> records)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using FreeEnergy.Core.Identities;
+using FreeEnergy.Core.Models;
 
 namespace FreeEnergy.Core.Surface;
 
@@ -11,7 +12,7 @@ namespace FreeEnergy.Core.Surface;
 /// </summary>
 public sealed record SurfacePoint
 {
-    /// <summary>Creates a validated point.</summary>
+    /// <summary>Creates a validated point from plain numbers (accuracy and count unknown: 0).</summary>
     /// <param name="lambda">λ, finite and &gt; 0.</param>
     /// <param name="gamma">γ, finite and ≥ 0.</param>
     /// <param name="rate">R in nats, finite.</param>
@@ -19,44 +20,51 @@ public sealed record SurfacePoint
     /// <param name="classification">C in nats, finite.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is outside its range or not finite.</exception>
     public SurfacePoint(double lambda, double gamma, double rate, double distortion, double classification)
+        : this(new Multipliers(lambda, gamma), Finite(rate, distortion, classification))
     {
-        if (!double.IsFinite(lambda) || lambda <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(lambda), lambda, string.Create(CultureInfo.InvariantCulture, $"λ must be finite and > 0; got {lambda:R}."));
-        }
-
-        if (!double.IsFinite(gamma) || gamma < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(gamma), gamma, string.Create(CultureInfo.InvariantCulture, $"γ must be finite and ≥ 0; got {gamma:R}."));
-        }
-
-        RequireFinite(rate, nameof(rate));
-        RequireFinite(distortion, nameof(distortion));
-        RequireFinite(classification, nameof(classification));
-        Lambda = lambda;
-        Gamma = gamma;
-        Rate = rate;
-        Distortion = distortion;
-        Classification = classification;
     }
 
+    /// <summary>Creates a validated point from the shared value types.</summary>
+    /// <param name="multipliers">(λ, γ); not <c>default</c> (λ = 0).</param>
+    /// <param name="functionals">R, D, C (finite), with the accuracy and count they were measured with.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="multipliers"/> is <c>default</c>, or a functional is not finite.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="functionals"/> is null.</exception>
+    public SurfacePoint(Multipliers multipliers, Functionals functionals)
+    {
+        if (!(multipliers.Lambda > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(multipliers), multipliers, "default(Multipliers) has λ = 0; create the multipliers with new Multipliers(λ, γ).");
+        }
+
+        ArgumentNullException.ThrowIfNull(functionals);
+        Finite(functionals.Rate, functionals.Distortion, functionals.Classification);
+        Multipliers = multipliers;
+        Functionals = functionals;
+    }
+
+    /// <summary>(λ, γ).</summary>
+    public Multipliers Multipliers { get; }
+
+    /// <summary>R, D, C (and accuracy and count, 0 when the point was made from plain numbers).</summary>
+    public Functionals Functionals { get; }
+
     /// <summary>λ, the multiplier of the distortion.</summary>
-    public double Lambda { get; }
+    public double Lambda => Multipliers.Lambda;
 
     /// <summary>γ, the multiplier of the classification loss.</summary>
-    public double Gamma { get; }
+    public double Gamma => Multipliers.Gamma;
 
     /// <summary>R in nats.</summary>
-    public double Rate { get; }
+    public double Rate => Functionals.Rate;
 
     /// <summary>D in nats.</summary>
-    public double Distortion { get; }
+    public double Distortion => Functionals.Distortion;
 
     /// <summary>C in nats.</summary>
-    public double Classification { get; }
+    public double Classification => Functionals.Classification;
 
     /// <summary>F = R + λ·D + γ·C in nats.</summary>
-    public double FreeEnergy => Rate + (Lambda * Distortion) + (Gamma * Classification);
+    public double FreeEnergy => Functionals.FreeEnergy(Multipliers);
 
     /// <summary>The objective J = R + λ'·D + γ'·C of this point's functionals at other multipliers (λ', γ').</summary>
     /// <param name="lambda">λ'.</param>
@@ -68,6 +76,14 @@ public sealed record SurfacePoint
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
         $"(λ = {Lambda:G6}, γ = {Gamma:G6}: R = {Rate:G10}, D = {Distortion:G10}, C = {Classification:G10}, F = {FreeEnergy:G12})");
+
+    private static Functionals Finite(double rate, double distortion, double classification)
+    {
+        RequireFinite(rate, nameof(rate));
+        RequireFinite(distortion, nameof(distortion));
+        RequireFinite(classification, nameof(classification));
+        return new Functionals(rate, distortion, classification, 0, 0);
+    }
 
     private static void RequireFinite(double value, string name)
     {

@@ -42,13 +42,13 @@ public sealed record SurfaceRecord
     /// <summary>The point's position in its chain.</summary>
     public int Position { get; init; }
 
-    /// <summary>λ.</summary>
+    /// <summary>λ, the file's field (in code, <see cref="Multipliers"/>).</summary>
     public double Lambda { get; init; }
 
-    /// <summary>γ.</summary>
+    /// <summary>γ, the file's field (in code, <see cref="Multipliers"/>).</summary>
     public double Gamma { get; init; }
 
-    /// <summary>R on the evaluation data.</summary>
+    /// <summary>R on the evaluation data, the file's field (in code, <see cref="Evaluation"/>).</summary>
     public double Rate { get; init; }
 
     /// <summary>D on the evaluation data.</summary>
@@ -116,13 +116,33 @@ public sealed record SurfaceRecord
     [JsonIgnore]
     public bool IsDiverged => Status == SweepPointStatus.Diverged;
 
-    /// <summary>λ and γ.</summary>
+    /// <summary>
+    /// λ and γ, the way code builds and reads a record (<c>Multipliers = point.Multipliers</c>); the file stores them
+    /// as the fields <see cref="Lambda"/> and <see cref="Gamma"/>, which setting this writes.
+    /// </summary>
     [JsonIgnore]
-    public Multipliers Multipliers => new(Lambda, Gamma);
+    public Multipliers Multipliers
+    {
+        get => new(Lambda, Gamma);
+        init => (Lambda, Gamma) = (value.Lambda, value.Gamma);
+    }
 
-    /// <summary>The evaluation functionals as a <see cref="Functionals"/> value (the count is not stored: 0).</summary>
+    /// <summary>
+    /// The evaluation functionals, the way code builds and reads a record (<c>Evaluation = result.Evaluation</c>); the
+    /// file stores R, D, C and the accuracy as the fields <see cref="Rate"/>, <see cref="Distortion"/>,
+    /// <see cref="Classification"/> and <see cref="Accuracy"/>, which setting this writes. The count is not stored:
+    /// it reads 0.
+    /// </summary>
     [JsonIgnore]
-    public Functionals Evaluation => new(Rate, Distortion, Classification, Accuracy, 0);
+    public Functionals Evaluation
+    {
+        get => new(Rate, Distortion, Classification, Accuracy, 0);
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            (Rate, Distortion, Classification, Accuracy) = (value.Rate, value.Distortion, value.Classification, value.Accuracy);
+        }
+    }
 
     /// <summary>
     /// The point as the certificate sees it on <paramref name="data"/>. For training data the functionals are
@@ -153,6 +173,6 @@ public sealed record SurfaceRecord
         ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the training diverged at epoch {at.Epoch}, step {at.Step}: no functionals")
         : "the training diverged: no functionals";
 
-    /// <summary>The point as plain numbers for <see cref="IdentityCheck"/>.</summary>
-    public SurfacePoint ToSurfacePoint() => new(Lambda, Gamma, Rate, Distortion, Classification);
+    /// <summary>The point for <see cref="IdentityCheck"/>: its multipliers and evaluation functionals.</summary>
+    public SurfacePoint ToSurfacePoint() => new(Multipliers, Evaluation);
 }

@@ -287,8 +287,7 @@ public sealed class SurfaceSweep
                 Index = point.Index,
                 Chain = point.Chain,
                 Position = point.Position,
-                Lambda = point.Multipliers.Lambda,
-                Gamma = point.Multipliers.Gamma,
+                Multipliers = point.Multipliers,
                 Seed = model.Configuration.Seed,
                 WarmStartFrom = source?.Index,
             };
@@ -513,13 +512,9 @@ public sealed class SurfaceSweep
         var result = trainer.Train(model, template.Multipliers, training, evaluation, relay, cancellationToken);
         int window = Math.Max(2, trainer.Convergence.Window);
         var last = epochs.TakeLast(window).ToList();
-        var e = result.Evaluation;
         var record = template with
         {
-            Rate = e.Rate,
-            Distortion = e.Distortion,
-            Classification = e.Classification,
-            Accuracy = e.Accuracy,
+            Evaluation = result.Evaluation,
             FreeEnergy = result.FreeEnergy,
             Training = result.Training,
             EvaluationStatistics = evaluation.Count >= 2 ? model.EvaluateStatistics(evaluation, trainer.EvaluationBatchSize) : null,

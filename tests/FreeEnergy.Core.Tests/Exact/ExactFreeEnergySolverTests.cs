@@ -1,4 +1,6 @@
+using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Exact;
+using FreeEnergy.Core.Models;
 using Xunit.Abstractions;
 
 namespace FreeEnergy.Core.Tests.Exact;
@@ -26,7 +28,7 @@ public class ExactFreeEnergySolverTests(ITestOutputHelper output)
     {
         var source = DiscreteSource.Random(nx, ny, seed);
         // Two starts: the closed forms hold at every fixed point, global or not.
-        var solution = new ExactFreeEnergySolver(new ExactSolverOptions(seed: seed, restarts: 2)).Solve(source, lambda, gamma);
+        var solution = new ExactFreeEnergySolver(new ExactSolverOptions(seed: seed, restarts: 2)).Solve(source, new Multipliers(lambda, gamma));
 
         double info = ClosedForms.InputInformation(source, solution);
         double labelLoss = ClosedForms.LabelGivenLatentEntropy(source, solution);
@@ -34,7 +36,7 @@ public class ExactFreeEnergySolverTests(ITestOutputHelper output)
         output.WriteLine($"{solution}; |R − I| = {Math.Abs(solution.Rate - info):G2}, |D − (H − I)| = {Math.Abs(solution.Distortion - (source.InputEntropy - info)):G2}, |C − H(y|z)| = {Math.Abs(solution.Classification - labelLoss):G2}, fixed-point defect = {defect:G2}");
 
         Assert.True(solution.Converged, solution.ToString());
-        Assert.True(solution.MaxEncoderChange < ExactSolverOptions.DefaultTolerance);
+        Assert.True(solution.MaxEncoderChange < ExactSolverOptions.Defaults.Tolerance);
         Assert.Equal(info, solution.Rate, 1e-9);
         Assert.Equal(source.InputEntropy - info, solution.Distortion, 1e-9);
         Assert.Equal(labelLoss, solution.Classification, 1e-9);
@@ -63,7 +65,7 @@ public class ExactFreeEnergySolverTests(ITestOutputHelper output)
     public void AboveLambdaOneTheOptimumKeepsAllOfX(int seed, int nx, int ny, double lambda, double gamma)
     {
         var source = DiscreteSource.Random(nx, ny, seed);
-        var solution = new ExactFreeEnergySolver(new ExactSolverOptions(seed: seed)).Solve(source, lambda, gamma);
+        var solution = new ExactFreeEnergySolver(new ExactSolverOptions(seed: seed)).Solve(source, new Multipliers(lambda, gamma));
         output.WriteLine(solution.ToString());
 
         Assert.True(solution.Converged);
@@ -90,7 +92,7 @@ public class ExactFreeEnergySolverTests(ITestOutputHelper output)
     public void WithoutClassificationBelowLambdaOneNothingIsKept(int seed, int nx, int ny, double lambda)
     {
         var source = DiscreteSource.Random(nx, ny, seed);
-        var solution = new ExactFreeEnergySolver(new ExactSolverOptions(seed: seed)).Solve(source, lambda, 0);
+        var solution = new ExactFreeEnergySolver(new ExactSolverOptions(seed: seed)).Solve(source, new Multipliers(lambda, 0));
         output.WriteLine(solution.ToString());
 
         Assert.True(solution.Converged);
@@ -116,7 +118,7 @@ public class ExactFreeEnergySolverTests(ITestOutputHelper output)
     {
         var source = DiscreteSource.Random(nx, ny, seed);
         var solver = new ExactFreeEnergySolver(new ExactSolverOptions(seed: seed));
-        var solutions = new[] { 0.2, 0.5, 0.75 }.Select(l => solver.Solve(source, l, beta * (1 - l))).ToArray();
+        var solutions = new[] { 0.2, 0.5, 0.75 }.Select(l => solver.Solve(source, new Multipliers(l, beta * (1 - l)))).ToArray();
         foreach (var s in solutions)
         {
             output.WriteLine($"{s}; I(x;z) = {s.MutualInformation:R}, I(y;z) = {s.LabelInformation:R}");
@@ -137,14 +139,14 @@ public class ExactFreeEnergySolverTests(ITestOutputHelper output)
     {
         var source = DiscreteSource.Random(7, 3, seed: 1);
         var solver = new ExactFreeEnergySolver(new ExactSolverOptions(seed: 1));
-        var first = solver.Solve(source, 0.3, 5);
-        var again = solver.Solve(source, 0.3, 5, first);
+        var first = solver.Solve(source, new Multipliers(0.3, 5));
+        var again = solver.Solve(source, new Multipliers(0.3, 5), first);
         Assert.True(again.Iterations <= 2, $"{again.Iterations} iterations");
         Assert.Equal(first.FreeEnergy, again.FreeEnergy, 1e-14);
         Assert.True((first.Encoder - again.Encoder).Enumerate().Max(Math.Abs) < 1e-14);
 
         // SolveFrom with the same encoder as a plain array reaches the same point.
-        var fromArray = solver.SolveFrom(source, 0.3, 5, first.Encoder.ToArray());
+        var fromArray = solver.SolveFrom(source, new Multipliers(0.3, 5), first.Encoder.ToArray());
         Assert.Equal(first.FreeEnergy, fromArray.FreeEnergy, 1e-13);
     }
 
@@ -152,9 +154,9 @@ public class ExactFreeEnergySolverTests(ITestOutputHelper output)
     public void MoreRestartsNeverRaiseTheFreeEnergyAndTheSeedIsReproducible()
     {
         var source = DiscreteSource.Random(6, 3, seed: 3);
-        var one = new ExactFreeEnergySolver(new ExactSolverOptions(seed: 3, restarts: 1)).Solve(source, 0.6, 4);
-        var many = new ExactFreeEnergySolver(new ExactSolverOptions(seed: 3, restarts: 8)).Solve(source, 0.6, 4);
-        var manyAgain = new ExactFreeEnergySolver(new ExactSolverOptions(seed: 3, restarts: 8)).Solve(source, 0.6, 4);
+        var one = new ExactFreeEnergySolver(new ExactSolverOptions(seed: 3, restarts: 1)).Solve(source, new Multipliers(0.6, 4));
+        var many = new ExactFreeEnergySolver(new ExactSolverOptions(seed: 3, restarts: 8)).Solve(source, new Multipliers(0.6, 4));
+        var manyAgain = new ExactFreeEnergySolver(new ExactSolverOptions(seed: 3, restarts: 8)).Solve(source, new Multipliers(0.6, 4));
         output.WriteLine($"1 start: {one}\n8 starts: {many}");
         Assert.True(many.FreeEnergy <= one.FreeEnergy);
         Assert.Equal(many.Encoder, manyAgain.Encoder);
@@ -164,10 +166,10 @@ public class ExactFreeEnergySolverTests(ITestOutputHelper output)
     public void TheIterationCapIsReportedAsNotConverged()
     {
         var source = DiscreteSource.Random(7, 3, seed: 1);
-        var solution = new ExactFreeEnergySolver(new ExactSolverOptions(seed: 1, maxIterations: 5, restarts: 1)).Solve(source, 0.6, 4);
+        var solution = new ExactFreeEnergySolver(new ExactSolverOptions(seed: 1, maxIterations: 5, restarts: 1)).Solve(source, new Multipliers(0.6, 4));
         Assert.False(solution.Converged);
         Assert.Equal(5, solution.Iterations);
-        Assert.True(solution.MaxEncoderChange >= ExactSolverOptions.DefaultTolerance);
+        Assert.True(solution.MaxEncoderChange >= ExactSolverOptions.Defaults.Tolerance);
 
         // Even unconverged, m, d, c are the block optima of the final e, so the closed forms hold.
         double info = ClosedForms.InputInformation(source, solution);
@@ -181,7 +183,7 @@ public class ExactFreeEnergySolverTests(ITestOutputHelper output)
     public void ASmallLatentAlphabetStillGivesConsistentFunctionals(int latentSize)
     {
         var source = DiscreteSource.Random(8, 3, seed: 6);
-        var solution = new ExactFreeEnergySolver(new ExactSolverOptions(latentSize: latentSize, seed: 6)).Solve(source, 2, 3);
+        var solution = new ExactFreeEnergySolver(new ExactSolverOptions(latentSize: latentSize, seed: 6)).Solve(source, new Multipliers(2, 3));
         Assert.Equal(latentSize, solution.LatentSize);
         Assert.True(solution.Converged);
         double info = ClosedForms.InputInformation(source, solution);
@@ -200,7 +202,9 @@ public class ExactFreeEnergySolverTests(ITestOutputHelper output)
     public void RejectsBadMultipliers(double lambda, double gamma, string parameter, string actual)
     {
         var source = DiscreteSource.Random(3, 2, seed: 1);
+#pragma warning disable CS0618 // The two-double forwarder, kept because the docs used it, validates λ and γ itself.
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new ExactFreeEnergySolver().Solve(source, lambda, gamma));
+#pragma warning restore CS0618
         Assert.Equal(parameter, ex.ParamName);
         Assert.Contains(actual, ex.Message, StringComparison.Ordinal);
         Assert.Contains(parameter == "lambda" ? "> 0" : "≥ 0", ex.Message, StringComparison.Ordinal);
@@ -216,6 +220,30 @@ public class ExactFreeEnergySolverTests(ITestOutputHelper output)
         Assert.Equal("tolerance", Assert.Throws<ArgumentOutOfRangeException>(() => new ExactSolverOptions(tolerance: double.NaN)).ParamName);
         Assert.Equal("maxIterations", Assert.Throws<ArgumentOutOfRangeException>(() => new ExactSolverOptions(maxIterations: 0)).ParamName);
         Assert.Equal("restarts", Assert.Throws<ArgumentOutOfRangeException>(() => new ExactSolverOptions(restarts: 0)).ParamName);
+
+        // Options changed with `with` skip the constructor: the solver validates them once and lists every problem.
+        var all = Assert.Throws<FreeEnergyConfigurationException>(() => new ExactFreeEnergySolver(new ExactSolverOptions() with { LatentSize = 0, Tolerance = double.NaN, MaxIterations = 0, Restarts = 0 }));
+        Assert.Equal(4, all.Problems.Count);
+        Assert.Equal(new ExactSolverOptions(), new ExactSolverOptions(null, ExactSolverOptions.Defaults.Tolerance, ExactSolverOptions.Defaults.MaxIterations, ExactSolverOptions.Defaults.Seed, ExactSolverOptions.Defaults.Restarts));
+        Assert.Equal(1e-12, (new ExactSolverOptions(seed: 2) with { Tolerance = 1e-12 }).Tolerance);
+    }
+
+    [Fact]
+    public void TheMultipliersOverloadsAgreeWithTheForwardersAndRejectDefaultMultipliers()
+    {
+        var source = DiscreteSource.Random(4, 2, seed: 5);
+        var solver = new ExactFreeEnergySolver(new ExactSolverOptions(seed: 2, restarts: 2));
+        var solution = solver.Solve(source, new Multipliers(1.5, 2));
+        Assert.Equal(new Multipliers(1.5, 2), solution.Multipliers);
+        Assert.Equal(new Multipliers(1.5, 2), solution.ToSurfacePoint().Multipliers);
+#pragma warning disable CS0618 // The forwarders the docs promised.
+        Assert.Equal(solution.FreeEnergy, solver.Solve(source, 1.5, 2).FreeEnergy);
+        Assert.Equal(solver.Solve(source, new Multipliers(1.4, 2), solution).FreeEnergy, solver.Solve(source, 1.4, 2, solution).FreeEnergy);
+        Assert.Equal(solver.SolveFrom(source, new Multipliers(1.4, 2), solution.Encoder.ToArray()).FreeEnergy, solver.SolveFrom(source, 1.4, 2, solution.Encoder.ToArray()).FreeEnergy);
+#pragma warning restore CS0618
+        Assert.Equal("multipliers", Assert.Throws<ArgumentOutOfRangeException>(() => solver.Solve(source, default)).ParamName);
+        Assert.Equal("multipliers", Assert.Throws<ArgumentOutOfRangeException>(() => solver.Solve(source, default, solution)).ParamName);
+        Assert.Equal("multipliers", Assert.Throws<ArgumentOutOfRangeException>(() => solver.SolveFrom(source, default, solution.Encoder.ToArray())).ParamName);
     }
 
     [Fact]
@@ -223,13 +251,13 @@ public class ExactFreeEnergySolverTests(ITestOutputHelper output)
     {
         var source = DiscreteSource.Random(4, 2, seed: 1);
         var solver = new ExactFreeEnergySolver();
-        var other = solver.Solve(DiscreteSource.Random(5, 2, seed: 1), 0.5, 1);
-        var ex = Assert.Throws<ArgumentException>(() => solver.Solve(source, 0.5, 1, other));
+        var other = solver.Solve(DiscreteSource.Random(5, 2, seed: 1), new Multipliers(0.5, 1));
+        var ex = Assert.Throws<ArgumentException>(() => solver.Solve(source, new Multipliers(0.5, 1), other));
         Assert.Equal("warmStart", ex.ParamName);
         Assert.Contains("|X| = 4 rows", ex.Message, StringComparison.Ordinal);
         Assert.Contains("got 5", ex.Message, StringComparison.Ordinal);
 
-        ex = Assert.Throws<ArgumentException>(() => solver.SolveFrom(source, 0.5, 1, new double[3, 4]));
+        ex = Assert.Throws<ArgumentException>(() => solver.SolveFrom(source, new Multipliers(0.5, 1), new double[3, 4]));
         Assert.Equal("initialEncoder", ex.ParamName);
         Assert.Contains("got [3, 4]", ex.Message, StringComparison.Ordinal);
 
@@ -240,11 +268,11 @@ public class ExactFreeEnergySolverTests(ITestOutputHelper output)
             notNormalised[x, 1] = x == 2 ? 0.2 : 0.5;
         }
 
-        ex = Assert.Throws<ArgumentException>(() => solver.SolveFrom(source, 0.5, 1, notNormalised));
+        ex = Assert.Throws<ArgumentException>(() => solver.SolveFrom(source, new Multipliers(0.5, 1), notNormalised));
         Assert.Contains("row x = 2 sums to 0.7", ex.Message, StringComparison.Ordinal);
         notNormalised[2, 1] = -0.5;
-        ex = Assert.Throws<ArgumentException>(() => solver.SolveFrom(source, 0.5, 1, notNormalised));
+        ex = Assert.Throws<ArgumentException>(() => solver.SolveFrom(source, new Multipliers(0.5, 1), notNormalised));
         Assert.Contains("initialEncoder[2, 1] = -0.5", ex.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentNullException>(() => solver.Solve(null!, 0.5, 1));
+        Assert.Throws<ArgumentNullException>(() => solver.Solve(null!, new Multipliers(0.5, 1)));
     }
 }

@@ -1,4 +1,5 @@
 using FreeEnergy.Core.Exact;
+using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Identities;
 using FreeEnergy.Core.Surface;
 using Xunit.Abstractions;
@@ -25,7 +26,7 @@ public class OracleIdentityTests(ITestOutputHelper output)
         var source = DiscreteSource.Random(nx, ny, seed);
         // Two starts: the local identities hold on every smooth branch, global or not.
         var solver = new ExactFreeEnergySolver(new ExactSolverOptions(seed: seed, restarts: 2));
-        var centre = solver.Solve(source, lambda, gamma);
+        var centre = solver.Solve(source, new Multipliers(lambda, gamma));
         int neighbourIterations = 0;
         bool allConverged = true;
 
@@ -38,7 +39,7 @@ public class OracleIdentityTests(ITestOutputHelper output)
                 return centre.ToSurfacePoint();
             }
 
-            var s = solver.Solve(source, l, g, centre);
+            var s = solver.Solve(source, new Multipliers(l, g), centre);
             neighbourIterations += s.Iterations;
             allConverged &= s.Converged;
             return s.ToSurfacePoint();
@@ -69,7 +70,7 @@ public class OracleIdentityTests(ITestOutputHelper output)
         {
             foreach (double gamma in new[] { 0.5, 2, 5 })
             {
-                points.Add(solver.Solve(source, lambda, gamma).ToSurfacePoint());
+                points.Add(solver.Solve(source, new Multipliers(lambda, gamma)).ToSurfacePoint());
             }
         }
 

@@ -1,3 +1,4 @@
+using FreeEnergy.Core.Identities;
 using FreeEnergy.Core.Surface;
 using FreeEnergy.Core.Tests.Surface;
 using Xunit.Abstractions;
@@ -17,7 +18,7 @@ public class SurfaceIdentityTests(ITestOutputHelper output)
     public void AnExactSurfaceSatisfiesTheIdentitiesOnItsGrid()
     {
         var surface = OracleSurface([0.50, 0.51, 0.52, 0.53], [2.00, 2.01, 2.02]);
-        var report = surface.CheckIdentities(tolerance: 1e-9);
+        var report = IdentityCheck.Grid(surface.Points, tolerance: 1e-9);
         output.WriteLine($"envelope λ {report.EnvelopeLambda:E2}, envelope γ {report.EnvelopeGamma:E2}, Maxwell {report.Maxwell:E2}, concavity violations {report.ConcavityViolations}, convexity worst {report.Convexity.WorstViolation:E2}");
 
         Assert.Equal(17, report.Pairs); // 3 rows × 3 λ-pairs + 4 columns × 2 γ-pairs
@@ -35,8 +36,27 @@ public class SurfaceIdentityTests(ITestOutputHelper output)
         var exact = OracleSurface([0.5, 0.6, 0.7], [1.0, 2.0]);
         // Raise D at λ = 0.6 above its value at λ = 0.5: D now grows with λ and ∫D dλ no longer matches ΔF.
         var broken = exact.Records.Select(r => r.Index == 1 ? r with { Distortion = exact.Records[0].Distortion * 1.3 } : r);
-        var report = new EquilibriumSurface(broken).CheckIdentities();
+        var report = IdentityCheck.Grid(new EquilibriumSurface(broken).Points);
         Assert.True(report.ConcavityViolations >= 1);
         Assert.True(report.EnvelopeLambda > 0.01, $"envelope residual {report.EnvelopeLambda}");
+    }
+
+    [Fact]
+    public void TheSurfaceForwardersGiveTheIdentityChecksResults()
+    {
+        var surface = OracleSurface([0.5, 0.6], [1.0, 2.0]);
+#pragma warning disable CS0618 // EquilibriumSurface.CheckIdentities and CheckConvexity, kept because the docs used them.
+        Assert.Equal(IdentityCheck.Grid(surface.Points, 1e-9), surface.CheckIdentities(1e-9));
+        Assert.Equal(IdentityCheck.Convexity(surface.Points, 1e-9), surface.CheckConvexity(1e-9));
+#pragma warning restore CS0618
+    }
+
+    [Fact]
+    public void TheGridCheckRejectsTwoPointsAtOneMultiplierPair()
+    {
+        var p = new SurfacePoint(1, 1, 1, 1, 1);
+        var error = Assert.Throws<ArgumentException>(() => IdentityCheck.Grid([p, new SurfacePoint(1, 1, 2, 1, 1)]));
+        Assert.Equal("points", error.ParamName);
+        Assert.Throws<ArgumentException>(() => IdentityCheck.Grid([p]));
     }
 }

@@ -1,4 +1,5 @@
 using FreeEnergy.Core.Exact;
+using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Surface;
 
 namespace FreeEnergy.Core.Tests.Surface;
@@ -18,7 +19,7 @@ internal static class OracleSurfaces
         ExactSolution? previous = null;
         foreach (var (lambda, gamma) in points)
         {
-            var s = previous is not null && previous.Gamma == gamma ? solver.Solve(source, lambda, gamma, previous) : solver.Solve(source, lambda, gamma);
+            var s = previous is not null && previous.Gamma == gamma ? solver.Solve(source, new Multipliers(lambda, gamma), previous) : solver.Solve(source, new Multipliers(lambda, gamma));
             previous = s;
             records.Add(new SurfaceRecord
             {

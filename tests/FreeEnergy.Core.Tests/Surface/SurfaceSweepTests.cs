@@ -138,7 +138,7 @@ public sealed class SurfaceSweepTests(ITestOutputHelper output) : IDisposable
         }
 
         Assert.Throws<ArgumentException>(() => surface.InterpolateRate(1.0, 2.0));
-        var convexity = surface.CheckConvexity(tolerance: 1e6);
+        var convexity = IdentityCheck.Convexity(surface.Points, tolerance: 1e6);
         Assert.Equal(6, convexity.PairCount);
         Assert.True(convexity.IsConvex);
         Assert.NotNull(surface.Find(new Multipliers(1.5, 1.0)));
