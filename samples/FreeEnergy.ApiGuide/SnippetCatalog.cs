@@ -3,8 +3,8 @@ namespace FreeEnergy.ApiGuide;
 /// <summary>Every runnable snippet of docs/api-guide.md by name, in the order of the page.</summary>
 public static class SnippetCatalog
 {
-    /// <summary>Regions of Snippets.cs that are not run on their own: the using directives and a helper type.</summary>
-    public static IReadOnlyList<string> Helpers { get; } = ["usings", "inline-progress"];
+    /// <summary>Regions of Snippets.cs that are not run on their own: the using directives.</summary>
+    public static IReadOnlyList<string> Helpers { get; } = ["usings"];
 
     private static readonly (string Name, string Summary, Action<SnippetContext> Run)[] Entries =
     [

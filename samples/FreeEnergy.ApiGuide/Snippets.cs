@@ -96,7 +96,7 @@ public static class Snippets
             .WithBatchSize(64)
             .WithConvergence(window: 2, relativeTolerance: 5e-3, maxEpochs: 3) // a real run: window 3, 1e-3, 50 epochs
             .WithLearningRateDecay(factor: 0.3, times: 1);                // optional: meet the rule again after each cut
-        var progress = new InlineProgress<TrainingProgress>(p =>
+        var progress = new SynchronousProgress<TrainingProgress>(p =>
             Console.WriteLine($"epoch {p.Epoch}/{p.MaxEpochs}: training J = {p.Objective:F2}, evaluation J = {p.EvaluationObjective:F2} nats"));
 
         TrainingResult result = trainer.Train(model, new Multipliers(lambda: 1, gamma: 10), training, evaluation, progress);
@@ -105,14 +105,6 @@ public static class Snippets
         Console.WriteLine($"{result.Epochs} epochs, converged: {result.Converged}, {result.Elapsed.TotalSeconds:F1} s");
         Console.WriteLine($"R = {f.Rate:F2}, D = {f.Distortion:F2}, C = {f.Classification:F3} nats, accuracy {f.Accuracy:P1}, F = {result.FreeEnergy:F2}");
         return result;
-    }
-    // end-snippet
-
-    // snippet: inline-progress
-    /// <summary>Reports on the training thread, at once (System.Progress posts to the thread pool instead).</summary>
-    public sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
     // end-snippet
 
@@ -151,7 +143,7 @@ public static class Snippets
         using var model = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).Build();
         using var cancel = new CancellationTokenSource();                // in an application: Console.CancelKeyPress, a timeout, a button
         var trainer = new EquilibriumTrainer().WithConvergence(maxEpochs: 100).WithProgressInterval(2); // a report every 2 steps
-        var progress = new InlineProgress<TrainingProgress>(p =>
+        var progress = new SynchronousProgress<TrainingProgress>(p =>
         {
             if (p.Step >= 4)
             {
@@ -318,7 +310,7 @@ public static class Snippets
                     .WithInputShape(1, 28, 28).WithClasses(10).WithMlp(128).WithSamples(2).WithSeed(1).Build(),
                 trainer: new EquilibriumTrainer().WithConvergence(window: 2, relativeTolerance: 5e-3, maxEpochs: 2))
             .WithRecordFile(Path.Combine(folder, "surface.jsonl"));      // one JSON line per finished point, with a checkpoint
-        var progress = new InlineProgress<SweepProgress>(p =>
+        var progress = new SynchronousProgress<SweepProgress>(p =>
         {
             if (p.Training is null)                                       // null: a point has just finished
             {

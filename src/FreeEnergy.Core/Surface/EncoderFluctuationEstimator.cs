@@ -72,7 +72,7 @@ public sealed class EncoderFluctuationEstimator : IDerivativeEstimator
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The fluctuation estimator needs K ≥ 2 samples of z per input for unbiased per-input variances; the model has K = {model.Samples}. Build the model with WithSamples(k) for k ≥ 2 (the authors use 8)."), nameof(model));
         }
 
-        ulong seed = NoiseSeed is long s ? unchecked((ulong)s) : unchecked((ulong)model.Configuration.Seed ^ 0x9E3779B97F4A7C15UL);
+        ulong seed = NoiseSeed is long s ? unchecked((ulong)s) : model.Seeds.EncoderFluctuationNoise;
         var network = model.Network;
         bool wasTraining = network.training;
         var statistics = new RunningMean[3]; // Var(ℓ_d), Cov(ℓ_c, ℓ_d), Var(ℓ_c) per input

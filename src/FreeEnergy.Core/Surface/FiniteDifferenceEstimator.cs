@@ -5,7 +5,6 @@ using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Training;
 using Microsoft.Extensions.Logging;
-using static TorchSharp.torch;
 
 namespace FreeEnergy.Core.Surface;
 
@@ -162,19 +161,10 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
         double lambdaStep = LambdaRelativeStep * lambda;
         double gammaStep = Math.Max(GammaRelativeStep * gamma, MinimumGammaStep);
         bool oneSided = gamma - gammaStep < 0;
-        var network = model.Network;
-        bool wasTraining = network.training;
         int epochs = 0;
         bool allConverged = true;
 
-        using var snapshot = WeightSnapshot.Capture(network);
-        Tensor noiseState;
-        using (var scope = NewDisposeScope())
-        {
-            noiseState = model.TrainingNoise.get_state().clone().DetachFromDisposeScope();
-        }
-
-        try
+        using (var saved = ModelStateScope.Capture(model))
         {
             SurfacePoint Measure(double l, double g)
             {
@@ -185,8 +175,7 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
             SurfacePoint Relax(double l, double g)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                snapshot.Restore();
-                model.TrainingNoise.set_state(noiseState);
+                saved.Restore();
                 var result = Trainer.Train(model, new Multipliers(l, g), data, cancellationToken: cancellationToken);
                 epochs += result.Epochs;
                 allConverged &= result.Converged;
@@ -238,13 +227,6 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
             }
 
             return report;
-        }
-        finally
-        {
-            snapshot.Restore();
-            model.TrainingNoise.set_state(noiseState);
-            network.train(wasTraining);
-            noiseState.Dispose();
         }
     }
 

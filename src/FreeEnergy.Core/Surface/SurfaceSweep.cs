@@ -44,27 +44,48 @@ public sealed class SurfaceSweep
 {
     private readonly Func<RateDistortionModel> createModel;
     private readonly EquilibriumTrainer trainer;
-    private ILogger logger = NullLogger.Instance;
-    private WorkerPool? pool = WorkerPool.ForMachine() is { Workers: > 1 } machine ? machine : null;
-    private int slotPriority;
+    private readonly ILogger logger;
+    private readonly WorkerPool? pool;
 
-    /// <summary>Creates a sweep.</summary>
+    /// <summary>Creates a sweep with the default settings (<see cref="SurfaceSweepOptions"/>).</summary>
     /// <param name="createModel">Builds a fresh model; it must give the same initial weights every call (a fixed seed).</param>
     /// <param name="trainer">The trainer used at every point.</param>
     public SurfaceSweep(Func<RateDistortionModel> createModel, EquilibriumTrainer trainer)
+        : this(createModel, trainer, new SurfaceSweepOptions())
+    {
+    }
+
+    /// <summary>Creates a sweep with <paramref name="options"/>, validated as a whole.</summary>
+    /// <param name="createModel">Builds a fresh model; it must give the same initial weights every call (a fixed seed).</param>
+    /// <param name="trainer">The trainer used at every point.</param>
+    /// <param name="options">The settings.</param>
+    /// <param name="logger">One Information message per finished point (default: none).</param>
+    /// <exception cref="FreeEnergy.Core.Diagnostics.FreeEnergyConfigurationException">The settings have problems; every one is listed.</exception>
+    public SurfaceSweep(Func<RateDistortionModel> createModel, EquilibriumTrainer trainer, SurfaceSweepOptions options, ILogger? logger = null)
     {
         this.createModel = createModel ?? throw new ArgumentNullException(nameof(createModel));
         this.trainer = trainer ?? throw new ArgumentNullException(nameof(trainer));
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options.Validate();
+        this.logger = logger ?? NullLogger.Instance;
+        RecordFile = options.RecordFile is null ? null : Path.GetFullPath(options.RecordFile);
+        pool = options.SharedPool
+            ?? (options.Workers is int w
+                ? (w == 1 ? null : new WorkerPool(w))
+                : WorkerPool.ForMachine() is { Workers: > 1 } machine ? machine : null);
     }
 
+    /// <summary>The settings.</summary>
+    public SurfaceSweepOptions Options { get; }
+
     /// <summary>Whether points warm-start from finished points of their chain (default true).</summary>
-    public bool Continuation { get; private set; } = true;
+    public bool Continuation => Options.Continuation;
 
     /// <summary>
     /// Whether the sweep goes on after a point whose training diverged (default false: it records the point and
     /// stops with <see cref="TrainingDivergedException"/>).
     /// </summary>
-    public bool ContinueAfterDivergence { get; private set; }
+    public bool ContinueAfterDivergence => Options.ContinueAfterDivergence;
 
     /// <summary>
     /// The number of chains trained at once (default: the machine's cores). With 1, the chains run one after another
@@ -73,31 +94,30 @@ public sealed class SurfaceSweep
     /// </summary>
     public int Workers => pool?.Workers ?? 1;
 
-    /// <summary>The JSON-lines records file, or null to keep results in memory only.</summary>
-    public string? RecordFile { get; private set; }
+    /// <summary>The JSON-lines records file (full path), or null to keep results in memory only.</summary>
+    public string? RecordFile { get; }
 
-    /// <summary>Trains every point from the model's initial weights instead of warm-starting.</summary>
-    public SurfaceSweep WithIndependentTraining()
-    {
-        Continuation = false;
-        return this;
-    }
+    private int SlotPriority => Options.SlotPriority;
+
+    /// <summary>A sweep with <paramref name="options"/> (validated as a whole), this sweep's model factory, trainer and logger; this sweep is unchanged.</summary>
+    /// <exception cref="FreeEnergy.Core.Diagnostics.FreeEnergyConfigurationException">The settings have problems; every one is listed.</exception>
+    public SurfaceSweep WithOptions(SurfaceSweepOptions options) => new(createModel, trainer, options, logger);
+
+    /// <summary>A sweep that trains every point from the model's initial weights instead of warm-starting; this sweep is unchanged.</summary>
+    public SurfaceSweep WithIndependentTraining() => WithOptions(Options with { Continuation = false });
 
     /// <summary>
-    /// Goes on after a point whose training diverged instead of stopping: the point is recorded as diverged, and the
+    /// A sweep that goes on after a point whose training diverged instead of stopping: the point is recorded as diverged, and the
     /// next points of its chain warm-start from the nearest finished point (or the initial weights), never from it.
+    /// This sweep is unchanged.
     /// </summary>
-    public SurfaceSweep WithContinueAfterDivergence()
-    {
-        ContinueAfterDivergence = true;
-        return this;
-    }
+    public SurfaceSweep WithContinueAfterDivergence() => WithOptions(Options with { ContinueAfterDivergence = true });
 
     /// <summary>
-    /// Trains up to <paramref name="workers"/> chains at once, each on a thread of its own with one torch thread
+    /// A sweep that trains up to <paramref name="workers"/> chains at once, each on a thread of its own with one torch thread
     /// (warm starts stay sequential within a chain). The records, checkpoints and numbers equal those of a serial
     /// run on one torch thread, whatever the number of workers; 1 runs the chains one after another on the calling
-    /// thread. More workers than chains leave the extra ones idle.
+    /// thread. More workers than chains leave the extra ones idle. This sweep is unchanged.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="workers"/> is less than 1.</exception>
     public SurfaceSweep WithWorkers(int workers)
@@ -107,37 +127,29 @@ public sealed class SurfaceSweep
             throw new ArgumentOutOfRangeException(nameof(workers), workers, "A sweep needs at least 1 worker (1 trains the chains one after another on the calling thread).");
         }
 
-        pool = workers == 1 ? null : new WorkerPool(workers);
-        slotPriority = 0;
-        return this;
+        return WithOptions(Options with { Workers = workers, SharedPool = null, SlotPriority = 0 });
     }
 
     /// <summary>
-    /// Trains the chains in the slots of <paramref name="shared"/>, a pool other work uses as well (so that a study
+    /// A sweep that trains the chains in the slots of <paramref name="shared"/>, a pool other work uses as well (so that a study
     /// that runs a sweep beside other experiments keeps every core busy and none over-subscribed). Each point takes a
-    /// slot at <paramref name="priority"/> (<see cref="WorkerPool.Run{T}(Func{T}, int, CancellationToken)"/>).
+    /// slot at <paramref name="priority"/> (<see cref="WorkerPool.Run{T}(Func{T}, int, CancellationToken)"/>). This sweep is unchanged.
     /// </summary>
     public SurfaceSweep WithWorkers(WorkerPool shared, int priority = 0)
     {
-        pool = shared ?? throw new ArgumentNullException(nameof(shared));
-        slotPriority = priority;
-        return this;
+        ArgumentNullException.ThrowIfNull(shared);
+        return WithOptions(Options with { Workers = null, SharedPool = shared, SlotPriority = priority });
     }
 
-    /// <summary>Writes a record per finished point to <paramref name="path"/> (and checkpoints beside it); resumes from it.</summary>
+    /// <summary>A sweep that writes a record per finished point to <paramref name="path"/> (and checkpoints beside it) and resumes from it; this sweep is unchanged.</summary>
     public SurfaceSweep WithRecordFile(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        RecordFile = Path.GetFullPath(path);
-        return this;
+        return WithOptions(Options with { RecordFile = Path.GetFullPath(path) });
     }
 
-    /// <summary>Sets the logger (one Information message per finished point).</summary>
-    public SurfaceSweep WithLogger(ILogger? value)
-    {
-        logger = value ?? NullLogger.Instance;
-        return this;
-    }
+    /// <summary>A sweep with the logger set (one Information message per finished point); this sweep is unchanged.</summary>
+    public SurfaceSweep WithLogger(ILogger? value) => new(createModel, trainer, Options, value);
 
     /// <summary>Runs the plan (or shard) and returns the surface of all its finished (and diverged) points.</summary>
     /// <param name="plan">The plan or one of its shards.</param>
@@ -249,7 +261,7 @@ public sealed class SurfaceSweep
                 }
                 else
                 {
-                    slots.Run(() => TrainPoint(point, done), slotPriority, cancellationToken);
+                    slots.Run(() => TrainPoint(point, done), SlotPriority, cancellationToken);
                 }
             }
         }
@@ -481,8 +493,7 @@ public sealed class SurfaceSweep
     /// The seed of a point's training z-noise: from the model's seed and the point's index (round 0: the sweep;
     /// round k &gt; 0: the k-th repair round, so a repair does not replay the noise it already saw).
     /// </summary>
-    private static ulong NoiseSeed(RateDistortionModel model, int index, int round) =>
-        unchecked(((ulong)model.Configuration.Seed * 1_000_003UL) + (ulong)index + ((ulong)round * 0x9E3779B97F4AUL));
+    private static ulong NoiseSeed(RateDistortionModel model, int index, int round) => model.Seeds.PointNoise(index, round);
 
     /// <summary>
     /// Trains <paramref name="model"/> at the template's multipliers from its current weights and fills in the

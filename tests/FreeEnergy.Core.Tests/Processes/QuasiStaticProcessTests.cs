@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Processes;
 using FreeEnergy.Core.Surface;

@@ -1,3 +1,4 @@
+using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Surface;
 using FreeEnergy.Core.Training;
@@ -416,9 +417,4 @@ public sealed class SurfaceSweepTests(ITestOutputHelper output) : IDisposable
 
     private static string Without(string jsonLines, string field) =>
         new System.Text.RegularExpressions.Regex($",?\"{field}\":[^,}}]+").Replace(jsonLines, string.Empty);
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }
