@@ -20,6 +20,7 @@ public static class SnippetCatalog
         ("forward-pass", "one forward pass and the objective of a batch", c => Snippets.ForwardPass(c.Training)),
         ("train", "train to equilibrium with progress", c => Snippets.Train(c.Training, c.Evaluation)),
         ("convergence-rule", "the convergence rule on its own", _ => Snippets.ConvergenceRules()),
+        ("settings", "one options record per worker; With… returns a new worker", _ => Snippets.Settings()),
         ("logging", "log through Microsoft.Extensions.Logging", c => Snippets.Logging(c.Training, c.Evaluation)),
         ("cancellation", "cancel training", c => Snippets.Cancellation(c.Training)),
         ("evaluate", "functionals, bits, F, common random numbers", c => Snippets.Evaluate(c.Training, c.Evaluation)),

@@ -116,8 +116,31 @@ public static class Snippets
             functionalTolerance: 5e-3);                                   // and each of R, D, C settled within 0.5%
         double[] history = [250.0, 240.0, 239.9, 239.8];                  // J on the evaluation data after each epoch
         Console.WriteLine($"relative change {rule.RelativeChange(history):G3}, converged: {rule.IsConverged(history)}");
-        var trainer = new EquilibriumTrainer().WithConvergence(rule);     // or WithConvergence(window: …, …)
+        var longer = rule with { MaxEpochs = 100 };                       // an immutable record: `with` makes a changed copy
+        var budget = ConvergenceRule.FixedEpochs(5);                      // exactly 5 epochs: a fixed budget, no early stop
+        var trainer = new EquilibriumTrainer().WithConvergence(rule);     // or WithConvergence(window: …, …), WithFixedEpochs(5)
         Console.WriteLine($"trainer: window {trainer.Convergence.Window}, at most {trainer.Convergence.MaxEpochs} epochs");
+        Console.WriteLine($"copies: at most {longer.MaxEpochs} epochs; {budget.MinEpochs} to {budget.MaxEpochs} epochs");
+    }
+    // end-snippet
+
+    // snippet: settings
+    public static void Settings()
+    {
+        // A worker's settings are one immutable record whose defaults are declared once (EquilibriumTrainerOptions.Defaults);
+        // SurfaceSweepOptions and QuasiStaticProcessOptions have the same shape.
+        var options = new EquilibriumTrainerOptions { BatchSize = 128, Convergence = ConvergenceRule.FixedEpochs(2) };
+        var trainer = new EquilibriumTrainer(options);                    // validated as a whole
+        var faster = trainer.WithAdam(learningRate: 3e-3);                // With… returns a new trainer: `trainer` is unchanged
+        Console.WriteLine($"learning rates {trainer.LearningRate} and {faster.LearningRate}, batch {faster.BatchSize}");
+        try
+        {
+            _ = new EquilibriumTrainer(options with { LearningRate = -1, BatchSize = 0 });
+        }
+        catch (FreeEnergyConfigurationException e)
+        {
+            Console.WriteLine(e.Message);                                 // every problem at once
+        }
     }
     // end-snippet
 

@@ -209,6 +209,34 @@ public sealed class QuasiStaticProcess
         Run(HeldQuantity.Distortion, model, start, path, training, evaluation, driven, target, progress, cancellationToken);
 
     /// <summary>
+    /// Iso-classification from a point of an <see cref="EquilibriumSurface"/>: <paramref name="model"/> holds that point's
+    /// weights (<see cref="EquilibriumSurface.LoadModel"/>), the process starts at its multipliers. The trajectory's
+    /// <see cref="ProcessTrajectory.Points"/> are surface points again.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="start"/> is a diverged point (it has no equilibrium to start from).</exception>
+    public ProcessTrajectory IsoClassification(RateDistortionModel model, SurfaceRecord start, IReadOnlyList<double> path, LabelledTensorDataset training, LabelledTensorDataset evaluation, DrivenMultiplier driven = DrivenMultiplier.Lambda, double? target = null, IProgress<ProcessStep>? progress = null, CancellationToken cancellationToken = default) =>
+        IsoClassification(model, StartOf(start), path, training, evaluation, driven, target, progress, cancellationToken);
+
+    /// <summary>Iso-rate from a point of an <see cref="EquilibriumSurface"/> (see the iso-classification overload that takes a <see cref="SurfaceRecord"/>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="start"/> is a diverged point.</exception>
+    public ProcessTrajectory IsoRate(RateDistortionModel model, SurfaceRecord start, IReadOnlyList<double> path, LabelledTensorDataset training, LabelledTensorDataset evaluation, DrivenMultiplier driven = DrivenMultiplier.Lambda, double? target = null, IProgress<ProcessStep>? progress = null, CancellationToken cancellationToken = default) =>
+        IsoRate(model, StartOf(start), path, training, evaluation, driven, target, progress, cancellationToken);
+
+    /// <summary>Iso-distortion from a point of an <see cref="EquilibriumSurface"/> (see the iso-classification overload that takes a <see cref="SurfaceRecord"/>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="start"/> is a diverged point.</exception>
+    public ProcessTrajectory IsoDistortion(RateDistortionModel model, SurfaceRecord start, IReadOnlyList<double> path, LabelledTensorDataset training, LabelledTensorDataset evaluation, DrivenMultiplier driven = DrivenMultiplier.Lambda, double? target = null, IProgress<ProcessStep>? progress = null, CancellationToken cancellationToken = default) =>
+        IsoDistortion(model, StartOf(start), path, training, evaluation, driven, target, progress, cancellationToken);
+
+    /// <summary>The multipliers of a finished surface point, the start of a process.</summary>
+    private static Multipliers StartOf(SurfaceRecord start, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(start))] string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(start, name);
+        return start.IsDiverged
+            ? throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Surface point {start.Index} (λ = {start.Lambda}, γ = {start.Gamma}) diverged: start from a finished point."), name)
+            : new Multipliers(start.Lambda, start.Gamma);
+    }
+
+    /// <summary>
     /// Runs a constrained process: step 0 measures the model at <paramref name="start"/>; step k sets the driven
     /// multiplier to <c>path[k − 1]</c>, predicts and corrects the free one to hold <paramref name="held"/>.
     /// To measure hysteresis, run the reversed path from the end point with the same target and compare with
@@ -325,7 +353,7 @@ public sealed class QuasiStaticProcess
     /// order back to the start, holding the same quantity at the same target. Compare the two with
     /// <see cref="ProcessTrajectory.Hysteresis"/> (gaps at matching driven values, loop work W_forward + W_reverse).
     /// </summary>
-    /// <param name="forward">A trajectory of <see cref="IsoClassification"/>, <see cref="IsoRate"/>, <see cref="IsoDistortion"/> or <see cref="Run"/> with at least two steps.</param>
+    /// <param name="forward">A trajectory of <c>IsoClassification</c>, <c>IsoRate</c>, <c>IsoDistortion</c> or <see cref="Run"/> with at least two steps.</param>
     /// <param name="model">The model as the forward run left it (at equilibrium at the forward's last step); trained in place.</param>
     /// <param name="training">The training data.</param>
     /// <param name="evaluation">The data the held quantity is measured on.</param>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Training;
@@ -193,13 +194,14 @@ public sealed class SurfaceSweep
         var points = plan.Points;
         var state = new SweepState(finished, RecordFile, points.Count(p => finished.TryGetValue(p.Index, out var r) && !r.IsDiverged), points.Count, progress);
         var chains = points.GroupBy(p => p.Chain).Select(c => c.ToList()).ToList();
+        var inputs = new SweepInputs(plan, training, evaluation, directory, modelsFolder);
         try
         {
             if (pool is null)
             {
                 foreach (var chain in chains)
                 {
-                    RunChain(chain, state, directory, modelsFolder, plan, training, evaluation, null, cancellationToken);
+                    RunChain(chain, state, inputs, null, cancellationToken);
                 }
             }
             else
@@ -208,7 +210,7 @@ public sealed class SurfaceSweep
                 // the pool, so that between two points a shared pool's higher-priority work can take the slot.
                 var shared = pool;
                 pool.RunAll(
-                    [.. chains.Select(chain => (Action<CancellationToken>)(token => RunChain(chain, state, directory, modelsFolder, plan, training, evaluation, shared, token)))],
+                    [.. chains.Select(chain => (Action<CancellationToken>)(token => RunChain(chain, state, inputs, shared, token)))],
                     threads: pool.Workers,
                     cancellationToken);
             }
@@ -227,100 +229,78 @@ public sealed class SurfaceSweep
             : new EquilibriumSurface(kept, directory);
     }
 
+    /// <summary>What every chain of one <see cref="Run"/> shares: the plan, the data and where records and checkpoints go.</summary>
+    private sealed record SweepInputs(SweepPlan Plan, LabelledTensorDataset Training, LabelledTensorDataset Evaluation, string Directory, string ModelsFolder);
+
     /// <summary>
     /// Trains the points of one chain in order, each warm-started from the nearest finished point of the chain;
     /// with a <paramref name="slots"/> pool each point takes a slot of it for its training (on the calling thread).
     /// </summary>
-    private void RunChain(
-        List<PlannedPoint> chain,
-        SweepState state,
-        string directory,
-        string modelsFolder,
-        SweepPlan plan,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
-        WorkerPool? slots,
-        CancellationToken cancellationToken)
+    private void RunChain(List<PlannedPoint> chain, SweepState state, SweepInputs inputs, WorkerPool? slots, CancellationToken cancellationToken)
     {
-        RateDistortionModel? model = null;
-        int? weightsFrom = null; // the point whose weights the model holds; null: initial weights
-        try
+        using var run = new ChainRun(this, chain, state, inputs);
+        foreach (var point in chain)
         {
-            foreach (var point in chain)
+            var done = state.Find(point.Index);
+            if (done is not null && !done.IsDiverged)
             {
-                var done = state.Find(point.Index);
-                if (done is not null && !done.IsDiverged)
-                {
-                    continue; // a diverged point is trained again
-                }
+                continue; // a diverged point is trained again
+            }
 
-                cancellationToken.ThrowIfCancellationRequested();
-                if (slots is null)
-                {
-                    TrainPoint(point, done);
-                }
-                else
-                {
-                    slots.Run(() => TrainPoint(point, done), SlotPriority, cancellationToken);
-                }
+            cancellationToken.ThrowIfCancellationRequested();
+            if (slots is null)
+            {
+                run.TrainPoint(point, done, cancellationToken);
+            }
+            else
+            {
+                slots.Run(() => run.TrainPoint(point, done, cancellationToken), SlotPriority, cancellationToken);
             }
         }
-        finally
-        {
-            model?.Dispose();
-        }
+    }
 
-        void TrainPoint(PlannedPoint point, SurfaceRecord? done)
+    /// <summary>
+    /// The state of one chain's run: the model it trains (made once, reloaded only when a point starts from other
+    /// weights) and the point whose weights it holds.
+    /// </summary>
+    private sealed class ChainRun(SurfaceSweep sweep, List<PlannedPoint> chain, SweepState state, SweepInputs inputs) : IDisposable
+    {
+        private RateDistortionModel? model;
+        private int? weightsFrom; // the point whose weights the model holds; null: initial weights
+
+        public void Dispose() => model?.Dispose();
+
+        /// <summary>Trains <paramref name="point"/> from its starting weights and records it (finished or diverged).</summary>
+        public void TrainPoint(PlannedPoint point, SurfaceRecord? done, CancellationToken cancellationToken)
         {
             int worker = WorkerPool.CurrentWorker ?? 0;
-            var source = !Continuation ? null
-                : done is not null ? state.Read(f => SourceOfDiverged(chain, point, done, f, directory))
-                : state.Read(f => NearestFinished(chain, point, f, directory));
-            if (model is null || (source is null && weightsFrom is not null))
-            {
-                model?.Dispose();
-                model = createModel();
-                weightsFrom = null;
-            }
-
-            if (source is not null && source.Index != weightsFrom)
-            {
-                model.LoadWeights(Path.Combine(directory, source.Checkpoint!));
-                weightsFrom = source.Index;
-            }
-
+            var source = StartingPoint(point, done);
+            var trained = ModelAt(source);
             var start = Stopwatch.StartNew();
-            var relay = state.Progress is null ? null : new RelayProgress(t => state.Report(point, t, worker));
+            var relay = state.Progress is null ? null : new SynchronousProgress<TrainingProgress>(t => state.Report(point, t, worker));
             var template = new SurfaceRecord
             {
                 Kind = SurfaceRecord.KindName,
-                Plan = plan.Fingerprint,
+                Plan = inputs.Plan.Fingerprint,
                 Index = point.Index,
                 Chain = point.Chain,
                 Position = point.Position,
                 Lambda = point.Multipliers.Lambda,
                 Gamma = point.Multipliers.Gamma,
-                Seed = model.Configuration.Seed,
+                Seed = trained.Configuration.Seed,
                 WarmStartFrom = source?.Index,
             };
             SurfaceRecord record;
             TrainingResult result;
             try
             {
-                (record, result) = Relax(model, template, NoiseSeed(model, point.Index, 0), training, evaluation, relay, cancellationToken);
+                (record, result) = sweep.Relax(trained, template, NoiseSeed(trained, point.Index, 0), inputs.Training, inputs.Evaluation, relay, cancellationToken);
             }
             catch (TrainingDivergedException diverged)
             {
-                // The trainer put the model back: it still holds the weights of weightsFrom. Record the point as
-                // diverged (no functionals, no checkpoint), then stop or go on as configured.
-                state.Record(template with
-                {
-                    Status = SweepPointStatus.Diverged,
-                    DivergedAt = new DivergenceStep(diverged.Epoch, diverged.Step),
-                    Seconds = start.Elapsed.TotalSeconds,
-                });
-                Log.SweepPointDiverged(logger, point.Index, point.Multipliers.Lambda, point.Multipliers.Gamma, diverged.Epoch, diverged.Step, worker, ContinueAfterDivergence ? "goes on" : "stops");
-                if (!ContinueAfterDivergence)
+                // The trainer put the model back: it still holds the weights of weightsFrom.
+                RecordDiverged(point, template, diverged, start.Elapsed, worker);
+                if (!sweep.ContinueAfterDivergence)
                 {
                     throw;
                 }
@@ -330,16 +310,59 @@ public sealed class SurfaceSweep
             }
 
             weightsFrom = point.Index;
-            string checkpoint = Path.Combine(modelsFolder, string.Create(CultureInfo.InvariantCulture, $"point-{point.Index:D5}.fe"));
-            model.Save(checkpoint);
+            RecordFinished(point, record, result, start.Elapsed, worker);
+        }
+
+        /// <summary>The finished point to warm-start from (null: the initial weights), as <see cref="Continuation"/> says.</summary>
+        private SurfaceRecord? StartingPoint(PlannedPoint point, SurfaceRecord? done) =>
+            !sweep.Continuation ? null
+            : done is not null ? state.Read(f => SourceOfDiverged(chain, point, done, f, inputs.Directory))
+            : state.Read(f => NearestFinished(chain, point, f, inputs.Directory));
+
+        /// <summary>The chain's model holding the weights of <paramref name="source"/> (a fresh model for the initial weights).</summary>
+        private RateDistortionModel ModelAt(SurfaceRecord? source)
+        {
+            if (model is null || (source is null && weightsFrom is not null))
+            {
+                model?.Dispose();
+                model = sweep.createModel();
+                weightsFrom = null;
+            }
+
+            if (source is not null && source.Index != weightsFrom)
+            {
+                model.LoadWeights(Path.Combine(inputs.Directory, source.Checkpoint!));
+                weightsFrom = source.Index;
+            }
+
+            return model;
+        }
+
+        /// <summary>Records the point as diverged (no functionals, no checkpoint) and logs whether the sweep stops or goes on.</summary>
+        private void RecordDiverged(PlannedPoint point, SurfaceRecord template, TrainingDivergedException diverged, TimeSpan elapsed, int worker)
+        {
+            state.Record(template with
+            {
+                Status = SweepPointStatus.Diverged,
+                DivergedAt = new DivergenceStep(diverged.Epoch, diverged.Step),
+                Seconds = elapsed.TotalSeconds,
+            });
+            Log.SweepPointDiverged(sweep.logger, point.Index, point.Multipliers.Lambda, point.Multipliers.Gamma, diverged.Epoch, diverged.Step, worker, sweep.ContinueAfterDivergence ? "goes on" : "stops");
+        }
+
+        /// <summary>Saves the point's checkpoint and records it.</summary>
+        private void RecordFinished(PlannedPoint point, SurfaceRecord record, TrainingResult result, TimeSpan elapsed, int worker)
+        {
+            string checkpoint = Path.Combine(inputs.ModelsFolder, string.Create(CultureInfo.InvariantCulture, $"point-{point.Index:D5}.fe"));
+            model!.Save(checkpoint);
             var e = result.Evaluation;
             state.Record(record with
             {
-                Seconds = start.Elapsed.TotalSeconds,
-                Checkpoint = Path.GetRelativePath(directory, checkpoint),
+                Seconds = elapsed.TotalSeconds,
+                Checkpoint = Path.GetRelativePath(inputs.Directory, checkpoint),
             });
             int completed = state.Finished(point, worker);
-            Log.SweepPointFinished(logger, completed, state.Total, point.Multipliers.Lambda, point.Multipliers.Gamma, e.Rate, e.Distortion, e.Classification, result.Epochs, start.Elapsed.TotalSeconds, worker);
+            Log.SweepPointFinished(sweep.logger, completed, state.Total, point.Multipliers.Lambda, point.Multipliers.Gamma, e.Rate, e.Distortion, e.Classification, result.Epochs, elapsed.TotalSeconds, worker);
         }
     }
 
@@ -511,7 +534,7 @@ public sealed class SurfaceSweep
     {
         model.ReseedTrainingNoise(noiseSeed);
         var epochs = new List<TrainingProgress>();
-        var relay = new RelayProgress(t =>
+        var relay = new SynchronousProgress<TrainingProgress>(t =>
         {
             if (t.IsEndOfEpoch)
             {
@@ -734,10 +757,5 @@ public sealed class SurfaceSweep
                 progress?.Report(new SweepProgress(completed, total, point, training, clock.Elapsed) { Worker = worker });
             }
         }
-    }
-
-    private sealed class RelayProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }
