@@ -30,7 +30,7 @@ internal static class DisposeLoop
         FreeEnergyRuntime.SetThreadCount(1);
         using var all = FashionMnist.LoadShippedTestSplit();
         using var images = all.Subset([.. Enumerable.Range(0, (int)Math.Min(count, all.Count)).Select(i => (long)i)]);
-        var trainer = new EquilibriumTrainer().WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 1).WithTrainingDataEvaluation(false);
+        var trainer = new EquilibriumTrainer().WithFixedEpochs(1).WithTrainingDataEvaluation(false);
         Console.WriteLine("cycle  RSS MB  Δ MB  live tensors  gen-2 GCs");
         double first = Rss();
         double previous = first;

@@ -30,7 +30,7 @@ internal static class EpochTime
         foreach (int samples in new[] { 1, 8 })
         {
             using var model = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithSamples(samples).WithSeed(1).Build();
-            var trainer = new EquilibriumTrainer().WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 1).WithTrainingDataEvaluation(false);
+            var trainer = new EquilibriumTrainer().WithFixedEpochs(1).WithTrainingDataEvaluation(false);
             var process = Process.GetCurrentProcess();
             var wall = new List<double>();
             var cpu = new List<double>();

@@ -134,7 +134,7 @@ internal static class OverheadBenchmark
         using var model = matched.Model;
         using var raw = matched.Raw;
 
-        var trainer = new EquilibriumTrainer().WithClassicRelaxation().WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 1).WithTrainingDataEvaluation(false);
+        var trainer = new EquilibriumTrainer().WithClassicRelaxation().WithFixedEpochs(1).WithTrainingDataEvaluation(false);
         using var shuffle = new Generator(3);
         using var noise = new Generator(2);
         var process = Process.GetCurrentProcess();
@@ -260,7 +260,7 @@ internal static class OverheadBenchmark
         // Forward in training mode updates batch-norm statistics: start both again from the saved weights.
         raw.LoadCheckpoint(checkpoint);
         using var reloaded = RateDistortionModel.Load(checkpoint);
-        var result = new EquilibriumTrainer().WithClassicRelaxation().WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 1).WithTrainingDataEvaluation(false)
+        var result = new EquilibriumTrainer().WithClassicRelaxation().WithFixedEpochs(1).WithTrainingDataEvaluation(false)
             .Train(reloaded, Multipliers, training, evaluation);
         using var shuffle = new Generator(unchecked((ulong)Seed) + 2);
         using var noise = new Generator(unchecked((ulong)Seed) + 1);
@@ -298,7 +298,7 @@ internal static class OverheadBenchmark
         int epochs = (steps + stepsPerEpoch - 1) / stepsPerEpoch;
         using var training = images.Subset(Range(0, stepsPerEpoch * BatchSize));
         using var model = MatchedNetworks.Build(false, 1, MatchedNetworks.DefaultHidden);
-        var warmUp = new EquilibriumTrainer().WithClassicRelaxation().WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 1).WithTrainingDataEvaluation(false);
+        var warmUp = new EquilibriumTrainer().WithClassicRelaxation().WithFixedEpochs(1).WithTrainingDataEvaluation(false);
         warmUp.Train(model, Multipliers, training, evaluation);
         warmUp.Train(model, Multipliers, training, evaluation);
         var process = Process.GetCurrentProcess();
@@ -307,7 +307,7 @@ internal static class OverheadBenchmark
         var samples = new List<double>();
         var progress = new WorkingSetProgress(process, samples);
         long before = FreeEnergyRuntime.LiveTensorCount;
-        var trainer = new EquilibriumTrainer().WithClassicRelaxation().WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: epochs, minEpochs: epochs).WithTrainingDataEvaluation(false);
+        var trainer = new EquilibriumTrainer().WithClassicRelaxation().WithFixedEpochs(epochs).WithTrainingDataEvaluation(false);
         var clock = Stopwatch.StartNew();
         trainer.Train(model, Multipliers, training, evaluation, progress);
         double seconds = clock.Elapsed.TotalSeconds;

@@ -80,7 +80,7 @@ internal static class ProcessBenchmarks
                 });
                 if (records is not null)
                 {
-                    process.WithRecordFile(Path.Combine(records, "iso.jsonl"));
+                    process = process.WithRecordFile(Path.Combine(records, "iso.jsonl"));
                 }
 
                 var path = Enumerable.Range(1, steps).Select(k => 4 * Math.Pow(0.5 / 4, (double)k / steps)).ToArray();
@@ -125,7 +125,7 @@ internal static class ProcessBenchmarks
                             model.Save(checkpoint);
                             if (records is not null)
                             {
-                                process.WithRecordFile(Path.Combine(records, "transfer.jsonl"));
+                                process = process.WithRecordFile(Path.Combine(records, "transfer.jsonl"));
                             }
 
                             double lambdaEnd = Option(args, "--lambda-end", start.Lambda);
@@ -139,7 +139,7 @@ internal static class ProcessBenchmarks
                                 // Is the end point an equilibrium? Train on, at its fixed multipliers, on the target only.
                                 var end = new Multipliers(transfer.Final.Lambda, transfer.Final.Gamma);
                                 var before = model.Evaluate(targetEvaluation);
-                                var settle = new EquilibriumTrainer().WithAdam(1e-3).WithConvergence(window: relaxEnd, relativeTolerance: 1e-12, maxEpochs: relaxEnd).WithTrainingDataEvaluation(false);
+                                var settle = new EquilibriumTrainer().WithAdam(1e-3).WithFixedEpochs(relaxEnd).WithTrainingDataEvaluation(false);
                                 var after = settle.Train(model, end, targetTraining, targetEvaluation).Evaluation;
                                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                                     $"end point relaxed {relaxEnd} epochs at {end} on the target: C {before.Classification:F4} → {after.Classification:F4} ({(after.Classification - before.Classification) / transfer.Target:P1} of C₀), R {before.Rate:F2} → {after.Rate:F2}, D {before.Distortion:F2} → {after.Distortion:F2}"));

@@ -40,7 +40,7 @@ internal static class StepWorker
         using var evaluation = images.Subset(Range(images.Count - BatchSize, BatchSize));
         var pairs = new Dictionary<(string Model, int Samples), (RateDistortionModel Model, RawTrainingLoop Raw)>();
         var subsets = new Dictionary<int, LabelledTensorDataset>();
-        var trainer = new EquilibriumTrainer().WithClassicRelaxation().WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 1).WithTrainingDataEvaluation(false);
+        var trainer = new EquilibriumTrainer().WithClassicRelaxation().WithFixedEpochs(1).WithTrainingDataEvaluation(false);
         using var shuffle = new Generator(3);
         using var noise = new Generator(2);
         var process = Process.GetCurrentProcess();

@@ -67,12 +67,12 @@ internal static class SurfaceContinuation
                 var sweep = new SurfaceSweep(Create, Trainer());
                 if (independent)
                 {
-                    sweep.WithIndependentTraining();
+                    sweep = sweep.WithIndependentTraining();
                 }
 
                 if (records is not null)
                 {
-                    sweep.WithRecordFile(Path.Combine(records, independent ? "surface-independent.jsonl" : "surface-warm.jsonl"));
+                    sweep = sweep.WithRecordFile(Path.Combine(records, independent ? "surface-independent.jsonl" : "surface-warm.jsonl"));
                 }
 
                 var clock = Stopwatch.StartNew();

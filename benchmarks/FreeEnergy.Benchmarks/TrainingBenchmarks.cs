@@ -37,7 +37,7 @@ public class TrainingBenchmarks : IDisposable
         (model, raw) = MatchedNetworks.DefaultMlp(Samples);
         shuffle = new Generator(3);
         noise = new Generator(2);
-        trainer = new EquilibriumTrainer().WithClassicRelaxation().WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 1).WithTrainingDataEvaluation(false);
+        trainer = new EquilibriumTrainer().WithClassicRelaxation().WithFixedEpochs(1).WithTrainingDataEvaluation(false);
     }
 
     /// <summary>The raw loop: 10 steps and the evaluation of J.</summary>

@@ -3,8 +3,8 @@ namespace FreeEnergy.ApiGuide;
 /// <summary>Every runnable snippet of docs/api-guide.md by name, in the order of the page.</summary>
 public static class SnippetCatalog
 {
-    /// <summary>Regions of Snippets.cs that are not run on their own: the using directives and a helper type.</summary>
-    public static IReadOnlyList<string> Helpers { get; } = ["usings", "inline-progress"];
+    /// <summary>Regions of Snippets.cs that are not run on their own: the using directives.</summary>
+    public static IReadOnlyList<string> Helpers { get; } = ["usings"];
 
     private static readonly (string Name, string Summary, Action<SnippetContext> Run)[] Entries =
     [
@@ -20,6 +20,7 @@ public static class SnippetCatalog
         ("forward-pass", "one forward pass and the objective of a batch", c => Snippets.ForwardPass(c.Training)),
         ("train", "train to equilibrium with progress", c => Snippets.Train(c.Training, c.Evaluation)),
         ("convergence-rule", "the convergence rule on its own", _ => Snippets.ConvergenceRules()),
+        ("settings", "one options record per worker; With… returns a new worker", _ => Snippets.Settings()),
         ("logging", "log through Microsoft.Extensions.Logging", c => Snippets.Logging(c.Training, c.Evaluation)),
         ("cancellation", "cancel training", c => Snippets.Cancellation(c.Training)),
         ("evaluate", "functionals, bits, F, common random numbers", c => Snippets.Evaluate(c.Training, c.Evaluation)),

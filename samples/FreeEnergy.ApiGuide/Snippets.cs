@@ -98,7 +98,7 @@ public static class Snippets
             .WithBatchSize(64)
             .WithConvergence(window: 2, relativeTolerance: 5e-3, maxEpochs: 3) // a real run: window 3, 1e-3, 50 epochs
             .WithLearningRateDecay(factor: 0.3, times: 1);                // optional: meet the rule again after each cut
-        var progress = new InlineProgress<TrainingProgress>(p =>
+        var progress = new SynchronousProgress<TrainingProgress>(p =>
             Console.WriteLine($"epoch {p.Epoch}/{p.MaxEpochs}: training J = {p.Objective:F2}, evaluation J = {p.EvaluationObjective:F2} nats"));
 
         TrainingResult result = trainer.Train(model, new Multipliers(lambda: 1, gamma: 10), training, evaluation, progress);
@@ -110,14 +110,6 @@ public static class Snippets
     }
     // end-snippet
 
-    // snippet: inline-progress
-    /// <summary>Reports on the training thread, at once (System.Progress posts to the thread pool instead).</summary>
-    public sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
-    // end-snippet
-
     // snippet: convergence-rule
     public static void ConvergenceRules()
     {
@@ -126,8 +118,31 @@ public static class Snippets
             functionalTolerance: 5e-3);                                   // and each of R, D, C settled within 0.5%
         double[] history = [250.0, 240.0, 239.9, 239.8];                  // J on the evaluation data after each epoch
         Console.WriteLine($"relative change {rule.RelativeChange(history):G3}, converged: {rule.IsConverged(history)}");
-        var trainer = new EquilibriumTrainer().WithConvergence(rule);     // or WithConvergence(window: …, …)
+        var longer = rule with { MaxEpochs = 100 };                       // an immutable record: `with` makes a changed copy
+        var budget = ConvergenceRule.FixedEpochs(5);                      // exactly 5 epochs: a fixed budget, no early stop
+        var trainer = new EquilibriumTrainer().WithConvergence(rule);     // or WithConvergence(window: …, …), WithFixedEpochs(5)
         Console.WriteLine($"trainer: window {trainer.Convergence.Window}, at most {trainer.Convergence.MaxEpochs} epochs");
+        Console.WriteLine($"copies: at most {longer.MaxEpochs} epochs; {budget.MinEpochs} to {budget.MaxEpochs} epochs");
+    }
+    // end-snippet
+
+    // snippet: settings
+    public static void Settings()
+    {
+        // A worker's settings are one immutable record whose defaults are declared once (EquilibriumTrainerOptions.Defaults);
+        // SurfaceSweepOptions and QuasiStaticProcessOptions have the same shape.
+        var options = new EquilibriumTrainerOptions { BatchSize = 128, Convergence = ConvergenceRule.FixedEpochs(2) };
+        var trainer = new EquilibriumTrainer(options);                    // validated as a whole
+        var faster = trainer.WithAdam(learningRate: 3e-3);                // With… returns a new trainer: `trainer` is unchanged
+        Console.WriteLine($"learning rates {trainer.LearningRate} and {faster.LearningRate}, batch {faster.BatchSize}");
+        try
+        {
+            _ = new EquilibriumTrainer(options with { LearningRate = -1, BatchSize = 0 });
+        }
+        catch (FreeEnergyConfigurationException e)
+        {
+            Console.WriteLine(e.Message);                                 // every problem at once
+        }
     }
     // end-snippet
 
@@ -153,7 +168,7 @@ public static class Snippets
         using var model = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).Build();
         using var cancel = new CancellationTokenSource();                // in an application: Console.CancelKeyPress, a timeout, a button
         var trainer = new EquilibriumTrainer().WithConvergence(maxEpochs: 100).WithProgressInterval(2); // a report every 2 steps
-        var progress = new InlineProgress<TrainingProgress>(p =>
+        var progress = new SynchronousProgress<TrainingProgress>(p =>
         {
             if (p.Step >= 4)
             {
@@ -320,7 +335,7 @@ public static class Snippets
                     .WithInputShape(1, 28, 28).WithClasses(10).WithMlp(128).WithSamples(2).WithSeed(1).Build(),
                 trainer: new EquilibriumTrainer().WithConvergence(window: 2, relativeTolerance: 5e-3, maxEpochs: 2))
             .WithRecordFile(Path.Combine(folder, "surface.jsonl"));      // one JSON line per finished point, with a checkpoint
-        var progress = new InlineProgress<SweepProgress>(p =>
+        var progress = new SynchronousProgress<SweepProgress>(p =>
         {
             if (p.Training is null)                                       // null: a point has just finished
             {
@@ -400,7 +415,7 @@ public static class Snippets
 
         // One model relaxed deeply at the first λ and a middle γ (the main job: 90 epochs), kept as a checkpoint;
         // a rerun loads it instead of training again. Every chain starts from it instead of the initial weights.
-        var deep = new EquilibriumTrainer().WithWeightAveraging(1).WithConvergence(window: 3, relativeTolerance: 1e-12, maxEpochs: 3);
+        var deep = new EquilibriumTrainer().WithWeightAveraging(1).WithFixedEpochs(3);
         var start = SharedStart.Relax(Create, deep, new Multipliers(4, 1), training, evaluation, Path.Combine(folder, "start.fe"));
 
         var trainer = new EquilibriumTrainer().WithWeightAveraging(1).WithConvergence(maxEpochs: 1);

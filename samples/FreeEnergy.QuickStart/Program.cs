@@ -23,7 +23,7 @@ using (var model = RateDistortionModel.CreateBuilder()
     var result = new EquilibriumTrainer()
         .WithConvergence(window: 2, relativeTolerance: 5e-3, maxEpochs: maxEpochs)
         .Train(model, multipliers, training, evaluation,
-            new Progress(p => Console.WriteLine($"epoch {p.Epoch}/{p.MaxEpochs}: J = {p.EvaluationObjective:F2} nats")));
+            new SynchronousProgress<TrainingProgress>(p => Console.WriteLine($"epoch {p.Epoch}/{p.MaxEpochs}: J = {p.EvaluationObjective:F2} nats")));
 
     var f = result.Evaluation;
     Console.WriteLine($"At {multipliers} after {result.Epochs} epochs (converged: {result.Converged}):");
@@ -31,10 +31,4 @@ using (var model = RateDistortionModel.CreateBuilder()
     Console.WriteLine($"  distortion D     = {f.Distortion,8:F3} nats per example");
     Console.WriteLine($"  classification C = {f.Classification,8:F3} nats per example, accuracy {f.Accuracy:P1}");
     Console.WriteLine($"  free energy F    = {result.FreeEnergy,8:F3} nats per example");
-}
-
-/// <summary>Prints progress on the training thread as it is reported.</summary>
-internal sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-{
-    public void Report(TrainingProgress value) => report(value);
 }

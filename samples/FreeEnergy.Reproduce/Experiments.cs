@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using FreeEnergy.Core.Cuda;
 using FreeEnergy.Core.Data;
 using FreeEnergy.Core.Derivatives;
+using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Processes;
 using FreeEnergy.Core.Surface;
@@ -173,7 +174,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         var at = new Multipliers(budget.Lambdas[0], budget.Gammas[budget.Gammas.Length / 2]);
         var trainer = new EquilibriumTrainer()
             .WithWeightAveraging(1)
-            .WithConvergence(window: 3, relativeTolerance: 1e-12, maxEpochs: budget.StartEpochs) // exactly StartEpochs epochs
+            .WithFixedEpochs(budget.StartEpochs)
             .WithTrainingDataEvaluation(false);
         string path = Path.Combine(outDirectory, SharedStartFile);
         string records = Path.Combine(outDirectory, SurfaceFile);
@@ -184,7 +185,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         }
 
         using var bar = ui.Stage("surface: shared start", budget.StartEpochs, "epochs");
-        var start = SharedStart.Relax(CreateModel, trainer, at, training, evaluation, path, new Reporter<TrainingProgress>(t =>
+        var start = SharedStart.Relax(CreateModel, trainer, at, training, evaluation, path, new SynchronousProgress<TrainingProgress>(t =>
         {
             if (t.IsEndOfEpoch)
             {
@@ -201,7 +202,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     {
         using var bar = ui.Stage("surface", total, "points");
         var active = new SortedDictionary<int, string>();
-        var surface = sweep.Run(plan, training, evaluation, new Reporter<SweepProgress>(p =>
+        var surface = sweep.Run(plan, training, evaluation, new SynchronousProgress<SweepProgress>(p =>
         {
             active[p.Worker] = p.Training is { } t
                 ? string.Create(CultureInfo.InvariantCulture, $"w{p.Worker} {p.Point.Multipliers} epoch {t.Epoch}/{t.MaxEpochs}")
@@ -231,7 +232,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         var repairBudget = new RepairBudget(budget.RepairRounds, budget.RepairPoints);
         Log.RepairStart(logger, before.FailedPoints.Count, repairBudget.MaxRounds, repairBudget.MaxPoints);
         using var repairBar = ui.Stage("surface: repair", repairBudget.MaxRounds, "rounds");
-        var repair = sweep.Repair(training, evaluation, repairBudget, new Reporter<RepairRound>(r =>
+        var repair = sweep.Repair(training, evaluation, repairBudget, new SynchronousProgress<RepairRound>(r =>
             repairBar.Update(r.Round, string.Create(CultureInfo.InvariantCulture, $"{r.Attempts.Count(a => a.Accepted)}/{r.Attempts.Count} kept, {r.Certificate.FailedPoints.Count} failing"))), cancellationToken);
         repairBar.Finish();
         Log.RepairDone(logger, repair.Stop.ToString(), repair.Rounds.Count, repair.Attempts.Count, repair.Attempts.Count(a => a.Accepted), repair.Epochs, repair.Elapsed.TotalSeconds);
@@ -294,7 +295,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     private void ToEquilibrium(RateDistortionModel model, Multipliers start, LabelledTensorDataset training, LabelledTensorDataset evaluation, string name, CancellationToken cancellationToken)
     {
         using var bar = ui.Stage($"{name}: equilibrium at {start}", budget.EquilibriumMaxEpochs, "epochs");
-        var result = EquilibriumTrainer().Train(model, start, training, evaluation, new Reporter<TrainingProgress>(p =>
+        var result = EquilibriumTrainer().Train(model, start, training, evaluation, new SynchronousProgress<TrainingProgress>(p =>
         {
             if (p.IsEndOfEpoch)
             {
@@ -461,16 +462,10 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     }
 
     /// <summary>Moves <paramref name="bar"/> to each finished step of a process (step 0 counts as the first).</summary>
-    private static Reporter<ProcessStep> StepReporter(ConsoleUi.StageProgress bar) => new(s => bar.Update(s.Index + 1, StepDetail(s)));
+    private static SynchronousProgress<ProcessStep> StepReporter(ConsoleUi.StageProgress bar) => new(s => bar.Update(s.Index + 1, StepDetail(s)));
 
     private static string StepDetail(ProcessStep s) =>
         string.Create(CultureInfo.InvariantCulture, $"λ {s.Lambda:F3} γ {s.Gamma:F3}{(s.Mix is double r ? $" r {r:F2}" : string.Empty)} C {s.Classification:F4} drift {s.Drift:P2}");
 
     private static string Join(IEnumerable<double> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
-
-    /// <summary>Reports synchronously on the training thread (<see cref="Progress{T}"/> would post to the thread pool).</summary>
-    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

@@ -85,7 +85,7 @@ public sealed class EncoderFluctuationEstimator : IDerivativeEstimator
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The fluctuation estimator needs K ≥ 2 samples of z per input for unbiased per-input variances; the model has K = {model.Samples}. Build the model with WithSamples(k) for k ≥ 2 (the authors use 8)."), nameof(model));
         }
 
-        ulong seed = NoiseSeed is long s ? unchecked((ulong)s) : unchecked((ulong)model.Configuration.Seed ^ 0x9E3779B97F4A7C15UL);
+        ulong seed = NoiseSeed is long s ? unchecked((ulong)s) : model.Seeds.EncoderFluctuationNoise;
         var statistics = PerInputMoments(model, data, seed, cancellationToken);
         double? Error(RunningMean m) => m.Count > 1 ? Math.Sqrt(m.SquaredDeviations / (m.Count - 1) / m.Count) : null;
         // 0.0 − v rather than −v: a vanishing covariance (one class) is reported as +0.

@@ -7,7 +7,6 @@ using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Surface;
 using FreeEnergy.Core.Training;
 using Microsoft.Extensions.Logging;
-using static TorchSharp.torch;
 
 namespace FreeEnergy.Core.Derivatives;
 
@@ -233,17 +232,12 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
         private readonly LabelledTensorDataset data;
         private readonly ILogger log;
         private readonly CancellationToken cancellationToken;
-        private readonly bool wasTraining;
-        private readonly WeightSnapshot snapshot;
-        private readonly Tensor noiseState;
+        private readonly ModelStateScope saved;
 
         public Relaxations(FiniteDifferenceEstimator estimator, RateDistortionModel model, LabelledTensorDataset data, ILogger log, CancellationToken cancellationToken)
         {
             (this.estimator, this.model, this.data, this.log, this.cancellationToken) = (estimator, model, data, log, cancellationToken);
-            wasTraining = model.Network.training;
-            snapshot = WeightSnapshot.Capture(model.Network);
-            using var scope = NewDisposeScope();
-            noiseState = model.TrainingNoise.get_state().clone().DetachFromDisposeScope();
+            saved = ModelStateScope.Capture(model);
         }
 
         /// <summary>Training epochs over every relaxation so far.</summary>
@@ -263,8 +257,7 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
         public SurfacePoint Relax(double lambda, double gamma)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            snapshot.Restore();
-            model.TrainingNoise.set_state(noiseState);
+            saved.Restore();
             var result = estimator.Trainer.Train(model, new Multipliers(lambda, gamma), data, cancellationToken: cancellationToken);
             Epochs += result.Epochs;
             AllConverged &= result.Converged;
@@ -278,13 +271,6 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
             return point;
         }
 
-        public void Dispose()
-        {
-            snapshot.Restore();
-            model.TrainingNoise.set_state(noiseState);
-            model.Network.train(wasTraining);
-            noiseState.Dispose();
-            snapshot.Dispose();
-        }
+        public void Dispose() => saved.Dispose();
     }
 }

@@ -201,7 +201,7 @@ public sealed class ImplicitDerivativeEstimator : IDerivativeEstimator
 
             network.eval();
             work.Network.eval();
-            long noiseSeed = NoiseSeed ?? unchecked(model.Configuration.Seed * 31 + 17);
+            long noiseSeed = NoiseSeed ?? model.Seeds.ImplicitDerivativeNoise;
             using var scope = NewDisposeScope();
             var problem = new HessianVectorProduct(work, examples, multipliers, BatchSize, NoiseReplicas, noiseSeed);
             var (gradientJ, gradientD, gradientC) = problem.Gradients();

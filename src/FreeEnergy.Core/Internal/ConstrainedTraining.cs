@@ -58,7 +58,7 @@ internal sealed class ConstrainedTraining : IDisposable
         StepsPerEpoch = targetTraining is null
             ? (sourceTraining.Count + batchSize - 1) / batchSize
             : new TaskMixture(sourceTraining, targetTraining, 0).StepsPerEpoch(batchSize);
-        shuffle = new Generator(unchecked((ulong)(trainer.ShuffleSeed ?? model.Configuration.Seed)) + 2);
+        shuffle = new Generator(model.Seeds.Shuffling(trainer.ShuffleSeed));
         optimizer = new LeanAdam([(model.Network.parameters(), trainer.LearningRate)], trainer.Beta1, trainer.Beta2);
         batches = Endless().GetEnumerator();
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using FreeEnergy.Core.Data;
 using FreeEnergy.Core.Models;
 using static TorchSharp.torch;
@@ -13,18 +12,9 @@ internal static class EstimatorChecks
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
-        RequirePositiveLambda(multipliers);
+        Guard.Valid(multipliers);
         model.ValidateData(data, nameof(data));
         cancellationToken.ThrowIfCancellationRequested();
-    }
-
-    /// <summary>Rejects a default <see cref="Multipliers"/> (λ = 0), the one invalid value the type can hold.</summary>
-    public static void RequirePositiveLambda(Multipliers multipliers)
-    {
-        if (!(multipliers.Lambda > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(multipliers), multipliers, string.Create(CultureInfo.InvariantCulture, $"λ must be > 0; got {multipliers.Lambda:R} (use new Multipliers(λ, γ), not default)."));
-        }
     }
 
     /// <summary>A seeded random subset of <paramref name="count"/> examples, in their original order. The caller owns it.</summary>

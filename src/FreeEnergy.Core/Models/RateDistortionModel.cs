@@ -26,7 +26,6 @@ public sealed class RateDistortionModel : IDisposable
     private const string FileMagic = "FEMODEL1";
     /// <summary>1: header and weights; 2 (since issue 17): the header also holds the weights' length and SHA-256. Both are read.</summary>
     private const int FormatVersion = 2;
-    private const ulong EvaluationNoiseSalt = 0x9E3779B97F4A7C15UL;
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -46,7 +45,7 @@ public sealed class RateDistortionModel : IDisposable
         Configuration = configuration;
         Logger = logger ?? NullLogger.Instance;
         Device = new Device(configuration.Device);
-        using (var init = new Generator(unchecked((ulong)configuration.Seed)))
+        using (var init = new Generator(new SeedStream(configuration.Seed).Weights))
         {
             network = new RateDistortionNetwork(configuration);
             network.Initialize(init);
@@ -55,7 +54,7 @@ public sealed class RateDistortionModel : IDisposable
         network.to(Device);
         inputShape = [.. configuration.InputShape.Select(s => (long)s)];
         onCpu = Device.type == DeviceType.CPU;
-        trainingNoise = new Generator(unchecked((ulong)configuration.Seed) + 1);
+        trainingNoise = new Generator(new SeedStream(configuration.Seed).TrainingNoise);
         double variance = configuration.GaussianSigma * configuration.GaussianSigma;
         gaussianConstant = 0.5 * configuration.InputElements * Math.Log(2 * Math.PI * variance);
         ParameterCount = network.parameters().Sum(p => p.numel());
@@ -92,6 +91,9 @@ public sealed class RateDistortionModel : IDisposable
     }
 
     internal Generator TrainingNoise => trainingNoise;
+
+    /// <summary>The seeds derived from this model's seed (<see cref="SeedStream"/>: every rule in one place).</summary>
+    internal SeedStream Seeds => new(Configuration.Seed);
 
     /// <summary>Restarts the training z-noise from <paramref name="seed"/>, so that what follows depends only on the weights and this seed.</summary>
     internal void ReseedTrainingNoise(ulong seed) => trainingNoise.manual_seed(unchecked((long)seed));
@@ -232,12 +234,11 @@ public sealed class RateDistortionModel : IDisposable
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ValidateData(data, nameof(data));
-        ulong seed = noiseSeed is long s ? unchecked((ulong)s) : unchecked((ulong)Configuration.Seed ^ EvaluationNoiseSalt);
+        ulong seed = noiseSeed is long s ? unchecked((ulong)s) : Seeds.EvaluationNoise;
         using var noise = new Generator(seed);
-        bool wasTraining = Network.training;
-        Network.eval();
-        try
+        using (ModelStateScope.CaptureMode(this))
         {
+            Network.eval();
             using var noGrad = no_grad();
 
             // Batch sums are added up on the device in float64 (the same additions as on the host) and read once.
@@ -264,10 +265,6 @@ public sealed class RateDistortionModel : IDisposable
             using var hostProducts = products?.cpu();
             using var flatProducts = hostProducts?.reshape(9);
             return (host.data<double>().ToArray(), flatProducts?.data<double>().ToArray());
-        }
-        finally
-        {
-            Network.train(wasTraining);
         }
     }
 
@@ -305,10 +302,9 @@ public sealed class RateDistortionModel : IDisposable
             throw new ArgumentException($"The noise must be float32 of shape {LabelledTensorDataset.Shape(expected)} (K samples, {data.Count} examples, latent size {Configuration.LatentSize}); got {noise.dtype} {LabelledTensorDataset.Shape(noise.shape)}.", nameof(noise));
         }
 
-        bool wasTraining = Network.training;
-        Network.eval();
-        try
+        using (ModelStateScope.CaptureMode(this))
         {
+            Network.eval();
             using var noGrad = no_grad();
             using var onDevice = noise.to(Device);
             using var accumulated = zeros(4, dtype: ScalarType.Float64, device: Device);
@@ -326,10 +322,6 @@ public sealed class RateDistortionModel : IDisposable
             double[] totals = host.data<double>().ToArray();
             double n = data.Count;
             return new Functionals(totals[0] / n, totals[1] / n, totals[2] / n, totals[3] / n, data.Count);
-        }
-        finally
-        {
-            Network.train(wasTraining);
         }
     }
 

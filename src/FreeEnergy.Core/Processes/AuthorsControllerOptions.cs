@@ -1,4 +1,5 @@
-using System.Globalization;
+using FreeEnergy.Core.Diagnostics;
+using FreeEnergy.Core.Internal;
 
 namespace FreeEnergy.Core.Processes;
 
@@ -19,40 +20,78 @@ public sealed record AuthorsControllerOptions
     /// <param name="learningRate">Adam's learning rate, &gt; 0.</param>
     /// <param name="batchSize">The batch size, ≥ 1.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
-    public AuthorsControllerOptions(double lambdaMin = 0.5, double gammaIncrement = 0.1, int epochsPerPass = 2, int maxPassesPerStep = 20, double learningRate = 1e-3, int batchSize = 64)
+    public AuthorsControllerOptions(
+        double lambdaMin = Defaults.LambdaMin,
+        double gammaIncrement = Defaults.GammaIncrement,
+        int epochsPerPass = Defaults.EpochsPerPass,
+        int maxPassesPerStep = Defaults.MaxPassesPerStep,
+        double learningRate = Defaults.LearningRate,
+        int batchSize = Defaults.BatchSize)
     {
-        Positive(lambdaMin, nameof(lambdaMin));
-        Positive(gammaIncrement, nameof(gammaIncrement));
-        Positive(learningRate, nameof(learningRate));
+        Guard.Positive(lambdaMin, nameof(lambdaMin));
+        Guard.Positive(gammaIncrement, nameof(gammaIncrement));
+        Guard.Positive(learningRate, nameof(learningRate));
         ArgumentOutOfRangeException.ThrowIfLessThan(epochsPerPass, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPassesPerStep, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         (LambdaMin, GammaIncrement, EpochsPerPass, MaxPassesPerStep, LearningRate, BatchSize) = (lambdaMin, gammaIncrement, epochsPerPass, maxPassesPerStep, learningRate, batchSize);
     }
 
-    /// <summary>The value λ moves toward (authors: 0.5).</summary>
-    public double LambdaMin { get; }
+    /// <summary>The value λ moves toward (authors: 0.5; finite, &gt; 0).</summary>
+    public double LambdaMin { get; init; }
 
-    /// <summary>The rise of γ per extra pass (authors: 0.1).</summary>
-    public double GammaIncrement { get; }
+    /// <summary>The rise of γ per extra pass (authors: 0.1; finite, &gt; 0).</summary>
+    public double GammaIncrement { get; init; }
 
-    /// <summary>Epochs per pass (authors: 2).</summary>
-    public int EpochsPerPass { get; }
+    /// <summary>Epochs per pass (authors: 2; ≥ 1).</summary>
+    public int EpochsPerPass { get; init; }
 
-    /// <summary>The cap on passes per step (the authors have none).</summary>
-    public int MaxPassesPerStep { get; }
+    /// <summary>The cap on passes per step (the authors have none; default 20; ≥ 1).</summary>
+    public int MaxPassesPerStep { get; init; }
 
-    /// <summary>Adam's learning rate (authors: 1e-3).</summary>
-    public double LearningRate { get; }
+    /// <summary>Adam's learning rate (authors: 1e-3; finite, &gt; 0).</summary>
+    public double LearningRate { get; init; }
 
-    /// <summary>The batch size (authors: 64).</summary>
-    public int BatchSize { get; }
+    /// <summary>The batch size (authors: 64; ≥ 1).</summary>
+    public int BatchSize { get; init; }
 
-    private static void Positive(double value, string name)
+    /// <summary>Every problem of these options (after <c>with</c>, say), one sentence each; empty when valid.</summary>
+    public IReadOnlyList<string> Problems() =>
+        new ProblemList()
+            .Positive(LambdaMin, nameof(LambdaMin))
+            .Positive(GammaIncrement, nameof(GammaIncrement))
+            .AtLeast(EpochsPerPass, 1, nameof(EpochsPerPass))
+            .AtLeast(MaxPassesPerStep, 1, nameof(MaxPassesPerStep))
+            .Positive(LearningRate, nameof(LearningRate))
+            .AtLeast(BatchSize, 1, nameof(BatchSize))
+            .Problems;
+
+    /// <summary>Throws <see cref="FreeEnergyConfigurationException"/> listing every problem, or returns these options.</summary>
+    public AuthorsControllerOptions Validate()
     {
-        if (!(double.IsFinite(value) && value > 0))
-        {
-            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be finite and > 0; got {value:R}."));
-        }
+        var problems = Problems();
+        return problems.Count == 0 ? this : throw new FreeEnergyConfigurationException(problems);
+    }
+
+    /// <summary>The authors' values (and our cap), one place for the constructor's optional parameters.</summary>
+    public static class Defaults
+    {
+        /// <summary>The value λ moves toward.</summary>
+        public const double LambdaMin = 0.5;
+
+        /// <summary>The rise of γ per extra pass.</summary>
+        public const double GammaIncrement = 0.1;
+
+        /// <summary>Epochs per pass.</summary>
+        public const int EpochsPerPass = 2;
+
+        /// <summary>The cap on passes per step.</summary>
+        public const int MaxPassesPerStep = 20;
+
+        /// <summary>Adam's learning rate.</summary>
+        public const double LearningRate = 1e-3;
+
+        /// <summary>The batch size.</summary>
+        public const int BatchSize = 64;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using FreeEnergy.Core.Models;
+using FreeEnergy.Core.Surface;
 
 namespace FreeEnergy.Core.Processes;
 
@@ -115,4 +116,7 @@ public sealed record ProcessStep
     /// <summary>The evaluation functionals (the count is not stored: 0).</summary>
     [JsonIgnore]
     public Functionals Evaluation => new(Rate, Distortion, Classification, Accuracy, 0);
+
+    /// <summary>This step as a point of the equilibrium surface (λ, γ, R, D, C on the evaluation data).</summary>
+    public SurfacePoint ToSurfacePoint() => new(Lambda, Gamma, Rate, Distortion, Classification);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using FreeEnergy.Core.Internal;
+using FreeEnergy.Core.Surface;
 
 namespace FreeEnergy.Core.Processes;
 
@@ -44,6 +45,9 @@ public sealed class ProcessTrajectory
 
     /// <summary>The steps; step 0 is the starting point.</summary>
     public IReadOnlyList<ProcessStep> Steps { get; }
+
+    /// <summary>The steps as points of the equilibrium surface (λ, γ, R, D, C), in order.</summary>
+    public IReadOnlyList<SurfacePoint> Points => [.. Steps.Select(s => s.ToSurfacePoint())];
 
     /// <summary>The procedure that produced the trajectory.</summary>
     public ProcessKind Kind => Steps[0].Process;

@@ -4,6 +4,7 @@ using FreeEnergy.Core.Data;
 using FreeEnergy.Core.Derivatives;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
+using FreeEnergy.Core.Surface;
 using FreeEnergy.Core.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -41,82 +42,94 @@ namespace FreeEnergy.Core.Processes;
 /// finished steps. <see cref="ProcessTrajectory.Load"/> reads it back.
 /// </para>
 /// <para>
-/// Configure with the <c>With…</c> methods (each validates its argument at once). Runs are synchronous; use one
-/// process and model from one thread at a time. The model is changed in place.
+/// The settings are one immutable <see cref="QuasiStaticProcessOptions"/>, validated as a whole when the process is
+/// made; the <c>With…</c> methods check their arguments and return a new process, never changing the receiver (so
+/// <c>process.WithRecordFile(…).Reverse(…)</c> leaves <c>process</c> as it was). Runs are synchronous; use one model
+/// from one thread at a time. The model is changed in place.
 /// </para>
 /// </remarks>
 public sealed class QuasiStaticProcess
 {
     private readonly EquilibriumTrainer trainer;
     private readonly IDerivativeEstimator estimator;
-    private ILogger logger = NullLogger.Instance;
+    private readonly ILogger logger;
 
-    /// <summary>Creates a process.</summary>
+    /// <summary>Creates a process with the default settings (<see cref="QuasiStaticProcessOptions"/>).</summary>
     /// <param name="trainer">Relaxes the model after every change of the multipliers (warm-started); its convergence rule decides how long.</param>
     /// <param name="estimator">Gives the slopes for the predictor and the first correction.</param>
     public QuasiStaticProcess(EquilibriumTrainer trainer, IDerivativeEstimator estimator)
+        : this(trainer, estimator, new QuasiStaticProcessOptions())
+    {
+    }
+
+    /// <summary>Creates a process with <paramref name="options"/>, validated as a whole.</summary>
+    /// <param name="trainer">Relaxes the model after every change of the multipliers (warm-started); its convergence rule decides how long.</param>
+    /// <param name="estimator">Gives the slopes for the predictor and the first correction.</param>
+    /// <param name="options">The settings.</param>
+    /// <param name="logger">One Information message per step, corrections at Debug, failures at Warning (default: none).</param>
+    /// <exception cref="FreeEnergy.Core.Diagnostics.FreeEnergyConfigurationException">The settings have problems; every one is listed.</exception>
+    public QuasiStaticProcess(EquilibriumTrainer trainer, IDerivativeEstimator estimator, QuasiStaticProcessOptions options, ILogger? logger = null)
     {
         this.trainer = trainer ?? throw new ArgumentNullException(nameof(trainer));
         this.estimator = estimator ?? throw new ArgumentNullException(nameof(estimator));
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options.Validate();
+        this.logger = logger ?? NullLogger.Instance;
     }
+
+    /// <summary>The settings.</summary>
+    public QuasiStaticProcessOptions Options { get; }
 
     /// <summary>The logger (for the process's internal parts).</summary>
     internal ILogger Logger => logger;
 
     /// <summary>The largest accepted relative drift |Q − Q*|/|Q*| of the held quantity (default 0.02).</summary>
-    public double Tolerance { get; private set; } = 0.02;
+    public double Tolerance => Options.Tolerance;
 
     /// <summary>The largest number of corrections per step (default 5; 0: predict only).</summary>
-    public int MaxCorrections { get; private set; } = 5;
+    public int MaxCorrections => Options.MaxCorrections;
 
     /// <summary>The bound on one change of the free multiplier, relative to max(|value|, 1) (default 0.5).</summary>
-    public double MaxRelativeChange { get; private set; } = 0.5;
+    public double MaxRelativeChange => Options.MaxRelativeChange;
 
     /// <summary>Whether the process stops at the first step that does not hold its constraint (default false: it records the failure and goes on).</summary>
-    public bool StopOnFailure { get; private set; }
+    public bool StopOnFailure => Options.StopOnFailure;
 
     /// <summary>The JSON-lines file every finished step is written to, or null.</summary>
-    public string? RecordFile { get; private set; }
+    public string? RecordFile => Options.RecordFile;
 
-    /// <summary>Sets the tolerance on the relative drift of the held quantity (finite, &gt; 0).</summary>
+    /// <summary>How the constraint is held (default <see cref="ProcessMethod.Controlled"/>).</summary>
+    public ProcessMethod Method => Options.Method;
+
+    /// <summary>The ramp, gate and controller settings of <see cref="ProcessMethod.Controlled"/> (default <see cref="RampProtocol.Defaults"/>).</summary>
+    public RampProtocol Protocol => Options.Protocol;
+
+    /// <summary>A process with <paramref name="options"/> (validated as a whole), this process's trainer, estimator and logger; this process is unchanged.</summary>
+    /// <exception cref="FreeEnergy.Core.Diagnostics.FreeEnergyConfigurationException">The settings have problems; every one is listed.</exception>
+    public QuasiStaticProcess WithOptions(QuasiStaticProcessOptions options) => new(trainer, estimator, options, logger);
+
+    /// <summary>A process with the tolerance on the relative drift of the held quantity set (finite, &gt; 0); this process is unchanged.</summary>
     public QuasiStaticProcess WithTolerance(double tolerance)
     {
-        if (!(double.IsFinite(tolerance) && tolerance > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The tolerance must be finite and > 0.");
-        }
-
-        Tolerance = tolerance;
-        return this;
+        Guard.Positive(tolerance, "The tolerance");
+        return WithOptions(Options with { Tolerance = tolerance });
     }
 
-    /// <summary>Sets the largest number of corrections per step (≥ 0).</summary>
+    /// <summary>A process with the largest number of corrections per step set (≥ 0); this process is unchanged.</summary>
     public QuasiStaticProcess WithMaxCorrections(int corrections)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(corrections);
-        MaxCorrections = corrections;
-        return this;
+        return WithOptions(Options with { MaxCorrections = corrections });
     }
 
-    /// <summary>Sets the bound on one change of the free multiplier, relative to max(|value|, 1), in (0, 1).</summary>
+    /// <summary>A process with the bound on one change of the free multiplier set, relative to max(|value|, 1), in (0, 1); this process is unchanged.</summary>
     public QuasiStaticProcess WithMaxRelativeChange(double fraction)
     {
-        if (!(fraction > 0 && fraction < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "The largest relative change must be in (0, 1).");
-        }
-
-        MaxRelativeChange = fraction;
-        return this;
+        Guard.InRange(fraction, 0, 1, false, false, "The largest relative change");
+        return WithOptions(Options with { MaxRelativeChange = fraction });
     }
 
-    /// <summary>How the constraint is held (default <see cref="ProcessMethod.Controlled"/>).</summary>
-    public ProcessMethod Method { get; private set; } = ProcessMethod.Controlled;
-
-    /// <summary>The ramp, gate and controller settings of <see cref="ProcessMethod.Controlled"/> (default <see cref="RampProtocol.Defaults"/>).</summary>
-    public RampProtocol Protocol { get; private set; } = RampProtocol.Defaults;
-
-    /// <summary>Chooses how the constraint is held.</summary>
+    /// <summary>A process that holds the constraint by <paramref name="method"/>; this process is unchanged.</summary>
     public QuasiStaticProcess WithMethod(ProcessMethod method)
     {
         if (!Enum.IsDefined(method))
@@ -124,40 +137,29 @@ public sealed class QuasiStaticProcess
             throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown process method.");
         }
 
-        Method = method;
-        return this;
+        return WithOptions(Options with { Method = method });
     }
 
-    /// <summary>Sets the ramp, gate and controller settings of <see cref="ProcessMethod.Controlled"/> (every problem reported at once).</summary>
+    /// <summary>A process with the ramp, gate and controller settings of <see cref="ProcessMethod.Controlled"/> set (every problem reported at once); this process is unchanged.</summary>
     /// <exception cref="FreeEnergy.Core.Diagnostics.FreeEnergyConfigurationException">The settings have problems.</exception>
     public QuasiStaticProcess WithProtocol(RampProtocol protocol)
     {
         ArgumentNullException.ThrowIfNull(protocol);
-        Protocol = protocol.Validate();
-        return this;
+        return WithOptions(Options with { Protocol = protocol.Validate() });
     }
 
-    /// <summary>Stops at the first step that does not hold its constraint.</summary>
-    public QuasiStaticProcess WithStopOnFailure(bool stop = true)
-    {
-        StopOnFailure = stop;
-        return this;
-    }
+    /// <summary>A process that stops (or not) at the first step that does not hold its constraint; this process is unchanged.</summary>
+    public QuasiStaticProcess WithStopOnFailure(bool stop = true) => WithOptions(Options with { StopOnFailure = stop });
 
-    /// <summary>Writes every finished step to <paramref name="path"/> (JSON lines, rewritten atomically; an existing file is replaced).</summary>
+    /// <summary>A process that writes every finished step to <paramref name="path"/> (JSON lines, rewritten atomically; an existing file is replaced); this process is unchanged.</summary>
     public QuasiStaticProcess WithRecordFile(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        RecordFile = Path.GetFullPath(path);
-        return this;
+        return WithOptions(Options with { RecordFile = Path.GetFullPath(path) });
     }
 
-    /// <summary>Sets the logger (one Information message per step, corrections at Debug, failures at Warning).</summary>
-    public QuasiStaticProcess WithLogger(ILogger? value)
-    {
-        logger = value ?? NullLogger.Instance;
-        return this;
-    }
+    /// <summary>A process with the logger set (one Information message per step, corrections at Debug, failures at Warning); this process is unchanged.</summary>
+    public QuasiStaticProcess WithLogger(ILogger? value) => new(trainer, estimator, Options, value);
 
     /// <summary>Iso-classification: drives one multiplier along <paramref name="path"/> and corrects the other to hold C.</summary>
     /// <inheritdoc cref="Run" path="/param"/>
@@ -206,6 +208,34 @@ public sealed class QuasiStaticProcess
         IProgress<ProcessStep>? progress = null,
         CancellationToken cancellationToken = default) =>
         Run(HeldQuantity.Distortion, model, start, path, training, evaluation, driven, target, progress, cancellationToken);
+
+    /// <summary>
+    /// Iso-classification from a point of an <see cref="EquilibriumSurface"/>: <paramref name="model"/> holds that point's
+    /// weights (<see cref="EquilibriumSurface.LoadModel"/>), the process starts at its multipliers. The trajectory's
+    /// <see cref="ProcessTrajectory.Points"/> are surface points again.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="start"/> is a diverged point (it has no equilibrium to start from).</exception>
+    public ProcessTrajectory IsoClassification(RateDistortionModel model, SurfaceRecord start, IReadOnlyList<double> path, LabelledTensorDataset training, LabelledTensorDataset evaluation, DrivenMultiplier driven = DrivenMultiplier.Lambda, double? target = null, IProgress<ProcessStep>? progress = null, CancellationToken cancellationToken = default) =>
+        IsoClassification(model, StartOf(start), path, training, evaluation, driven, target, progress, cancellationToken);
+
+    /// <summary>Iso-rate from a point of an <see cref="EquilibriumSurface"/> (see the iso-classification overload that takes a <see cref="SurfaceRecord"/>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="start"/> is a diverged point.</exception>
+    public ProcessTrajectory IsoRate(RateDistortionModel model, SurfaceRecord start, IReadOnlyList<double> path, LabelledTensorDataset training, LabelledTensorDataset evaluation, DrivenMultiplier driven = DrivenMultiplier.Lambda, double? target = null, IProgress<ProcessStep>? progress = null, CancellationToken cancellationToken = default) =>
+        IsoRate(model, StartOf(start), path, training, evaluation, driven, target, progress, cancellationToken);
+
+    /// <summary>Iso-distortion from a point of an <see cref="EquilibriumSurface"/> (see the iso-classification overload that takes a <see cref="SurfaceRecord"/>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="start"/> is a diverged point.</exception>
+    public ProcessTrajectory IsoDistortion(RateDistortionModel model, SurfaceRecord start, IReadOnlyList<double> path, LabelledTensorDataset training, LabelledTensorDataset evaluation, DrivenMultiplier driven = DrivenMultiplier.Lambda, double? target = null, IProgress<ProcessStep>? progress = null, CancellationToken cancellationToken = default) =>
+        IsoDistortion(model, StartOf(start), path, training, evaluation, driven, target, progress, cancellationToken);
+
+    /// <summary>The multipliers of a finished surface point, the start of a process.</summary>
+    private static Multipliers StartOf(SurfaceRecord start, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(start))] string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(start, name);
+        return start.IsDiverged
+            ? throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Surface point {start.Index} (λ = {start.Lambda}, γ = {start.Gamma}) diverged: start from a finished point."), name)
+            : new Multipliers(start.Lambda, start.Gamma);
+    }
 
     /// <summary>
     /// Runs a constrained process: step 0 measures the model at <paramref name="start"/>; step k sets the driven
@@ -324,7 +354,7 @@ public sealed class QuasiStaticProcess
     /// order back to the start, holding the same quantity at the same target. Compare the two with
     /// <see cref="ProcessTrajectory.Hysteresis"/> (gaps at matching driven values, loop work W_forward + W_reverse).
     /// </summary>
-    /// <param name="forward">A trajectory of <see cref="IsoClassification"/>, <see cref="IsoRate"/>, <see cref="IsoDistortion"/> or <see cref="Run"/> with at least two steps.</param>
+    /// <param name="forward">A trajectory of <c>IsoClassification</c>, <c>IsoRate</c>, <c>IsoDistortion</c> or <see cref="Run"/> with at least two steps.</param>
     /// <param name="model">The model as the forward run left it (at equilibrium at the forward's last step); trained in place.</param>
     /// <param name="training">The training data.</param>
     /// <param name="evaluation">The data the held quantity is measured on.</param>
@@ -557,12 +587,12 @@ public sealed class QuasiStaticProcess
         CancellationToken cancellationToken)
     {
         CheckTransfer(model, start, training, evaluation, steps);
-        options ??= new AuthorsControllerOptions();
+        options = (options ?? new AuthorsControllerOptions()).Validate();
         var pass = new EquilibriumTrainer()
             .WithAdam(options.LearningRate)
             .WithBatchSize(options.BatchSize)
             .WithEvaluationBatchSize(trainer.EvaluationBatchSize)
-            .WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 1)
+            .WithFixedEpochs(1)
             .WithTrainingDataEvaluation(false);
         var run = new StepRecorder(this, ProcessKind.AuthorsController, HeldQuantity.Classification, DrivenMultiplier.Lambda, progress);
         var clock = Stopwatch.StartNew();
@@ -749,7 +779,7 @@ public sealed class QuasiStaticProcess
         .WithAdam(trainer.LearningRate, trainer.Beta1, trainer.Beta2)
         .WithBatchSize(trainer.BatchSize)
         .WithEvaluationBatchSize(trainer.EvaluationBatchSize)
-        .WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: epochs, minEpochs: epochs)
+        .WithFixedEpochs(epochs)
         .WithTrainingDataEvaluation(false);
 
     private (ProcessMeasurement Measured, TrainingResult Result) Relax(RateDistortionModel model, Multipliers m, LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
@@ -930,13 +960,7 @@ public sealed class QuasiStaticProcess
             : Math.Max((1 - MaxRelativeChange) * free, bounded); // free λ stays > 0
     }
 
-    private static void CheckStart(Multipliers start)
-    {
-        if (!(start.Lambda > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(start), start, "The start must have λ > 0 (use new Multipliers(λ, γ)).");
-        }
-    }
+    private static void CheckStart(Multipliers start) => Guard.Valid(start);
 
     private static void CheckPath(IReadOnlyList<double> path, bool lambda, string name)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using FreeEnergy.Core.Data;
+using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Identities;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
@@ -45,27 +46,48 @@ public sealed class SurfaceSweep
 {
     private readonly Func<RateDistortionModel> createModel;
     private readonly EquilibriumTrainer trainer;
-    private ILogger logger = NullLogger.Instance;
-    private WorkerPool? pool = WorkerPool.ForMachine() is { Workers: > 1 } machine ? machine : null;
-    private int slotPriority;
+    private readonly ILogger logger;
+    private readonly WorkerPool? pool;
 
-    /// <summary>Creates a sweep.</summary>
+    /// <summary>Creates a sweep with the default settings (<see cref="SurfaceSweepOptions"/>).</summary>
     /// <param name="createModel">Builds a fresh model; it must give the same initial weights every call (a fixed seed).</param>
     /// <param name="trainer">The trainer used at every point.</param>
     public SurfaceSweep(Func<RateDistortionModel> createModel, EquilibriumTrainer trainer)
+        : this(createModel, trainer, new SurfaceSweepOptions())
+    {
+    }
+
+    /// <summary>Creates a sweep with <paramref name="options"/>, validated as a whole.</summary>
+    /// <param name="createModel">Builds a fresh model; it must give the same initial weights every call (a fixed seed).</param>
+    /// <param name="trainer">The trainer used at every point.</param>
+    /// <param name="options">The settings.</param>
+    /// <param name="logger">One Information message per finished point (default: none).</param>
+    /// <exception cref="FreeEnergy.Core.Diagnostics.FreeEnergyConfigurationException">The settings have problems; every one is listed.</exception>
+    public SurfaceSweep(Func<RateDistortionModel> createModel, EquilibriumTrainer trainer, SurfaceSweepOptions options, ILogger? logger = null)
     {
         this.createModel = createModel ?? throw new ArgumentNullException(nameof(createModel));
         this.trainer = trainer ?? throw new ArgumentNullException(nameof(trainer));
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options.Validate();
+        this.logger = logger ?? NullLogger.Instance;
+        RecordFile = options.RecordFile is null ? null : Path.GetFullPath(options.RecordFile);
+        pool = options.SharedPool
+            ?? (options.Workers is int w
+                ? (w == 1 ? null : new WorkerPool(w))
+                : WorkerPool.ForMachine() is { Workers: > 1 } machine ? machine : null);
     }
 
+    /// <summary>The settings.</summary>
+    public SurfaceSweepOptions Options { get; }
+
     /// <summary>Whether points warm-start from finished points of their chain (default true).</summary>
-    public bool Continuation { get; private set; } = true;
+    public bool Continuation => Options.Continuation;
 
     /// <summary>
     /// Whether the sweep goes on after a point whose training diverged (default false: it records the point and
     /// stops with <see cref="TrainingDivergedException"/>).
     /// </summary>
-    public bool ContinueAfterDivergence { get; private set; }
+    public bool ContinueAfterDivergence => Options.ContinueAfterDivergence;
 
     /// <summary>
     /// The number of chains trained at once (default: the machine's cores). With 1, the chains run one after another
@@ -74,31 +96,30 @@ public sealed class SurfaceSweep
     /// </summary>
     public int Workers => pool?.Workers ?? 1;
 
-    /// <summary>The JSON-lines records file, or null to keep results in memory only.</summary>
-    public string? RecordFile { get; private set; }
+    /// <summary>The JSON-lines records file (full path), or null to keep results in memory only.</summary>
+    public string? RecordFile { get; }
 
-    /// <summary>Trains every point from the model's initial weights instead of warm-starting.</summary>
-    public SurfaceSweep WithIndependentTraining()
-    {
-        Continuation = false;
-        return this;
-    }
+    private int SlotPriority => Options.SlotPriority;
+
+    /// <summary>A sweep with <paramref name="options"/> (validated as a whole), this sweep's model factory, trainer and logger; this sweep is unchanged.</summary>
+    /// <exception cref="FreeEnergy.Core.Diagnostics.FreeEnergyConfigurationException">The settings have problems; every one is listed.</exception>
+    public SurfaceSweep WithOptions(SurfaceSweepOptions options) => new(createModel, trainer, options, logger);
+
+    /// <summary>A sweep that trains every point from the model's initial weights instead of warm-starting; this sweep is unchanged.</summary>
+    public SurfaceSweep WithIndependentTraining() => WithOptions(Options with { Continuation = false });
 
     /// <summary>
-    /// Goes on after a point whose training diverged instead of stopping: the point is recorded as diverged, and the
+    /// A sweep that goes on after a point whose training diverged instead of stopping: the point is recorded as diverged, and the
     /// next points of its chain warm-start from the nearest finished point (or the initial weights), never from it.
+    /// This sweep is unchanged.
     /// </summary>
-    public SurfaceSweep WithContinueAfterDivergence()
-    {
-        ContinueAfterDivergence = true;
-        return this;
-    }
+    public SurfaceSweep WithContinueAfterDivergence() => WithOptions(Options with { ContinueAfterDivergence = true });
 
     /// <summary>
-    /// Trains up to <paramref name="workers"/> chains at once, each on a thread of its own with one torch thread
+    /// A sweep that trains up to <paramref name="workers"/> chains at once, each on a thread of its own with one torch thread
     /// (warm starts stay sequential within a chain). The records, checkpoints and numbers equal those of a serial
     /// run on one torch thread, whatever the number of workers; 1 runs the chains one after another on the calling
-    /// thread. More workers than chains leave the extra ones idle.
+    /// thread. More workers than chains leave the extra ones idle. This sweep is unchanged.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="workers"/> is less than 1.</exception>
     public SurfaceSweep WithWorkers(int workers)
@@ -108,37 +129,29 @@ public sealed class SurfaceSweep
             throw new ArgumentOutOfRangeException(nameof(workers), workers, "A sweep needs at least 1 worker (1 trains the chains one after another on the calling thread).");
         }
 
-        pool = workers == 1 ? null : new WorkerPool(workers);
-        slotPriority = 0;
-        return this;
+        return WithOptions(Options with { Workers = workers, SharedPool = null, SlotPriority = 0 });
     }
 
     /// <summary>
-    /// Trains the chains in the slots of <paramref name="shared"/>, a pool other work uses as well (so that a study
+    /// A sweep that trains the chains in the slots of <paramref name="shared"/>, a pool other work uses as well (so that a study
     /// that runs a sweep beside other experiments keeps every core busy and none over-subscribed). Each point takes a
-    /// slot at <paramref name="priority"/> (<see cref="WorkerPool.Run{T}(Func{T}, int, CancellationToken)"/>).
+    /// slot at <paramref name="priority"/> (<see cref="WorkerPool.Run{T}(Func{T}, int, CancellationToken)"/>). This sweep is unchanged.
     /// </summary>
     public SurfaceSweep WithWorkers(WorkerPool shared, int priority = 0)
     {
-        pool = shared ?? throw new ArgumentNullException(nameof(shared));
-        slotPriority = priority;
-        return this;
+        ArgumentNullException.ThrowIfNull(shared);
+        return WithOptions(Options with { Workers = null, SharedPool = shared, SlotPriority = priority });
     }
 
-    /// <summary>Writes a record per finished point to <paramref name="path"/> (and checkpoints beside it); resumes from it.</summary>
+    /// <summary>A sweep that writes a record per finished point to <paramref name="path"/> (and checkpoints beside it) and resumes from it; this sweep is unchanged.</summary>
     public SurfaceSweep WithRecordFile(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        RecordFile = Path.GetFullPath(path);
-        return this;
+        return WithOptions(Options with { RecordFile = Path.GetFullPath(path) });
     }
 
-    /// <summary>Sets the logger (one Information message per finished point).</summary>
-    public SurfaceSweep WithLogger(ILogger? value)
-    {
-        logger = value ?? NullLogger.Instance;
-        return this;
-    }
+    /// <summary>A sweep with the logger set (one Information message per finished point); this sweep is unchanged.</summary>
+    public SurfaceSweep WithLogger(ILogger? value) => new(createModel, trainer, Options, value);
 
     /// <summary>Runs the plan (or shard) and returns the surface of all its finished (and diverged) points.</summary>
     /// <param name="plan">The plan or one of its shards.</param>
@@ -182,13 +195,14 @@ public sealed class SurfaceSweep
         var points = plan.Points;
         var state = new SweepState(finished, RecordFile, points.Count(p => finished.TryGetValue(p.Index, out var r) && !r.IsDiverged), points.Count, progress);
         var chains = points.GroupBy(p => p.Chain).Select(c => c.ToList()).ToList();
+        var inputs = new SweepInputs(plan, training, evaluation, directory, modelsFolder);
         try
         {
             if (pool is null)
             {
                 foreach (var chain in chains)
                 {
-                    RunChain(chain, state, directory, modelsFolder, plan, training, evaluation, null, cancellationToken);
+                    RunChain(chain, state, inputs, null, cancellationToken);
                 }
             }
             else
@@ -197,7 +211,7 @@ public sealed class SurfaceSweep
                 // the pool, so that between two points a shared pool's higher-priority work can take the slot.
                 var shared = pool;
                 pool.RunAll(
-                    [.. chains.Select(chain => (Action<CancellationToken>)(token => RunChain(chain, state, directory, modelsFolder, plan, training, evaluation, shared, token)))],
+                    [.. chains.Select(chain => (Action<CancellationToken>)(token => RunChain(chain, state, inputs, shared, token)))],
                     threads: pool.Workers,
                     cancellationToken);
             }
@@ -216,99 +230,77 @@ public sealed class SurfaceSweep
             : new EquilibriumSurface(kept, directory);
     }
 
+    /// <summary>What every chain of one <see cref="Run"/> shares: the plan, the data and where records and checkpoints go.</summary>
+    private sealed record SweepInputs(SweepPlan Plan, LabelledTensorDataset Training, LabelledTensorDataset Evaluation, string Directory, string ModelsFolder);
+
     /// <summary>
     /// Trains the points of one chain in order, each warm-started from the nearest finished point of the chain;
     /// with a <paramref name="slots"/> pool each point takes a slot of it for its training (on the calling thread).
     /// </summary>
-    private void RunChain(
-        List<PlannedPoint> chain,
-        SweepState state,
-        string directory,
-        string modelsFolder,
-        SweepPlan plan,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
-        WorkerPool? slots,
-        CancellationToken cancellationToken)
+    private void RunChain(List<PlannedPoint> chain, SweepState state, SweepInputs inputs, WorkerPool? slots, CancellationToken cancellationToken)
     {
-        RateDistortionModel? model = null;
-        int? weightsFrom = null; // the point whose weights the model holds; null: initial weights
-        try
+        using var run = new ChainRun(this, chain, state, inputs);
+        foreach (var point in chain)
         {
-            foreach (var point in chain)
+            var done = state.Find(point.Index);
+            if (done is not null && !done.IsDiverged)
             {
-                var done = state.Find(point.Index);
-                if (done is not null && !done.IsDiverged)
-                {
-                    continue; // a diverged point is trained again
-                }
+                continue; // a diverged point is trained again
+            }
 
-                cancellationToken.ThrowIfCancellationRequested();
-                if (slots is null)
-                {
-                    TrainPoint(point, done);
-                }
-                else
-                {
-                    slots.Run(() => TrainPoint(point, done), slotPriority, cancellationToken);
-                }
+            cancellationToken.ThrowIfCancellationRequested();
+            if (slots is null)
+            {
+                run.TrainPoint(point, done, cancellationToken);
+            }
+            else
+            {
+                slots.Run(() => run.TrainPoint(point, done, cancellationToken), SlotPriority, cancellationToken);
             }
         }
-        finally
-        {
-            model?.Dispose();
-        }
+    }
 
-        void TrainPoint(PlannedPoint point, SurfaceRecord? done)
+    /// <summary>
+    /// The state of one chain's run: the model it trains (made once, reloaded only when a point starts from other
+    /// weights) and the point whose weights it holds.
+    /// </summary>
+    private sealed class ChainRun(SurfaceSweep sweep, List<PlannedPoint> chain, SweepState state, SweepInputs inputs) : IDisposable
+    {
+        private RateDistortionModel? model;
+        private int? weightsFrom; // the point whose weights the model holds; null: initial weights
+
+        public void Dispose() => model?.Dispose();
+
+        /// <summary>Trains <paramref name="point"/> from its starting weights and records it (finished or diverged).</summary>
+        public void TrainPoint(PlannedPoint point, SurfaceRecord? done, CancellationToken cancellationToken)
         {
             int worker = WorkerPool.CurrentWorker ?? 0;
-            var source = !Continuation ? null
-                : done is not null ? state.Read(f => SourceOfDiverged(chain, point, done, f, directory))
-                : state.Read(f => NearestFinished(chain, point, f, directory));
-            if (model is null || (source is null && weightsFrom is not null))
-            {
-                model?.Dispose();
-                model = createModel();
-                weightsFrom = null;
-            }
-
-            if (source is not null && source.Index != weightsFrom)
-            {
-                model.LoadWeights(Path.Combine(directory, source.Checkpoint!));
-                weightsFrom = source.Index;
-            }
-
+            var source = StartingPoint(point, done);
+            var trained = ModelAt(source);
             var start = Stopwatch.StartNew();
-            var relay = state.Progress is null ? null : new RelayProgress(t => state.Report(point, t, worker));
+            var relay = state.Progress is null ? null : new SynchronousProgress<TrainingProgress>(t => state.Report(point, t, worker));
             var template = new SurfaceRecord
             {
                 Kind = SurfaceRecord.KindName,
-                Plan = plan.Fingerprint,
+                Plan = inputs.Plan.Fingerprint,
                 Index = point.Index,
                 Chain = point.Chain,
                 Position = point.Position,
                 Multipliers = point.Multipliers,
-                Seed = model.Configuration.Seed,
+                Seed = trained.Configuration.Seed,
                 WarmStartFrom = source?.Index,
             };
             SurfaceRecord record;
             TrainingResult result;
             try
             {
-                (record, result) = Relax(model, template, NoiseSeed(model, point.Index, 0), training, evaluation, relay, cancellationToken);
+                (record, result) = sweep.Relax(trained, template, NoiseSeed(trained, point.Index, 0), inputs.Training, inputs.Evaluation, relay, cancellationToken);
             }
             catch (TrainingDivergedException diverged)
             {
-                // The trainer put the model back: it still holds the weights of weightsFrom. Record the point as
-                // diverged (no functionals, no checkpoint), then stop or go on as configured.
-                state.Record(template with
-                {
-                    Status = SweepPointStatus.Diverged,
-                    DivergedAt = new DivergenceStep(diverged.Epoch, diverged.Step),
-                    Seconds = start.Elapsed.TotalSeconds,
-                });
-                Log.SweepPointDiverged(logger, point.Index, point.Multipliers.Lambda, point.Multipliers.Gamma, diverged.Epoch, diverged.Step, worker, ContinueAfterDivergence ? "goes on" : "stops");
-                if (!ContinueAfterDivergence)
+                // The trainer put the model back: it still holds the weights of weightsFrom.
+                RecordDiverged(point, template, diverged, start.Elapsed, worker);
+                if (!sweep.ContinueAfterDivergence)
                 {
                     throw;
                 }
@@ -318,16 +310,59 @@ public sealed class SurfaceSweep
             }
 
             weightsFrom = point.Index;
-            string checkpoint = Path.Combine(modelsFolder, string.Create(CultureInfo.InvariantCulture, $"point-{point.Index:D5}.fe"));
-            model.Save(checkpoint);
+            RecordFinished(point, record, result, start.Elapsed, worker);
+        }
+
+        /// <summary>The finished point to warm-start from (null: the initial weights), as <see cref="Continuation"/> says.</summary>
+        private SurfaceRecord? StartingPoint(PlannedPoint point, SurfaceRecord? done) =>
+            !sweep.Continuation ? null
+            : done is not null ? state.Read(f => SourceOfDiverged(chain, point, done, f, inputs.Directory))
+            : state.Read(f => NearestFinished(chain, point, f, inputs.Directory));
+
+        /// <summary>The chain's model holding the weights of <paramref name="source"/> (a fresh model for the initial weights).</summary>
+        private RateDistortionModel ModelAt(SurfaceRecord? source)
+        {
+            if (model is null || (source is null && weightsFrom is not null))
+            {
+                model?.Dispose();
+                model = sweep.createModel();
+                weightsFrom = null;
+            }
+
+            if (source is not null && source.Index != weightsFrom)
+            {
+                model.LoadWeights(Path.Combine(inputs.Directory, source.Checkpoint!));
+                weightsFrom = source.Index;
+            }
+
+            return model;
+        }
+
+        /// <summary>Records the point as diverged (no functionals, no checkpoint) and logs whether the sweep stops or goes on.</summary>
+        private void RecordDiverged(PlannedPoint point, SurfaceRecord template, TrainingDivergedException diverged, TimeSpan elapsed, int worker)
+        {
+            state.Record(template with
+            {
+                Status = SweepPointStatus.Diverged,
+                DivergedAt = new DivergenceStep(diverged.Epoch, diverged.Step),
+                Seconds = elapsed.TotalSeconds,
+            });
+            Log.SweepPointDiverged(sweep.logger, point.Index, point.Multipliers.Lambda, point.Multipliers.Gamma, diverged.Epoch, diverged.Step, worker, sweep.ContinueAfterDivergence ? "goes on" : "stops");
+        }
+
+        /// <summary>Saves the point's checkpoint and records it.</summary>
+        private void RecordFinished(PlannedPoint point, SurfaceRecord record, TrainingResult result, TimeSpan elapsed, int worker)
+        {
+            string checkpoint = Path.Combine(inputs.ModelsFolder, string.Create(CultureInfo.InvariantCulture, $"point-{point.Index:D5}.fe"));
+            model!.Save(checkpoint);
             var e = result.Evaluation;
             state.Record(record with
             {
-                Seconds = start.Elapsed.TotalSeconds,
-                Checkpoint = Path.GetRelativePath(directory, checkpoint),
+                Seconds = elapsed.TotalSeconds,
+                Checkpoint = Path.GetRelativePath(inputs.Directory, checkpoint),
             });
             int completed = state.Finished(point, worker);
-            Log.SweepPointFinished(logger, completed, state.Total, point.Multipliers.Lambda, point.Multipliers.Gamma, e.Rate, e.Distortion, e.Classification, result.Epochs, start.Elapsed.TotalSeconds, worker);
+            Log.SweepPointFinished(sweep.logger, completed, state.Total, point.Multipliers.Lambda, point.Multipliers.Gamma, e.Rate, e.Distortion, e.Classification, result.Epochs, elapsed.TotalSeconds, worker);
         }
     }
 
@@ -481,8 +516,7 @@ public sealed class SurfaceSweep
     /// The seed of a point's training z-noise: from the model's seed and the point's index (round 0: the sweep;
     /// round k &gt; 0: the k-th repair round, so a repair does not replay the noise it already saw).
     /// </summary>
-    private static ulong NoiseSeed(RateDistortionModel model, int index, int round) =>
-        unchecked(((ulong)model.Configuration.Seed * 1_000_003UL) + (ulong)index + ((ulong)round * 0x9E3779B97F4AUL));
+    private static ulong NoiseSeed(RateDistortionModel model, int index, int round) => model.Seeds.PointNoise(index, round);
 
     /// <summary>
     /// Trains <paramref name="model"/> at the template's multipliers from its current weights and fills in the
@@ -500,7 +534,7 @@ public sealed class SurfaceSweep
     {
         model.ReseedTrainingNoise(noiseSeed);
         var epochs = new List<TrainingProgress>();
-        var relay = new RelayProgress(t =>
+        var relay = new SynchronousProgress<TrainingProgress>(t =>
         {
             if (t.IsEndOfEpoch)
             {
@@ -719,10 +753,5 @@ public sealed class SurfaceSweep
                 progress?.Report(new SweepProgress(completed, total, point, training, clock.Elapsed) { Worker = worker });
             }
         }
-    }
-
-    private sealed class RelayProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

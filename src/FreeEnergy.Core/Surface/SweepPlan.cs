@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
 
 namespace FreeEnergy.Core.Surface;
@@ -94,10 +95,7 @@ public sealed class SweepPlan
         var seen = new HashSet<Multipliers>();
         foreach (var m in chains.SelectMany(c => c))
         {
-            if (m.Lambda <= 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(chains), m, "Every λ must be > 0 (a default Multipliers value has λ = 0).");
-            }
+            Guard.Valid(m, nameof(chains));
 
             if (!seen.Add(m))
             {

@@ -1,4 +1,6 @@
 using System.Globalization;
+using FreeEnergy.Core.Diagnostics;
+using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
 
 namespace FreeEnergy.Core.Training;
@@ -23,46 +25,96 @@ public sealed record ConvergenceRule
     /// When set (&gt; 0), each of R, D and C must also change over the window by at most this fraction of
     /// max(|value|, 1 nat).
     /// </param>
-    public ConvergenceRule(int window = 3, double relativeTolerance = 1e-3, int maxEpochs = 50, int minEpochs = 1, double? functionalTolerance = null)
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of its range (the message names it).</exception>
+    public ConvergenceRule(
+        int window = Defaults.Window,
+        double relativeTolerance = Defaults.RelativeTolerance,
+        int maxEpochs = Defaults.MaxEpochs,
+        int minEpochs = Defaults.MinEpochs,
+        double? functionalTolerance = null)
     {
-        if (functionalTolerance is double f && !(double.IsFinite(f) && f > 0))
+        if (functionalTolerance is double f)
         {
-            throw new ArgumentOutOfRangeException(nameof(functionalTolerance), functionalTolerance, "The functional tolerance must be finite and > 0 (or null for none).");
+            Guard.Positive(f, "The functional tolerance", "(or null for none)", nameof(functionalTolerance));
         }
 
-        FunctionalTolerance = functionalTolerance;
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
-        if (!(double.IsFinite(relativeTolerance) && relativeTolerance > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(relativeTolerance), relativeTolerance, "The relative tolerance must be finite and > 0.");
-        }
-
+        Guard.Positive(relativeTolerance, "The relative tolerance");
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEpochs, 1);
         if (minEpochs < 1 || minEpochs > maxEpochs)
         {
             throw new ArgumentOutOfRangeException(nameof(minEpochs), minEpochs, string.Create(CultureInfo.InvariantCulture, $"The minimum number of epochs must be in [1, {maxEpochs}]."));
         }
 
-        Window = window;
-        RelativeTolerance = relativeTolerance;
-        MaxEpochs = maxEpochs;
-        MinEpochs = minEpochs;
+        (Window, RelativeTolerance, MaxEpochs, MinEpochs, FunctionalTolerance) = (window, relativeTolerance, maxEpochs, minEpochs, functionalTolerance);
     }
 
-    /// <summary>Epochs over which J is compared.</summary>
-    public int Window { get; }
+    /// <summary>The default rule (<see cref="Defaults"/>).</summary>
+    public static ConvergenceRule Default { get; } = new();
 
-    /// <summary>Largest relative change of J over the window that counts as converged.</summary>
-    public double RelativeTolerance { get; }
+    /// <summary>Epochs over which J is compared (default <see cref="Defaults.Window"/>; ≥ 1).</summary>
+    public int Window { get; init; }
 
-    /// <summary>The largest change of each of R, D and C over the window, as a fraction of max(|value|, 1 nat); null: not checked.</summary>
-    public double? FunctionalTolerance { get; }
+    /// <summary>Largest relative change of J over the window that counts as converged (default <see cref="Defaults.RelativeTolerance"/>; finite, &gt; 0).</summary>
+    public double RelativeTolerance { get; init; }
 
-    /// <summary>Upper bound on epochs per training call.</summary>
-    public int MaxEpochs { get; }
+    /// <summary>The largest change of each of R, D and C over the window, as a fraction of max(|value|, 1 nat); null: not checked (the default).</summary>
+    public double? FunctionalTolerance { get; init; }
 
-    /// <summary>Epochs always trained before the rule is checked.</summary>
-    public int MinEpochs { get; }
+    /// <summary>Upper bound on epochs per training call (default <see cref="Defaults.MaxEpochs"/>; ≥ 1).</summary>
+    public int MaxEpochs { get; init; }
+
+    /// <summary>Epochs always trained before the rule is checked (default <see cref="Defaults.MinEpochs"/>; in [1, <see cref="MaxEpochs"/>]).</summary>
+    public int MinEpochs { get; init; }
+
+    /// <summary>
+    /// A rule that trains exactly <paramref name="epochs"/> epochs: nothing is checked before the last epoch, and at
+    /// the last one the rule counts as met only when J changed by at most 10⁻¹² of |J| over it (in practice never,
+    /// so <see cref="TrainingResult.Converged"/> is false). Use it for a fixed training budget (benchmarks, tests,
+    /// a relaxation of a set length) instead of a tolerance nothing meets.
+    /// </summary>
+    /// <param name="epochs">The number of epochs, ≥ 1.</param>
+    public static ConvergenceRule FixedEpochs(int epochs)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        return new ConvergenceRule(window: 1, relativeTolerance: FixedEpochsTolerance, maxEpochs: epochs, minEpochs: epochs);
+    }
+
+    /// <summary>The relative tolerance of <see cref="FixedEpochs"/>: a change of J no training step leaves.</summary>
+    private const double FixedEpochsTolerance = 1e-12;
+
+    /// <summary>Every problem of this rule (after <c>with</c>, say), one sentence each; empty when valid.</summary>
+    public IReadOnlyList<string> Problems() =>
+        new ProblemList()
+            .AtLeast(Window, 1, nameof(Window))
+            .Positive(RelativeTolerance, nameof(RelativeTolerance))
+            .AtLeast(MaxEpochs, 1, nameof(MaxEpochs))
+            .Require(MinEpochs >= 1 && MinEpochs <= MaxEpochs, string.Create(CultureInfo.InvariantCulture, $"MinEpochs must be in [1, MaxEpochs = {MaxEpochs}]; it is {MinEpochs}."))
+            .Require(FunctionalTolerance is not double f || Guard.IsPositive(f), $"FunctionalTolerance must be finite and > 0 (or null for none); it is {ProblemList.Format(FunctionalTolerance ?? 0)}.")
+            .Problems;
+
+    /// <summary>Throws <see cref="FreeEnergyConfigurationException"/> listing every problem, or returns this rule.</summary>
+    public ConvergenceRule Validate()
+    {
+        var problems = Problems();
+        return problems.Count == 0 ? this : throw new FreeEnergyConfigurationException(problems);
+    }
+
+    /// <summary>The defaults of a rule, one place for the constructor's optional parameters and the trainer's.</summary>
+    public static class Defaults
+    {
+        /// <summary>Epochs over which J is compared.</summary>
+        public const int Window = 3;
+
+        /// <summary>Largest relative change of J over the window.</summary>
+        public const double RelativeTolerance = 1e-3;
+
+        /// <summary>Upper bound on epochs per training call.</summary>
+        public const int MaxEpochs = 50;
+
+        /// <summary>Epochs always trained before the rule is checked.</summary>
+        public const int MinEpochs = 1;
+    }
 
     /// <summary>
     /// The relative change of J over the window at the end of the history, or null when the history is

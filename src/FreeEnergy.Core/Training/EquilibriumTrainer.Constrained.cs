@@ -64,20 +64,9 @@ public sealed partial class EquilibriumTrainer
             throw new ArgumentOutOfRangeException(nameof(fixedMultiplier), fixedMultiplier, "Unknown multiplier.");
         }
 
-        if (!(start.Lambda > 0 && start.Gamma >= 0 && double.IsFinite(start.Lambda) && double.IsFinite(start.Gamma)))
-        {
-            throw new ArgumentOutOfRangeException(nameof(start), start, "The start must have finite λ > 0 and γ ≥ 0.");
-        }
-
-        if (!(double.IsFinite(target) && target > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(target), target, "The target must be finite and > 0.");
-        }
-
-        if (!(tolerance > 0 && tolerance < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The tolerance must be in (0, 1).");
-        }
+        Guard.Valid(start);
+        Guard.Positive(target, "The target");
+        Guard.InRange(tolerance, 0, 1, false, false, "The tolerance");
 
         ArgumentOutOfRangeException.ThrowIfLessThan(consecutiveChecks, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(checksPerEpoch, 1);
@@ -112,8 +101,7 @@ public sealed partial class EquilibriumTrainer
         long checkEvery = Math.Max(1, engine.StepsPerEpoch / checksPerEpoch);
         var freeHistory = new List<double>();
         var driftHistory = new List<double>();
-        var rest = new List<double>();
-        var restFunctionals = new List<Functionals>();
+        var rest = new ConvergenceTracker(Convergence);
         Functionals last = first;
         double drift = (engine.HeldValue(first) - target) / target;
         int inTolerance = 0, epoch = 0;
@@ -137,14 +125,11 @@ public sealed partial class EquilibriumTrainer
             }
 
             // What is minimised at a fixed functional: the objective without the free multiplier's term.
-            rest.Add(freeIsGamma ? last.Rate + (engine.Lambda * last.Distortion) : last.Rate + (engine.Gamma * last.Classification));
-            restFunctionals.Add(last);
+            rest.Add(freeIsGamma ? last.Rate + (engine.Lambda * last.Distortion) : last.Rate + (engine.Gamma * last.Classification), last);
             progress?.Report(new TrainingProgress(epoch, Convergence.MaxEpochs, engine.StepsPerEpoch, engine.StepsPerEpoch, engine.Lambda, engine.Gamma, double.NaN, last.Rate, last.Distortion, last.Classification, last.FreeEnergy(engine.Multipliers), clock.Elapsed));
             double heldValue = engine.HeldValue(last);
             Log.ConstrainedEpoch(logger, epoch, Convergence.MaxEpochs, held, heldValue, target, drift, engine.Lambda, engine.Gamma);
-            converged = inTolerance >= consecutiveChecks && epoch >= Convergence.MinEpochs
-                && Convergence.RelativeChange(rest) is double change && change <= Convergence.RelativeTolerance
-                && Convergence.FunctionalsSettled(restFunctionals);
+            converged = inTolerance >= consecutiveChecks && epoch >= Convergence.MinEpochs && rest.IsMet(out _);
         }
 
         var trainingFunctionals = EvaluateTrainingData ? model.Evaluate(training, EvaluationBatchSize) : null;

@@ -20,7 +20,7 @@ public class DerivativeEstimatorContractTests
         RateDistortionModel.CreateBuilder().WithInputShape(1, 4, 4).WithClasses(3).WithMlp(8).WithLatentSize(2).WithSamples(samples).WithSeed(9).Build();
 
     private static EquilibriumTrainer OneEpoch() =>
-        new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 1).WithTrainingDataEvaluation(false);
+        new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithFixedEpochs(1).WithTrainingDataEvaluation(false);
 
     private static IDerivativeEstimator Create(string name) => name switch
     {
@@ -80,7 +80,7 @@ public class DerivativeEstimatorContractTests
         using var model = TinyModel();
         using var cts = new CancellationTokenSource();
         int epochs = 0;
-        var trainer = new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(16).WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 2)
+        var trainer = new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(16).WithFixedEpochs(2)
             .WithLogger(new CallbackLogger(id =>
             {
                 if (id == 10 && ++epochs == 3)

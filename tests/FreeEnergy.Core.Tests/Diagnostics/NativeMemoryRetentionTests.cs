@@ -30,7 +30,7 @@ public class NativeMemoryRetentionTests
         using var data = TestData.GaussianSource([.. Enumerable.Repeat(0.5, 784)], 40 * 64, 3);
         using var evaluation = TestData.GaussianSource([.. Enumerable.Repeat(0.5, 784)], 64, 5);
         using var model = RateDistortionModel.CreateBuilder().WithInputShape(784).WithClasses(1).WithMlp(512, 256).WithGaussianDecoder().WithSamples(1).WithSeed(4).Build();
-        var trainer = new EquilibriumTrainer().WithClassicRelaxation().WithBatchSize(64).WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 1).WithTrainingDataEvaluation(false);
+        var trainer = new EquilibriumTrainer().WithClassicRelaxation().WithBatchSize(64).WithFixedEpochs(1).WithTrainingDataEvaluation(false);
         long FaultsPerStep()
         {
             long before = MinorFaults();

@@ -364,7 +364,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
     }
 
     private static void Train(RateDistortionModel model, LabelledTensorDataset data) =>
-        new EquilibriumTrainer().WithAdam(1e-3).WithBatchSize(64).WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 2).WithTrainingDataEvaluation(false)
+        new EquilibriumTrainer().WithAdam(1e-3).WithBatchSize(64).WithFixedEpochs(2).WithTrainingDataEvaluation(false)
             .Train(model, new Multipliers(lambda: 1, gamma: 5), data, data);
 
     /// <summary>ε for every example: [K, n, k] standard normal from a seeded generator.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FreeEnergy.Core.Data;
 using FreeEnergy.Core.Derivatives;
+using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Processes;
 using FreeEnergy.Core.Training;
@@ -224,7 +225,7 @@ public sealed class QuasiStaticProcessTests(ITestOutputHelper output) : IDisposa
         Assert.Throws<ArgumentException>(() => process.IsoRate(model, start, [1.0, -1.0], data, data));
         Assert.Throws<ArgumentException>(() => process.IsoDistortion(model, start, [double.NaN], data, data, DrivenMultiplier.Gamma));
         Assert.Throws<ArgumentException>(() => process.IsoDistortion(model, start, [-0.5], data, data, DrivenMultiplier.Gamma));
-        Assert.Equal("start", Assert.Throws<ArgumentOutOfRangeException>(() => process.IsoClassification(model, default, [1.0], data, data)).ParamName);
+        Assert.Equal("start", Assert.Throws<ArgumentOutOfRangeException>(() => process.IsoClassification(model, default(Multipliers), [1.0], data, data)).ParamName);
         Assert.Equal("target", Assert.Throws<ArgumentOutOfRangeException>(() => process.IsoClassification(model, start, [1.0], data, data, target: 0)).ParamName);
         Assert.Equal("held", Assert.Throws<ArgumentOutOfRangeException>(() => process.Run(HeldQuantity.None, model, start, [1.0], data, data)).ParamName);
         Assert.Throws<ArgumentNullException>(() => process.IsoClassification(null!, start, [1.0], data, data));

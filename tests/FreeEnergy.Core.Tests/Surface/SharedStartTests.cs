@@ -1,6 +1,6 @@
+using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Surface;
-using FreeEnergy.Core.Tests.Processes;
 using FreeEnergy.Core.Training;
 
 namespace FreeEnergy.Core.Tests.Surface;
@@ -12,7 +12,7 @@ public sealed class SharedStartTests : IDisposable
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
     private static EquilibriumTrainer Trainer(int epochs) =>
-        new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(window: 2, relativeTolerance: 1e-12, maxEpochs: epochs).WithTrainingDataEvaluation(false);
+        new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithFixedEpochs(epochs).WithTrainingDataEvaluation(false);
 
     [Fact]
     public void TheStartIsRelaxedOnceAndLoadedFromItsCheckpointAfterwards()

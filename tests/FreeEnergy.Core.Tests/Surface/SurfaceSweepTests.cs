@@ -1,3 +1,4 @@
+using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Identities;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Surface;
@@ -417,9 +418,4 @@ public sealed class SurfaceSweepTests(ITestOutputHelper output) : IDisposable
 
     private static string Without(string jsonLines, string field) =>
         new System.Text.RegularExpressions.Regex($",?\"{field}\":[^,}}]+").Replace(jsonLines, string.Empty);
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

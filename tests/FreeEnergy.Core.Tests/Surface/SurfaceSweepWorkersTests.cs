@@ -1,5 +1,5 @@
+using FreeEnergy.Core.Diagnostics;
 using FreeEnergy.Core.Surface;
-using FreeEnergy.Core.Tests.Processes;
 using FreeEnergy.Core.Training;
 using FreeEnergy.Core.Workers;
 

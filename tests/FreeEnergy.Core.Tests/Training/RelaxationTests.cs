@@ -43,7 +43,7 @@ public class RelaxationTests(ITestOutputHelper output)
         using var evaluation = TestData.Prototypes(256, 3, 31);
         var m = new Multipliers(2, 2);
         EquilibriumTrainer Fixed() => new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32)
-            .WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: Epochs, minEpochs: Epochs).WithTrainingDataEvaluation(false);
+            .WithFixedEpochs(Epochs).WithTrainingDataEvaluation(false);
         foreach (long seed in new long[] { 4, 5, 6 })
         {
             using var classicModel = SmallModel(seed);
@@ -74,7 +74,7 @@ public class RelaxationTests(ITestOutputHelper output)
 
         // Without a plateau in time, the tail still runs and ends at the cap; the rule was not met.
         using var cappedModel = SmallModel();
-        var capped = new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(window: 1, relativeTolerance: 1e-12, maxEpochs: 4)
+        var capped = new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithFixedEpochs(4)
             .WithCooldown(2).WithPolish(1).Train(cappedModel, new Multipliers(1, 1), data);
         Assert.Equal(4, capped.Epochs);
         Assert.False(capped.Converged);
