@@ -57,7 +57,7 @@ public sealed class WorkerPool
     public int Workers { get; }
 
     /// <summary>The slot the calling thread holds in a pool (0 to <see cref="Workers"/> − 1), or null when it holds none.</summary>
-    public static int? CurrentWorker => holding?.Slot;
+    public static int? CurrentWorker => holding is { Slot: >= 0 } held ? held.Slot : null;
 
     /// <summary>The number of slots taken now.</summary>
     public int Busy
@@ -89,7 +89,7 @@ public sealed class WorkerPool
         }
 
         var previous = holding;
-        var mine = new Holding(this, Acquire(priority, cancellationToken));
+        var mine = new Holding(this, Acquire(priority, cancellationToken), priority);
         holding = mine;
         try
         {
@@ -98,8 +98,39 @@ public sealed class WorkerPool
         finally
         {
             holding = previous;
-            Release(mine.Slot); // RunAll may have given the slot up and taken another
+            if (mine.Slot >= 0)
+            {
+                Release(mine.Slot); // RunAll or Yield may have given the slot up and taken another
+            }
         }
+    }
+
+    /// <summary>
+    /// Lets a waiting job of at least the same priority have the calling thread's slot, and waits for a slot again
+    /// (behind it): for long work that can pause between steps (an epoch, a point), so that it does not keep a job
+    /// on a study's longest path waiting. Returns at once when no such job waits, or when the calling thread holds no
+    /// slot of this pool. The work's numbers do not change: it continues on the same thread.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the wait for the slot to come back.</param>
+    /// <exception cref="OperationCanceledException">The token was cancelled while waiting; the thread then holds no slot, and the surrounding <see cref="Run{T}(Func{T}, int, CancellationToken)"/> frees nothing more.</exception>
+    public void Yield(CancellationToken cancellationToken = default)
+    {
+        if (holding is not { } held || held.Pool != this || held.Slot < 0)
+        {
+            return;
+        }
+
+        lock (gate)
+        {
+            if (waiting.Count == 0 || First().Priority < held.Priority)
+            {
+                return;
+            }
+        }
+
+        Release(held.Slot);
+        held.Slot = -1;
+        held.Slot = Acquire(held.Priority, cancellationToken);
     }
 
     /// <inheritdoc cref="Run{T}(Func{T}, int, CancellationToken)"/>
@@ -291,10 +322,14 @@ public sealed class WorkerPool
     private sealed record Waiter(int Priority, long Ticket);
 
     /// <summary>The slot a thread holds (a thread that waits in <c>RunAll</c> gives it up and may get another back).</summary>
-    private sealed class Holding(WorkerPool pool, int slot)
+    private sealed class Holding(WorkerPool pool, int slot, int priority)
     {
         public WorkerPool Pool { get; } = pool;
 
+        /// <summary>The slot held, or −1 while a <see cref="Yield"/> waits for it to come back.</summary>
         public int Slot { get; set; } = slot;
+
+        /// <summary>The priority the slot was taken with (a <see cref="Yield"/> waits at it).</summary>
+        public int Priority { get; } = priority;
     }
 }

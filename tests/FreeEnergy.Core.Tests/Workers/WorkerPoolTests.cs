@@ -110,6 +110,96 @@ public sealed class WorkerPoolTests
     }
 
     [Fact]
+    public void YieldLetsAWaitingJobOfAtLeastTheSamePriorityGoFirstAndNoLowerOne()
+    {
+        var pool = new WorkerPool(1);
+        var order = new List<string>();
+        void Note(string what)
+        {
+            lock (order)
+            {
+                order.Add(what);
+            }
+        }
+
+        pool.Yield(); // no slot held: nothing happens
+        using var started = new ManualResetEventSlim();
+        using var waitersQueued = new ManualResetEventSlim();
+        var long1 = new Thread(() => pool.Run(() =>
+        {
+            started.Set();
+            waitersQueued.Wait();
+            Note("long: part 1");
+            pool.Yield(); // the higher-priority job goes first, the lower one does not
+            Note("long: part 2");
+            pool.Yield(); // only the lower one waits now: no yield
+            Note("long: part 3");
+        }, priority: 2));
+        long1.Start();
+        started.Wait();
+        var threads = new List<Thread>();
+        foreach (var (name, priority) in new[] { ("low", 1), ("high", 3) })
+        {
+            var t = new Thread(() => pool.Run(() => Note(name), priority));
+            t.Start();
+            SpinWait.SpinUntil(() => t.ThreadState == ThreadState.WaitSleepJoin);
+            Thread.Sleep(20);
+            threads.Add(t);
+        }
+
+        waitersQueued.Set();
+        long1.Join();
+        threads.ForEach(t => t.Join());
+        Assert.Equal(["long: part 1", "high", "long: part 2", "long: part 3", "low"], order);
+        Assert.Equal(0, pool.Busy);
+    }
+
+    [Fact]
+    public void AYieldCancelledWhileWaitingThrowsAndFreesNoSlotTwice()
+    {
+        var pool = new WorkerPool(1);
+        using var cancel = new CancellationTokenSource();
+        using var yielding = new ManualResetEventSlim();
+        using var highHolds = new ManualResetEventSlim();
+        Exception? caught = null;
+        var yielder = new Thread(() =>
+        {
+            try
+            {
+                pool.Run(() =>
+                {
+                    yielding.Wait();
+                    pool.Yield(cancel.Token);
+                });
+            }
+            catch (OperationCanceledException e)
+            {
+                caught = e;
+            }
+        });
+        var high = new Thread(() => pool.Run(() =>
+        {
+            highHolds.Set();
+            SpinWait.SpinUntil(() => yielder.ThreadState == ThreadState.WaitSleepJoin && caught is null);
+            Thread.Sleep(20);
+            cancel.Cancel();
+            SpinWait.SpinUntil(() => caught is not null);
+            Assert.Equal(1, pool.Busy); // the cancelled yielder holds nothing; this job still holds its slot
+        }, priority: 5));
+        yielder.Start();
+        SpinWait.SpinUntil(() => pool.Busy == 1);
+        high.Start();
+        SpinWait.SpinUntil(() => high.ThreadState == ThreadState.WaitSleepJoin);
+        Thread.Sleep(20);
+        yielding.Set();
+        high.Join();
+        yielder.Join();
+        Assert.IsType<OperationCanceledException>(caught);
+        Assert.Equal(0, pool.Busy);
+        Assert.Equal(7, pool.Run(() => 7)); // the slot is free again for anyone
+    }
+
+    [Fact]
     public void AFailureCancelsTheOtherJobsAndTheFirstFailedJobsExceptionComesOut()
     {
         var pool = new WorkerPool(2);
