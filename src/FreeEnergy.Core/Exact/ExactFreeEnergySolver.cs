@@ -83,7 +83,7 @@ public sealed class ExactFreeEnergySolver
     public ExactSolution Solve(DiscreteSource source, Multipliers multipliers)
     {
         ArgumentNullException.ThrowIfNull(source);
-        RequireMultipliers(multipliers);
+        Guard.Valid(multipliers);
         int nx = source.InputCount;
         int nz = Options.LatentSize ?? nx;
 #pragma warning disable CA5394 // Not security-sensitive: reproducible initial encoders.
@@ -123,7 +123,7 @@ public sealed class ExactFreeEnergySolver
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(warmStart);
-        RequireMultipliers(multipliers);
+        Guard.Valid(multipliers);
         if (warmStart.InputCount != source.InputCount)
         {
             throw new ArgumentException(Invariant($"The warm start's encoder must have |X| = {source.InputCount} rows to match the source; got {warmStart.InputCount}."), nameof(warmStart));
@@ -147,7 +147,7 @@ public sealed class ExactFreeEnergySolver
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(initialEncoder);
-        RequireMultipliers(multipliers);
+        Guard.Valid(multipliers);
         int nx = initialEncoder.GetLength(0);
         int nz = initialEncoder.GetLength(1);
         if (nx != source.InputCount || nz < 1)
@@ -383,15 +383,6 @@ public sealed class ExactFreeEnergySolver
         }
 
         return true;
-    }
-
-    /// <summary>λ &gt; 0: a <c>default(Multipliers)</c> (λ = 0) was never validated.</summary>
-    private static void RequireMultipliers(Multipliers multipliers)
-    {
-        if (!(multipliers.Lambda > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(multipliers), multipliers, "default(Multipliers) has λ = 0; create the multipliers with new Multipliers(λ, γ).");
-        }
     }
 
     /// <summary>Runs block-coordinate sweeps from log e until the stopping rule holds; logE ([x·|Z| + z]) is overwritten.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using FreeEnergy.Core.Identities;
+using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
 
 namespace FreeEnergy.Core.Surface;
@@ -31,11 +32,7 @@ public sealed record SurfacePoint
     /// <exception cref="ArgumentNullException"><paramref name="functionals"/> is null.</exception>
     public SurfacePoint(Multipliers multipliers, Functionals functionals)
     {
-        if (!(multipliers.Lambda > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(multipliers), multipliers, "default(Multipliers) has λ = 0; create the multipliers with new Multipliers(λ, γ).");
-        }
-
+        Guard.Valid(multipliers);
         ArgumentNullException.ThrowIfNull(functionals);
         Finite(functionals.Rate, functionals.Distortion, functionals.Classification);
         Multipliers = multipliers;
