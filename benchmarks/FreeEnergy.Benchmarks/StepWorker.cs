@@ -39,7 +39,7 @@ internal static class StepWorker
         using var images = FashionMnist.LoadShippedTestSplit();
         using var evaluation = images.Subset(Range(images.Count - BatchSize, BatchSize));
         var pairs = new Dictionary<(string Model, int Samples), (RateDistortionModel Model, RawTrainingLoop Raw)>();
-        var subsets = new Dictionary<int, LabelledTensorDataset>();
+        var subsets = new Dictionary<int, LabeledTensorDataset>();
         var trainer = new EquilibriumTrainer().WithClassicRelaxation().WithFixedEpochs(1).WithTrainingDataEvaluation(false);
         using var shuffle = new Generator(3);
         using var noise = new Generator(2);

@@ -134,7 +134,7 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
     /// <exception cref="ArgumentException">The data does not fit the model, or λ ≤ 0 (a default <see cref="Multipliers"/>).</exception>
     /// <exception cref="TrainingDivergedException">A relaxation diverged (the weights are restored).</exception>
     /// <exception cref="OperationCanceledException">Cancelled (the weights are restored).</exception>
-    public SurfaceDerivatives Estimate(RateDistortionModel model, Multipliers multipliers, LabelledTensorDataset data, CancellationToken cancellationToken = default) =>
+    public SurfaceDerivatives Estimate(RateDistortionModel model, Multipliers multipliers, LabeledTensorDataset data, CancellationToken cancellationToken = default) =>
         EstimateWithReport(model, multipliers, data, cancellationToken).Derivatives;
 
     /// <summary>Estimates the derivatives like <see cref="Estimate"/> and returns the relaxed points with them.</summary>
@@ -146,7 +146,7 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
     /// <exception cref="ArgumentException">The data does not fit the model, or λ ≤ 0 (a default <see cref="Multipliers"/>).</exception>
     /// <exception cref="TrainingDivergedException">A relaxation diverged (the weights are restored).</exception>
     /// <exception cref="OperationCanceledException">Cancelled (the weights are restored).</exception>
-    public FiniteDifferenceReport EstimateWithReport(RateDistortionModel model, Multipliers multipliers, LabelledTensorDataset data, CancellationToken cancellationToken = default)
+    public FiniteDifferenceReport EstimateWithReport(RateDistortionModel model, Multipliers multipliers, LabeledTensorDataset data, CancellationToken cancellationToken = default)
     {
         EstimatorChecks.RequireValidArguments(model, multipliers, data, cancellationToken);
         var log = logger ?? model.Logger;
@@ -229,12 +229,12 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
     {
         private readonly FiniteDifferenceEstimator estimator;
         private readonly RateDistortionModel model;
-        private readonly LabelledTensorDataset data;
+        private readonly LabeledTensorDataset data;
         private readonly ILogger log;
         private readonly CancellationToken cancellationToken;
         private readonly ModelStateScope saved;
 
-        public Relaxations(FiniteDifferenceEstimator estimator, RateDistortionModel model, LabelledTensorDataset data, ILogger log, CancellationToken cancellationToken)
+        public Relaxations(FiniteDifferenceEstimator estimator, RateDistortionModel model, LabeledTensorDataset data, ILogger log, CancellationToken cancellationToken)
         {
             (this.estimator, this.model, this.data, this.log, this.cancellationToken) = (estimator, model, data, log, cancellationToken);
             saved = ModelStateScope.Capture(model);

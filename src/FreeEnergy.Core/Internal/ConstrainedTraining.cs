@@ -15,10 +15,10 @@ namespace FreeEnergy.Core.Internal;
 internal sealed class ConstrainedTraining : IDisposable
 {
     private readonly RateDistortionModel model;
-    private readonly LabelledTensorDataset sourceTraining;
-    private readonly LabelledTensorDataset? targetTraining;
-    private readonly LabelledTensorDataset sourceEvaluation;
-    private readonly LabelledTensorDataset? targetEvaluation;
+    private readonly LabeledTensorDataset sourceTraining;
+    private readonly LabeledTensorDataset? targetTraining;
+    private readonly LabeledTensorDataset sourceEvaluation;
+    private readonly LabeledTensorDataset? targetEvaluation;
     private readonly int batchSize;
     private readonly int evaluationBatchSize;
     private readonly Generator shuffle;
@@ -30,10 +30,10 @@ internal sealed class ConstrainedTraining : IDisposable
     public ConstrainedTraining(
         RateDistortionModel model,
         EquilibriumTrainer trainer,
-        LabelledTensorDataset sourceTraining,
-        LabelledTensorDataset? targetTraining,
-        LabelledTensorDataset sourceEvaluation,
-        LabelledTensorDataset? targetEvaluation,
+        LabeledTensorDataset sourceTraining,
+        LabeledTensorDataset? targetTraining,
+        LabeledTensorDataset sourceEvaluation,
+        LabeledTensorDataset? targetEvaluation,
         HeldQuantity held,
         bool freeIsGamma,
         Multipliers start,

@@ -4,7 +4,7 @@ using FreeEnergy.Core.Models;
 namespace FreeEnergy.Core.Processes;
 
 /// <summary>
-/// Whether a process ended at an equilibrium (<see cref="QuasiStaticProcess.RelaxEndpoint(RateDistortionModel, ProcessTrajectory, LabelledTensorDataset, LabelledTensorDataset, int, CancellationToken)"/>):
+/// Whether a process ended at an equilibrium (<see cref="QuasiStaticProcess.RelaxEndpoint(RateDistortionModel, ProcessTrajectory, LabeledTensorDataset, LabeledTensorDataset, int, CancellationToken)"/>):
 /// the held quantity on the evaluation data at the end of the process and after training on at the final step's fixed
 /// multipliers (and task ratio). At an equilibrium it does not move; a process that held its value only while the
 /// network was still learning shows here how far from equilibrium it stopped.

@@ -11,7 +11,7 @@ internal sealed record ProcessMeasurement(Functionals Mixture, Functionals? Sour
     /// Evaluates <paramref name="model"/> on <paramref name="source"/> and, in a transfer, on <paramref name="target"/>
     /// (the model's fixed evaluation noise), mixed at ratio <paramref name="r"/>; on one task the mixture is the source.
     /// </summary>
-    public static ProcessMeasurement Of(RateDistortionModel model, LabelledTensorDataset source, LabelledTensorDataset? target, double r, int batchSize)
+    public static ProcessMeasurement Of(RateDistortionModel model, LabeledTensorDataset source, LabeledTensorDataset? target, double r, int batchSize)
     {
         var s = model.Evaluate(source, batchSize);
         if (target is null)

@@ -96,8 +96,8 @@ public sealed class SharedStart
         Func<RateDistortionModel> createModel,
         EquilibriumTrainer trainer,
         Multipliers multipliers,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         string checkpoint,
         IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)

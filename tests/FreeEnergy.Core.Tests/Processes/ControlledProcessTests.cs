@@ -25,7 +25,7 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
         RateDistortionModel.CreateBuilder().WithInputShape(1, 4, 4).WithClasses(classes).WithMlp(16).WithLatentSize(3).WithSamples(4).WithSeed(seed).Build();
 
     /// <summary>Training and held-out halves of one set of noisy prototypes (the held-out data must share the prototypes).</summary>
-    private static (LabelledTensorDataset Training, LabelledTensorDataset Evaluation) Data(int count, int classes, ulong seed)
+    private static (LabeledTensorDataset Training, LabeledTensorDataset Evaluation) Data(int count, int classes, ulong seed)
     {
         using var all = TestData.Prototypes(count, classes, seed);
         return all.Split(0.5, 1);
@@ -36,7 +36,7 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
     /// <summary>Small data settles in a few steps: a slow ramp and long dwells in epochs are still cheap.</summary>
     private static RampProtocol Protocol() => RampProtocol.Defaults with { RampEpochs = 4, MaxDwellChecks = 40 };
 
-    private static TrainingResult Equilibrate(RateDistortionModel model, Multipliers start, LabelledTensorDataset training, LabelledTensorDataset evaluation, int maxEpochs = 80) =>
+    private static TrainingResult Equilibrate(RateDistortionModel model, Multipliers start, LabeledTensorDataset training, LabeledTensorDataset evaluation, int maxEpochs = 80) =>
         new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(window: 3, relativeTolerance: 1e-3, maxEpochs: maxEpochs).WithLearningRateDecay(0.3, 1).WithTrainingDataEvaluation(false).Train(model, start, training, evaluation);
 
     private void Print(ProcessTrajectory trajectory)
@@ -298,7 +298,7 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
         Assert.Throws<ArgumentOutOfRangeException>("target", () => trainer.TrainAtFixed(model, m, HeldQuantity.Classification, 0, data, data));
         Assert.Throws<ArgumentOutOfRangeException>("tolerance", () => trainer.TrainAtFixed(model, m, HeldQuantity.Classification, 1, data, data, tolerance: 1));
         Assert.Throws<ArgumentOutOfRangeException>("start", () => trainer.TrainAtFixed(model, default, HeldQuantity.Classification, 1, data, data));
-        using var wrong = new LabelledTensorDataset(zeros(8, 1, 5, 5), zeros(8, dtype: ScalarType.Int64));
+        using var wrong = new LabeledTensorDataset(zeros(8, 1, 5, 5), zeros(8, dtype: ScalarType.Int64));
         Assert.ThrowsAny<ArgumentException>(() => trainer.TrainAtFixed(model, m, HeldQuantity.Classification, 1, wrong, data));
     }
 }

@@ -25,7 +25,7 @@ public sealed class QuasiStaticProcessTests(ITestOutputHelper output) : IDisposa
         new EquilibriumTrainer().WithAdam(3e-3).WithBatchSize(32).WithConvergence(window: 2, relativeTolerance: 2e-3, maxEpochs: 15).WithLearningRateDecay(0.3, 2).WithTrainingDataEvaluation(false);
 
     /// <summary>Brings a fresh model to equilibrium at the start (the process's precondition).</summary>
-    private static TrainingResult Equilibrate(RateDistortionModel model, Multipliers start, LabelledTensorDataset data, int maxEpochs = 60) =>
+    private static TrainingResult Equilibrate(RateDistortionModel model, Multipliers start, LabeledTensorDataset data, int maxEpochs = 60) =>
         new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(window: 3, relativeTolerance: 1e-3, maxEpochs: maxEpochs).WithLearningRateDecay(0.3, 1).WithTrainingDataEvaluation(false).Train(model, start, data);
 
     private void Print(ProcessTrajectory trajectory)

@@ -261,7 +261,7 @@ public class EquilibriumTrainerTests
     {
         using var scope = NewDisposeScope();
         using var generator = new Generator(3);
-        using var data = new Core.Data.LabelledTensorDataset(rand([8, channels, side, side], generator: generator), randint(10, [8], generator: generator));
+        using var data = new Core.Data.LabeledTensorDataset(rand([8, channels, side, side], generator: generator), randint(10, [8], generator: generator));
         using var model = RateDistortionModel.CreateBuilder().WithInputShape(channels, side, side).WithConvolutional().WithSamples(2).Build();
         var result = new EquilibriumTrainer().WithBatchSize(4).WithConvergence(maxEpochs: 1).Train(model, new Multipliers(1, 1), data);
         Assert.Equal(1, result.Epochs);
