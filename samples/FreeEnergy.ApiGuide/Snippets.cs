@@ -508,12 +508,12 @@ public static class Snippets
     {
         var source = DiscreteSource.Random(inputCount: 7, labelCount: 3, seed: 1);
         var solver = new ExactFreeEnergySolver(new ExactSolverOptions(seed: 1));
-        ExactSolution centre = solver.Solve(source, new Multipliers(0.6, 4));
+        ExactSolution center = solver.Solve(source, new Multipliers(0.6, 4));
 
         // Envelope (∂F/∂λ = D, ∂F/∂γ = C), Maxwell (D_γ = C_λ) and concavity by central differences; the
-        // callback is called for the centre first, then the four neighbours (warm-started from the centre).
+        // callback is called for the center first, then the four neighbours (warm-started from the center).
         IdentityResiduals r = IdentityCheck.AtPoint(0.6, 4, lambdaStep: 1e-5, gammaStep: 1e-5, (lambda, gamma) =>
-            lambda == 0.6 && gamma == 4 ? centre.ToSurfacePoint() : solver.Solve(source, new Multipliers(lambda, gamma), centre).ToSurfacePoint());
+            lambda == 0.6 && gamma == 4 ? center.ToSurfacePoint() : solver.Solve(source, new Multipliers(lambda, gamma), center).ToSurfacePoint());
         Console.WriteLine($"envelope {r.Envelope.MaxAbsResidual:G2}, Maxwell {r.Maxwell.Residual:G2}, largest Hessian eigenvalue {r.Concavity.LargestEigenvalue:G2}");
 
         // Convexity of R(D, C) over global optima: no point beats another at the other's multipliers.
