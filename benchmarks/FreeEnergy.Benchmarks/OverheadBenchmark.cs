@@ -284,7 +284,7 @@ internal static class OverheadBenchmark
             largest = Math.Max(largest, difference);
         }
 
-        double libraryObjective = result.Evaluation.FreeEnergy(Multipliers);
+        double libraryObjective = result.Evaluation.Objective(Multipliers);
         bool passed = Math.Abs(libraryLoss - rawLoss) <= 1e-5 * Math.Max(1, Math.Abs(libraryLoss))
             && largest <= 1e-5
             && Math.Abs(libraryObjective - rawObjective) <= 1e-5 * Math.Max(1, Math.Abs(libraryObjective));

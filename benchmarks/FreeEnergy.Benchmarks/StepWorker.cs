@@ -87,7 +87,7 @@ internal static class StepWorker
                 switch (side)
                 {
                     case "library":
-                        loss = trainer.Train(pair.Model, Multipliers, training, evaluation).Evaluation.FreeEnergy(Multipliers);
+                        loss = trainer.Train(pair.Model, Multipliers, training, evaluation).Evaluation.Objective(Multipliers);
                         break;
                     case "raw":
                         loss = pair.Raw.TrainEpoch(training.Inputs, training.Labels, evaluation.Inputs, evaluation.Labels, shuffle, noise, Multipliers.Lambda, Multipliers.Gamma).MeanLoss;

@@ -196,7 +196,7 @@ public static class Snippets
         Functionals f = model.Evaluate(evaluation);   // evaluation mode, no gradients; averages per example
         Console.WriteLine($"R = {f.Rate:F2} nats = {f.RateBits:F2} bits, D = {f.Distortion:F2} nats = {f.DistortionBits:F1} bits");
         Console.WriteLine($"C = {f.Classification:F3} nats, accuracy {f.Accuracy:P1} over {f.Count} examples");
-        Console.WriteLine($"F = R + λD + γC = {f.FreeEnergy(multipliers):F2} nats per example");
+        Console.WriteLine($"J = R + λD + γC = {f.Objective(multipliers):F2} nats per example");
 
         // The z-noise of an evaluation comes from a generator seeded from the model's seed (or noiseSeed), so
         // evaluating twice gives the same numbers: common random numbers for comparisons.

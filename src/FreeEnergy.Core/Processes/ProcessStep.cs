@@ -56,7 +56,7 @@ public sealed record ProcessStep
     /// <summary>Accuracy on the evaluation data.</summary>
     public double Accuracy { get; init; }
 
-    /// <summary>F = R + λD + γC on the evaluation data.</summary>
+    /// <summary>J = R + λD + γC on the evaluation data: the free energy F(λ, γ) when the step's model is at equilibrium.</summary>
     public double FreeEnergy { get; init; }
 
     /// <summary>The value the held quantity is held at (null when nothing is held).</summary>

@@ -98,7 +98,7 @@ internal sealed class StepRecorder(QuasiStaticProcess owner, ProcessKind kind, H
             Distortion = f.Distortion,
             Classification = f.Classification,
             Accuracy = f.Accuracy,
-            FreeEnergy = f.FreeEnergy(m),
+            FreeEnergy = f.Objective(m),
             Target = goal,
             Drift = drift,
             Tolerance = owner.Tolerance,

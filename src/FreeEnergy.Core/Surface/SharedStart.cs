@@ -70,7 +70,7 @@ public sealed class SharedStart
     public bool Resumed { get; }
 
     /// <summary>J = R + λD + γC on the evaluation data at <see cref="Multipliers"/>, in nats per example.</summary>
-    public double FreeEnergy => Evaluation.FreeEnergy(Multipliers);
+    public double FreeEnergy => Evaluation.Objective(Multipliers);
 
     /// <summary>
     /// Relaxes a model from <paramref name="createModel"/> at <paramref name="multipliers"/> with
