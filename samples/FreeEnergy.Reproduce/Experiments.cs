@@ -465,7 +465,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     private static SynchronousProgress<ProcessStep> StepReporter(ConsoleUi.StageProgress bar) => new(s => bar.Update(s.Index + 1, StepDetail(s)));
 
     private static string StepDetail(ProcessStep s) =>
-        string.Create(CultureInfo.InvariantCulture, $"λ {s.Lambda:F3} γ {s.Gamma:F3}{(s.Mix is double r ? $" r {r:F2}" : string.Empty)} C {s.Classification:F4} drift {s.Drift:P2}");
+        string.Create(CultureInfo.InvariantCulture, $"λ {s.Lambda:F3} γ {s.Gamma:F3}{(s.Ratio is double r ? $" r {r:F2}" : string.Empty)} C {s.Classification:F4} drift {s.Drift:P2}");
 
     private static string Join(IEnumerable<double> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 }

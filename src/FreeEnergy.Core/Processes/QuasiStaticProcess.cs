@@ -737,7 +737,7 @@ public sealed class QuasiStaticProcess
         var last = CheckEndpoint(model, trajectory, epochs, mixture: true);
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(evaluation);
-        double r = trajectory.Final.Mix!.Value;
+        double r = trajectory.Final.Ratio!.Value;
         var before = EvaluateMixture(model, evaluation, r).Mixture;
         var settle = FixedEpochs(epochs);
         _ = r switch
@@ -761,12 +761,12 @@ public sealed class QuasiStaticProcess
             throw new ArgumentException($"A {trajectory.Kind} trajectory holds no quantity at a positive value: there is nothing to test.", nameof(trajectory));
         }
 
-        bool isMixture = trajectory.Final.Mix is not null;
+        bool isMixture = trajectory.Final.Ratio is not null;
         if (isMixture != mixture)
         {
             throw new ArgumentException(
                 isMixture
-                    ? $"The {trajectory.Kind} trajectory ends at a task ratio r = {trajectory.Final.Mix}: pass the TaskMixture pair it used."
+                    ? $"The {trajectory.Kind} trajectory ends at a task ratio r = {trajectory.Final.Ratio}: pass the TaskMixture pair it used."
                     : $"The {trajectory.Kind} trajectory is on one task: pass the training and evaluation data it used, not a TaskMixture pair.",
                 nameof(trajectory));
         }

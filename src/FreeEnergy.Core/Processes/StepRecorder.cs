@@ -50,7 +50,7 @@ internal sealed class StepRecorder(QuasiStaticProcess owner, ProcessKind kind, H
             }
         }
 
-        string mix = ProcessLog.MixText(step.Mix);
+        string mix = ProcessLog.MixText(step.Ratio);
         ProcessLog.StepFinished(owner.Logger, kind, step.Index, total, step.Lambda, step.Gamma, mix, step.Rate, step.Distortion, step.Classification, step.Drift, step.Corrections, step.Epochs, step.Seconds);
         progress?.Report(step);
         if (step.WithinTolerance || step.Index == 0)
@@ -93,7 +93,7 @@ internal sealed class StepRecorder(QuasiStaticProcess owner, ProcessKind kind, H
             Index = index,
             Lambda = m.Lambda,
             Gamma = m.Gamma,
-            Mix = mix,
+            Ratio = mix,
             Rate = f.Rate,
             Distortion = f.Distortion,
             Classification = f.Classification,
