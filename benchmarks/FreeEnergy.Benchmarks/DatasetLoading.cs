@@ -58,7 +58,7 @@ internal static class DatasetLoading
         Console.WriteLine("First: the first, cold run (JIT, native library loading). Median, min–max: wall time of the measured runs. CPU: median process CPU time per run.");
         return 0;
 
-        void Report(string what, Func<Core.Data.LabelledTensorDataset> load)
+        void Report(string what, Func<Core.Data.LabeledTensorDataset> load)
         {
             long count = 0;
             var result = Measurement.Time(runs, () =>

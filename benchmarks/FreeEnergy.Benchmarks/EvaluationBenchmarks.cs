@@ -12,8 +12,8 @@ namespace FreeEnergy.Benchmarks;
 [MemoryDiagnoser]
 public class EvaluationBenchmarks : IDisposable
 {
-    private LabelledTensorDataset? images;
-    private LabelledTensorDataset? data;
+    private LabeledTensorDataset? images;
+    private LabeledTensorDataset? data;
     private RateDistortionModel? model;
     private RawTrainingLoop? raw;
 

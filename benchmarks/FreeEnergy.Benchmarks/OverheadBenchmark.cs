@@ -128,7 +128,7 @@ internal static class OverheadBenchmark
     }
 
     /// <summary>Times library and raw blocks of the same steps, alternating which goes first, after one warm-up block each.</summary>
-    private static ConfigurationResult Compare(string name, bool conv, int[] hidden, int samples, int steps, int rounds, LabelledTensorDataset training, LabelledTensorDataset evaluation)
+    private static ConfigurationResult Compare(string name, bool conv, int[] hidden, int samples, int steps, int rounds, LabeledTensorDataset training, LabeledTensorDataset evaluation)
     {
         var matched = MatchedNetworks.Create(conv, samples, hidden);
         using var model = matched.Model;
@@ -231,7 +231,7 @@ internal static class OverheadBenchmark
     /// noise (the raw loop seeds its generators as the library does: noise seed + 1, shuffle seed + 2), and
     /// the evaluation objective after it.
     /// </summary>
-    private static EquivalenceCheck CheckEquivalence(bool conv, int[] hidden, int samples, LabelledTensorDataset images, LabelledTensorDataset evaluation)
+    private static EquivalenceCheck CheckEquivalence(bool conv, int[] hidden, int samples, LabeledTensorDataset images, LabeledTensorDataset evaluation)
     {
         const int Steps = 4;
         const long Seed = 1;
@@ -284,7 +284,7 @@ internal static class OverheadBenchmark
             largest = Math.Max(largest, difference);
         }
 
-        double libraryObjective = result.Evaluation.FreeEnergy(Multipliers);
+        double libraryObjective = result.Evaluation.Objective(Multipliers);
         bool passed = Math.Abs(libraryLoss - rawLoss) <= 1e-5 * Math.Max(1, Math.Abs(libraryLoss))
             && largest <= 1e-5
             && Math.Abs(libraryObjective - rawObjective) <= 1e-5 * Math.Max(1, Math.Abs(libraryObjective));
@@ -292,7 +292,7 @@ internal static class OverheadBenchmark
     }
 
     /// <summary>Live tensors and working set over many library training steps of the default MLP at K = 1.</summary>
-    private static GrowthResult MeasureGrowth(LabelledTensorDataset images, LabelledTensorDataset evaluation, int steps)
+    private static GrowthResult MeasureGrowth(LabeledTensorDataset images, LabeledTensorDataset evaluation, int steps)
     {
         int stepsPerEpoch = Math.Min(100, steps);
         int epochs = (steps + stepsPerEpoch - 1) / stepsPerEpoch;

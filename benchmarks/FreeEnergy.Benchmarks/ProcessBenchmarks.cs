@@ -200,7 +200,7 @@ internal static class ProcessBenchmarks
         foreach (var s in trajectory.Steps)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {s.Index} | {s.Mix:F2} | {s.Lambda:F3} | {s.Gamma:F3} | {s.Rate:F3} | {s.Distortion:F2} | {s.Classification:F4} | {s.Drift:P2} | {s.WithinTolerance} | {s.Corrections} | {s.Epochs} | {s.Accuracy:F3} | {s.SourceAccuracy:F3} | {s.TargetAccuracy:F3} |"));
+                $"| {s.Index} | {s.Ratio:F2} | {s.Lambda:F3} | {s.Gamma:F3} | {s.Rate:F3} | {s.Distortion:F2} | {s.Classification:F4} | {s.Drift:P2} | {s.WithinTolerance} | {s.Corrections} | {s.Epochs} | {s.Accuracy:F3} | {s.SourceAccuracy:F3} | {s.TargetAccuracy:F3} |"));
         }
     }
 
@@ -215,6 +215,6 @@ internal static class ProcessBenchmarks
     {
         public void Report(ProcessStep value) =>
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {value.Process} step {value.Index}: λ {value.Lambda:F3} γ {value.Gamma:F3} r {value.Mix:F2} C {value.Classification:F4} drift {value.Drift:P2} ({value.Corrections} corrections, {value.Epochs} epochs) at {clock.Elapsed.TotalSeconds:F0} s"));
+                $"  {value.Process} step {value.Index}: λ {value.Lambda:F3} γ {value.Gamma:F3} r {value.Ratio:F2} C {value.Classification:F4} drift {value.Drift:P2} ({value.Corrections} corrections, {value.Epochs} epochs) at {clock.Elapsed.TotalSeconds:F0} s"));
     }
 }

@@ -92,7 +92,7 @@ internal static class RelaxationBenchmark
                         var e = result.Evaluation;
                         double seconds = result.Elapsed.TotalSeconds;
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"| {m.Lambda} | {m.Gamma} | {seed} | {name} | {result.FreeEnergy:F2} | {result.Training!.FreeEnergy(m):F2} | {e.Rate:F3} | {e.Distortion:F2} | {e.Classification:F4} | {result.Epochs} | {result.Converged} | {seconds:F0} | {seconds / result.Epochs:F2} |"));
+                            $"| {m.Lambda} | {m.Gamma} | {seed} | {name} | {result.FreeEnergy:F2} | {result.Training!.Objective(m):F2} | {e.Rate:F3} | {e.Distortion:F2} | {e.Classification:F4} | {result.Epochs} | {result.Converged} | {seconds:F0} | {seconds / result.Epochs:F2} |"));
                     }
                 }
             }

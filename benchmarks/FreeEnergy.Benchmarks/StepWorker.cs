@@ -39,7 +39,7 @@ internal static class StepWorker
         using var images = FashionMnist.LoadShippedTestSplit();
         using var evaluation = images.Subset(Range(images.Count - BatchSize, BatchSize));
         var pairs = new Dictionary<(string Model, int Samples), (RateDistortionModel Model, RawTrainingLoop Raw)>();
-        var subsets = new Dictionary<int, LabelledTensorDataset>();
+        var subsets = new Dictionary<int, LabeledTensorDataset>();
         var trainer = new EquilibriumTrainer().WithClassicRelaxation().WithFixedEpochs(1).WithTrainingDataEvaluation(false);
         using var shuffle = new Generator(3);
         using var noise = new Generator(2);
@@ -87,7 +87,7 @@ internal static class StepWorker
                 switch (side)
                 {
                     case "library":
-                        loss = trainer.Train(pair.Model, Multipliers, training, evaluation).Evaluation.FreeEnergy(Multipliers);
+                        loss = trainer.Train(pair.Model, Multipliers, training, evaluation).Evaluation.Objective(Multipliers);
                         break;
                     case "raw":
                         loss = pair.Raw.TrainEpoch(training.Inputs, training.Labels, evaluation.Inputs, evaluation.Labels, shuffle, noise, Multipliers.Lambda, Multipliers.Gamma).MeanLoss;

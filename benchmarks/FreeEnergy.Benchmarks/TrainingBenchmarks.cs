@@ -14,9 +14,9 @@ namespace FreeEnergy.Benchmarks;
 [MemoryDiagnoser]
 public class TrainingBenchmarks : IDisposable
 {
-    private LabelledTensorDataset? images;
-    private LabelledTensorDataset? training;
-    private LabelledTensorDataset? evaluation;
+    private LabeledTensorDataset? images;
+    private LabeledTensorDataset? training;
+    private LabeledTensorDataset? evaluation;
     private RateDistortionModel? model;
     private RawTrainingLoop? raw;
     private Generator? shuffle;

@@ -10,7 +10,7 @@ namespace FreeEnergy.ApiGuide;
 public sealed class SnippetContext : IDisposable
 {
     private readonly string root = Directory.CreateTempSubdirectory("freeenergy-apiguide-").FullName;
-    private (LabelledTensorDataset Training, LabelledTensorDataset Evaluation)? data;
+    private (LabeledTensorDataset Training, LabeledTensorDataset Evaluation)? data;
     private int folders;
 
     /// <summary>Creates a context whose data set has <paramref name="images"/> images (80% training, 20% evaluation).</summary>
@@ -24,10 +24,10 @@ public sealed class SnippetContext : IDisposable
     public int Images { get; }
 
     /// <summary>The training data (80%).</summary>
-    public LabelledTensorDataset Training => (data ??= Snippets.LoadData(Images)).Training;
+    public LabeledTensorDataset Training => (data ??= Snippets.LoadData(Images)).Training;
 
     /// <summary>The evaluation data (20%).</summary>
-    public LabelledTensorDataset Evaluation => (data ??= Snippets.LoadData(Images)).Evaluation;
+    public LabeledTensorDataset Evaluation => (data ??= Snippets.LoadData(Images)).Evaluation;
 
     /// <summary>The surface of the last sweep snippet (its records and checkpoints live in a folder of this context).</summary>
     public EquilibriumSurface? Surface { get; set; }

@@ -27,7 +27,7 @@ namespace FreeEnergy.ApiGuide;
 public static class Snippets
 {
     // snippet: load-data
-    public static (LabelledTensorDataset Training, LabelledTensorDataset Evaluation) LoadData(int images = 1000)
+    public static (LabeledTensorDataset Training, LabeledTensorDataset Evaluation) LoadData(int images = 1000)
     {
         // The Fashion-MNIST test split ships inside FreeEnergy.Datasets: 10,000 images [1, 28, 28], pixels in [0, 1].
         using var all = FashionMnist.LoadShippedTestSplit();
@@ -75,7 +75,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: forward-pass
-    public static void ForwardPass(LabelledTensorDataset training)
+    public static void ForwardPass(LabeledTensorDataset training)
     {
         using var model = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithSamples(4).Build();
         using var scope = torch.NewDisposeScope();                      // disposes every tensor made below
@@ -90,7 +90,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: train
-    public static TrainingResult Train(LabelledTensorDataset training, LabelledTensorDataset evaluation)
+    public static TrainingResult Train(LabeledTensorDataset training, LabeledTensorDataset evaluation)
     {
         using var model = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithSeed(1).Build();
         var trainer = new EquilibriumTrainer()
@@ -147,7 +147,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: logging
-    public static void Logging(LabelledTensorDataset training, LabelledTensorDataset evaluation)
+    public static void Logging(LabeledTensorDataset training, LabeledTensorDataset evaluation)
     {
         // Any Microsoft.Extensions.Logging logger; the library logs nothing by default (NullLogger).
         using var loggerFactory = LoggerFactory.Create(builder => builder
@@ -163,7 +163,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: cancellation
-    public static void Cancellation(LabelledTensorDataset training)
+    public static void Cancellation(LabeledTensorDataset training)
     {
         using var model = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).Build();
         using var cancel = new CancellationTokenSource();                // in an application: Console.CancelKeyPress, a timeout, a button
@@ -187,7 +187,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: evaluate
-    public static void Evaluate(LabelledTensorDataset training, LabelledTensorDataset evaluation)
+    public static void Evaluate(LabeledTensorDataset training, LabeledTensorDataset evaluation)
     {
         var multipliers = new Multipliers(lambda: 1, gamma: 10);
         using var model = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithSamples(2).Build();
@@ -196,7 +196,7 @@ public static class Snippets
         Functionals f = model.Evaluate(evaluation);   // evaluation mode, no gradients; averages per example
         Console.WriteLine($"R = {f.Rate:F2} nats = {f.RateBits:F2} bits, D = {f.Distortion:F2} nats = {f.DistortionBits:F1} bits");
         Console.WriteLine($"C = {f.Classification:F3} nats, accuracy {f.Accuracy:P1} over {f.Count} examples");
-        Console.WriteLine($"F = R + λD + γC = {f.FreeEnergy(multipliers):F2} nats per example");
+        Console.WriteLine($"J = R + λD + γC = {f.Objective(multipliers):F2} nats per example");
 
         // The z-noise of an evaluation comes from a generator seeded from the model's seed (or noiseSeed), so
         // evaluating twice gives the same numbers: common random numbers for comparisons.
@@ -232,7 +232,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: pytorch-interop
-    public static void PyTorchInterop(LabelledTensorDataset training, LabelledTensorDataset evaluation, string folder)
+    public static void PyTorchInterop(LabeledTensorDataset training, LabeledTensorDataset evaluation, string folder)
     {
         using var model = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10)
             .WithMlp(64, 32).WithLatentSize(8).WithSamples(2).WithSeed(1).Build();
@@ -290,7 +290,7 @@ public static class Snippets
         using var generator = new torch.Generator(1);
         using var inputs = torch.rand(new long[] { 100, 4 }, generator: generator);
         using var labels = torch.randint(0, 3, new long[] { 100 }, generator: generator);
-        using var mine = new LabelledTensorDataset(inputs, labels);
+        using var mine = new LabeledTensorDataset(inputs, labels);
         var (training, evaluation) = mine.Split(evaluationFraction: 0.25, seed: 1); // unstratified
         using (training)
         using (evaluation)
@@ -301,7 +301,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: task-mixture
-    public static void TaskMixtures(LabelledTensorDataset training, LabelledTensorDataset evaluation)
+    public static void TaskMixtures(LabeledTensorDataset training, LabeledTensorDataset evaluation)
     {
         // Classes 0–4 → 5–9 keeping the original labels: both tasks share one 10-way head (the authors' setup).
         var (sourceTraining, targetTraining) = training.SplitClasses([0, 1, 2, 3, 4], [5, 6, 7, 8, 9]);
@@ -327,7 +327,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: sweep
-    public static EquilibriumSurface Sweep(LabelledTensorDataset training, LabelledTensorDataset evaluation, string folder)
+    public static EquilibriumSurface Sweep(LabeledTensorDataset training, LabeledTensorDataset evaluation, string folder)
     {
         var plan = SweepPlan.Grid(lambdas: [4, 2, 1], gammas: [1, 10]);  // one chain per γ, λ from high to low
         var sweep = new SurfaceSweep(
@@ -359,7 +359,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: shards
-    public static void Shards(LabelledTensorDataset training, LabelledTensorDataset evaluation, string folder)
+    public static void Shards(LabeledTensorDataset training, LabeledTensorDataset evaluation, string folder)
     {
         var plan = SweepPlan.Grid(lambdas: [4, 1], gammas: [1, 10]);
         const int shards = 2;
@@ -379,7 +379,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: parallel-sweep
-    public static void ParallelSweep(LabelledTensorDataset training, LabelledTensorDataset evaluation, string folder)
+    public static void ParallelSweep(LabeledTensorDataset training, LabeledTensorDataset evaluation, string folder)
     {
         var plan = SweepPlan.Grid(lambdas: [4, 1], gammas: [1, 10]);   // two chains (one per γ)
         RateDistortionModel Create() => RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithMlp(128).WithSeed(1).Build();
@@ -408,7 +408,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: shared-start
-    public static void SharedStartSweep(LabelledTensorDataset training, LabelledTensorDataset evaluation, string folder)
+    public static void SharedStartSweep(LabeledTensorDataset training, LabeledTensorDataset evaluation, string folder)
     {
         var plan = SweepPlan.Grid(lambdas: [4, 1], gammas: [0, 10]);
         RateDistortionModel Create() => RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithMlp(128).WithSeed(1).Build();
@@ -426,7 +426,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: surface-queries
-    public static void SurfaceQueries(EquilibriumSurface surface, LabelledTensorDataset evaluation)
+    public static void SurfaceQueries(EquilibriumSurface surface, LabeledTensorDataset evaluation)
     {
         // The identities of the theory, over neighbouring grid points; residuals are relative (0.01 = 1%).
         SurfaceIdentityReport identities = IdentityCheck.Grid(surface.Points, tolerance: 1e-3);
@@ -444,13 +444,13 @@ public static class Snippets
     // end-snippet
 
     // snippet: gaussian-source
-    public static LabelledTensorDataset GaussianSource(int count, ulong seed)
+    public static LabeledTensorDataset GaussianSource(int count, ulong seed)
     {
         // x ~ N(0, diag(2², 1², 0.5², 0.25²)) with a single class: the known answer of theory-and-units.md.
         using var scope = torch.NewDisposeScope();
         using var generator = new torch.Generator(seed);
         var x = torch.randn(new long[] { count, 4 }, generator: generator) * torch.tensor(new[] { 2f, 1f, 0.5f, 0.25f });
-        return new LabelledTensorDataset(x, torch.zeros(count, dtype: torch.int64)); // it copies what it keeps
+        return new LabeledTensorDataset(x, torch.zeros(count, dtype: torch.int64)); // it copies what it keeps
     }
     // end-snippet
 
@@ -508,12 +508,12 @@ public static class Snippets
     {
         var source = DiscreteSource.Random(inputCount: 7, labelCount: 3, seed: 1);
         var solver = new ExactFreeEnergySolver(new ExactSolverOptions(seed: 1));
-        ExactSolution centre = solver.Solve(source, new Multipliers(0.6, 4));
+        ExactSolution center = solver.Solve(source, new Multipliers(0.6, 4));
 
         // Envelope (∂F/∂λ = D, ∂F/∂γ = C), Maxwell (D_γ = C_λ) and concavity by central differences; the
-        // callback is called for the centre first, then the four neighbours (warm-started from the centre).
+        // callback is called for the center first, then the four neighbours (warm-started from the center).
         IdentityResiduals r = IdentityCheck.AtPoint(0.6, 4, lambdaStep: 1e-5, gammaStep: 1e-5, (lambda, gamma) =>
-            lambda == 0.6 && gamma == 4 ? centre.ToSurfacePoint() : solver.Solve(source, new Multipliers(lambda, gamma), centre).ToSurfacePoint());
+            lambda == 0.6 && gamma == 4 ? center.ToSurfacePoint() : solver.Solve(source, new Multipliers(lambda, gamma), center).ToSurfacePoint());
         Console.WriteLine($"envelope {r.Envelope.MaxAbsResidual:G2}, Maxwell {r.Maxwell.Residual:G2}, largest Hessian eigenvalue {r.Concavity.LargestEigenvalue:G2}");
 
         // Convexity of R(D, C) over global optima: no point beats another at the other's multipliers.
@@ -529,7 +529,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: iso-classification
-    public static void IsoClassification(LabelledTensorDataset training, LabelledTensorDataset evaluation, string folder)
+    public static void IsoClassification(LabeledTensorDataset training, LabeledTensorDataset evaluation, string folder)
     {
         using var model = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithMlp(128).WithSamples(2).WithSeed(1).Build();
         var start = new Multipliers(lambda: 4, gamma: 2);
@@ -559,7 +559,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: schedule
-    public static void Schedule(LabelledTensorDataset training, LabelledTensorDataset evaluation)
+    public static void Schedule(LabeledTensorDataset training, LabeledTensorDataset evaluation)
     {
         using var model = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithMlp(128).Build();
         var process = new QuasiStaticProcess(new EquilibriumTrainer().WithConvergence(maxEpochs: 1), new EncoderFluctuationEstimator());
@@ -570,7 +570,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: transfer
-    public static void Transfer(LabelledTensorDataset training, LabelledTensorDataset evaluation, string folder)
+    public static void Transfer(LabeledTensorDataset training, LabeledTensorDataset evaluation, string folder)
     {
         var (sourceTraining, targetTraining) = training.SplitClasses([0, 1, 2, 3, 4], [5, 6, 7, 8, 9]);
         var (sourceEvaluation, targetEvaluation) = evaluation.SplitClasses([0, 1, 2, 3, 4], [5, 6, 7, 8, 9]);
@@ -650,7 +650,7 @@ public static class Snippets
     // end-snippet
 
     // snippet: runtime
-    public static void Runtime(LabelledTensorDataset evaluation)
+    public static void Runtime(LabeledTensorDataset evaluation)
     {
         FreeEnergyRuntime.SetThreadCount(1);   // once, at start-up: 1 thread is bit-reproducible and fastest for small models
         Console.WriteLine($"torch threads: {FreeEnergyRuntime.ThreadCount}");

@@ -31,7 +31,7 @@ internal sealed record SweepSetup(IReadOnlyList<double> Lambdas, IReadOnlyList<d
 
     /// <summary>Loads the images and splits them; the caller owns (disposes) both datasets.</summary>
     /// <exception cref="InvalidDataException">The data folder's files are missing or not Fashion-MNIST IDX files.</exception>
-    public (LabelledTensorDataset Training, LabelledTensorDataset Evaluation) LoadData()
+    public (LabeledTensorDataset Training, LabeledTensorDataset Evaluation) LoadData()
     {
         using var images = DataDirectory is null ? FashionMnist.LoadShippedTestSplit() : FashionMnist.LoadAll(DataDirectory);
         if (Examples >= images.Count)

@@ -99,7 +99,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         }
     }
 
-    private (LabelledTensorDataset Training, LabelledTensorDataset Evaluation) LoadData()
+    private (LabeledTensorDataset Training, LabeledTensorDataset Evaluation) LoadData()
     {
         using var images = settings.DataDirectory is null ? FashionMnist.LoadShippedTestSplit() : FashionMnist.LoadAll(settings.DataDirectory);
         // A paper-scale run on a full folder uses every image unless --quick.
@@ -113,7 +113,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         return Split(images);
     }
 
-    private (LabelledTensorDataset Training, LabelledTensorDataset Evaluation) Split(LabelledTensorDataset data)
+    private (LabeledTensorDataset Training, LabeledTensorDataset Evaluation) Split(LabeledTensorDataset data)
     {
         var (training, evaluation) = data.StratifiedSplit(evaluationFraction: 0.2, seed: settings.Seed);
         Log.Data(logger,
@@ -143,7 +143,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         return (settings.Convolutional ? builder.WithConvolutional() : builder).Build();
     }
 
-    private void Surface(WorkerPool pool, LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    private void Surface(WorkerPool pool, LabeledTensorDataset training, LabeledTensorDataset evaluation, CancellationToken cancellationToken)
     {
         var plan = SweepPlan.Grid(budget.Lambdas, budget.Gammas);
         string path = Path.Combine(outDirectory, SurfaceFile);
@@ -169,7 +169,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     /// and the middle γ, kept in <see cref="SharedStartFile"/> (a resumed run loads it). From the initial weights the
     /// chains' first points stopped at least 30 nats above their minimum and failed the certificate (docs/reproducing.md).
     /// </summary>
-    private SharedStart RelaxSharedStart(WorkerPool pool, LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    private SharedStart RelaxSharedStart(WorkerPool pool, LabeledTensorDataset training, LabeledTensorDataset evaluation, CancellationToken cancellationToken)
     {
         var at = new Multipliers(budget.Lambdas[0], budget.Gammas[budget.Gammas.Length / 2]);
         var trainer = new EquilibriumTrainer()
@@ -202,7 +202,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     }
 
     /// <summary>The sweep, its chains in the pool's slots (this thread only waits), with one progress line: what every worker trains.</summary>
-    private EquilibriumSurface SweepChains(SurfaceSweep sweep, SweepPlan plan, LabelledTensorDataset training, LabelledTensorDataset evaluation, int total, CancellationToken cancellationToken)
+    private EquilibriumSurface SweepChains(SurfaceSweep sweep, SweepPlan plan, LabeledTensorDataset training, LabeledTensorDataset evaluation, int total, CancellationToken cancellationToken)
     {
         using var bar = ui.Stage("surface", total, "points");
         var active = new SortedDictionary<int, string>();
@@ -216,7 +216,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         return surface;
     }
 
-    private void CertifyAndRepair(SurfaceSweep sweep, EquilibriumSurface surface, LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    private void CertifyAndRepair(SurfaceSweep sweep, EquilibriumSurface surface, LabeledTensorDataset training, LabeledTensorDataset evaluation, CancellationToken cancellationToken)
     {
 
         // The certificate: which points are not at equilibrium, and by how much; then the repair loop on the failed points.
@@ -250,7 +250,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     }
 
     /// <summary>The certificate of the surface records already in the output folder (paired standard errors from the checkpoints), without training.</summary>
-    private void Certify(LabelledTensorDataset training, LabelledTensorDataset evaluation)
+    private void Certify(LabeledTensorDataset training, LabeledTensorDataset evaluation)
     {
         string path = Path.Combine(outDirectory, SurfaceFile);
         if (!File.Exists(path))
@@ -296,7 +296,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     private EquilibriumTrainer EquilibriumTrainer() =>
         new EquilibriumTrainer().WithConvergence(window: 3, relativeTolerance: 1e-3, maxEpochs: budget.EquilibriumMaxEpochs).WithLearningRateDecay(0.3, 1).WithTrainingDataEvaluation(false);
 
-    private void ToEquilibrium(RateDistortionModel model, Multipliers start, LabelledTensorDataset training, LabelledTensorDataset evaluation, string name, CancellationToken cancellationToken)
+    private void ToEquilibrium(RateDistortionModel model, Multipliers start, LabeledTensorDataset training, LabeledTensorDataset evaluation, string name, CancellationToken cancellationToken)
     {
         using var bar = ui.Stage($"{name}: equilibrium at {start}", budget.EquilibriumMaxEpochs, "epochs");
         var result = EquilibriumTrainer().Train(model, start, training, evaluation, new SynchronousProgress<TrainingProgress>(p =>
@@ -311,7 +311,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
             name, start.ToString(), result.Epochs, result.Converged, result.Evaluation.Rate, result.Evaluation.Distortion, result.Evaluation.Classification);
     }
 
-    private void IsoClassification(LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    private void IsoClassification(LabeledTensorDataset training, LabeledTensorDataset evaluation, CancellationToken cancellationToken)
     {
         string path = Path.Combine(outDirectory, IsoClassificationFile);
         var start = new Multipliers(4, 2);
@@ -331,7 +331,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
         Endpoint("iso-classification", IsoClassificationEndpointFile, process.RelaxEndpoint(model, trajectory, training, evaluation, budget.EndpointEpochs, cancellationToken));
     }
 
-    /// <summary>Logs and writes the test of a process's end point (<see cref="QuasiStaticProcess.RelaxEndpoint(RateDistortionModel, ProcessTrajectory, LabelledTensorDataset, LabelledTensorDataset, int, CancellationToken)"/>).</summary>
+    /// <summary>Logs and writes the test of a process's end point (<see cref="QuasiStaticProcess.RelaxEndpoint(RateDistortionModel, ProcessTrajectory, LabeledTensorDataset, LabeledTensorDataset, int, CancellationToken)"/>).</summary>
     private void Endpoint(string name, string file, EndpointRelaxation relaxed)
     {
         string path = Path.Combine(outDirectory, file);
@@ -347,7 +347,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     /// many epochs, and as many images, as the constant-C transfer took. After the source equilibrium, the authors'
     /// controller runs beside the constant-C transfer; the two fine-tunings run after it (their budgets are its epochs and images).
     /// </summary>
-    private void Transfer(WorkerPool pool, LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    private void Transfer(WorkerPool pool, LabeledTensorDataset training, LabeledTensorDataset evaluation, CancellationToken cancellationToken)
     {
         string path = Path.Combine(outDirectory, TransferFile);
         var start = new Multipliers(2, 2);
@@ -416,7 +416,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     }
 
     /// <summary>The source equilibrium (saved to <paramref name="checkpoint"/>, then <paramref name="ready"/> is set), the transfer at constant C from it, and the test of its end point.</summary>
-    private ProcessTrajectory AtConstantC(string checkpoint, ManualResetEventSlim ready, Multipliers start, LabelledTensorDataset sourceTraining, LabelledTensorDataset sourceEvaluation, TaskMixture tasks, TaskMixture tests, string path, CancellationToken cancellationToken)
+    private ProcessTrajectory AtConstantC(string checkpoint, ManualResetEventSlim ready, Multipliers start, LabeledTensorDataset sourceTraining, LabeledTensorDataset sourceEvaluation, TaskMixture tasks, TaskMixture tests, string path, CancellationToken cancellationToken)
     {
         using var model = CreateModel();
         ToEquilibrium(model, start, sourceTraining, sourceEvaluation, "transfer", cancellationToken);
@@ -469,7 +469,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     private static SynchronousProgress<ProcessStep> StepReporter(ConsoleUi.StageProgress bar) => new(s => bar.Update(s.Index + 1, StepDetail(s)));
 
     private static string StepDetail(ProcessStep s) =>
-        string.Create(CultureInfo.InvariantCulture, $"λ {s.Lambda:F3} γ {s.Gamma:F3}{(s.Mix is double r ? $" r {r:F2}" : string.Empty)} C {s.Classification:F4} drift {s.Drift:P2}");
+        string.Create(CultureInfo.InvariantCulture, $"λ {s.Lambda:F3} γ {s.Gamma:F3}{(s.Ratio is double r ? $" r {r:F2}" : string.Empty)} C {s.Classification:F4} drift {s.Drift:P2}");
 
     private static string Join(IEnumerable<double> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 }

@@ -261,7 +261,7 @@ internal static class Plots
         g.LegendText = "γ (controller)";
         g.MarkerSize = 4;
         // The driven variable on its own axis (r lives in [0, 1], γ may reach tens).
-        var driven = gamma.Add.Scatter(epochs, [.. checks.Select(c => c.Mix ?? c.Lambda)], Palette.GetColor(2));
+        var driven = gamma.Add.Scatter(epochs, [.. checks.Select(c => c.Ratio ?? c.Lambda)], Palette.GetColor(2));
         string drivenName = trajectory.Kind == ProcessKind.Transfer ? "task ratio r" : "λ";
         driven.LegendText = (trajectory.Kind == ProcessKind.Transfer ? "r" : "λ") + " (driven, right)";
         driven.MarkerSize = 4;
@@ -286,7 +286,7 @@ internal static class Plots
     private static string Transfer(ProcessTrajectory trajectory, string path)
     {
         var steps = trajectory.Steps;
-        double[] x = [.. steps.Select(s => s.Mix ?? 0)];
+        double[] x = [.. steps.Select(s => s.Ratio ?? 0)];
         var classification = Panel("Classification loss", "C (nats per example)", x,
             ("mixture C (held)", steps.Select(s => s.Classification)),
             ("source C", steps.Select(s => s.SourceClassification ?? double.NaN)),
@@ -323,7 +323,7 @@ internal static class Plots
     private static string TransferComparison(IReadOnlyList<Method> methods, string path)
     {
         const string RLabel = "task ratio r (0 = source, 1 = target)";
-        static double[] R(ProcessTrajectory t) => [.. t.Steps.Select(s => s.Mix ?? 0)];
+        static double[] R(ProcessTrajectory t) => [.. t.Steps.Select(s => s.Ratio ?? 0)];
         static double[] Cumulative(ProcessTrajectory t)
         {
             double sum = 0;
@@ -388,7 +388,7 @@ internal static class Plots
 
         foreach (var s in failed)
         {
-            plot.Add.Marker(s.Mix ?? s.Index, value(s), MarkerShape.OpenCircle, 16, Colors.Red);
+            plot.Add.Marker(s.Ratio ?? s.Index, value(s), MarkerShape.OpenCircle, 16, Colors.Red);
         }
 
         var legend = plot.Add.Marker(double.NaN, double.NaN, MarkerShape.OpenCircle, 12, Colors.Red);

@@ -292,7 +292,7 @@ internal static class Report
             return transfer
                 ? new[]
                 {
-                    Cell.Number(Format(s.Index)), Cell.Number(G(s.Mix ?? double.NaN)), Cell.Number(G(s.Lambda)), Cell.Number(F(s.Gamma, 3)),
+                    Cell.Number(Format(s.Index)), Cell.Number(G(s.Ratio ?? double.NaN)), Cell.Number(G(s.Lambda)), Cell.Number(F(s.Gamma, 3)),
                     Cell.Number(F(s.Classification, 4), id: id + "-classification"), Cell.Number(Percent(s.Drift, 2, signed: true), id: id + "-drift"), held,
                     Cell.Number(Percent(s.SourceAccuracy ?? double.NaN, 1, signed: false)), Cell.Number(Percent(s.TargetAccuracy ?? double.NaN, 1, signed: false), id: id + "-target-accuracy"),
                     Cell.Number(F(s.SourceClassification ?? double.NaN, 3)), Cell.Number(F(s.TargetClassification ?? double.NaN, 3)),

@@ -102,11 +102,11 @@ internal static class SystemReport
     }
 
     /// <summary>Uniform inputs in [0, 1] and random labels, drawn on the CPU and moved to <paramref name="device"/> once. The caller owns the result.</summary>
-    private static LabelledTensorDataset RandomData(long examples, torch.Device device)
+    private static LabeledTensorDataset RandomData(long examples, torch.Device device)
     {
         using var scope = NewDisposeScope();
         using var generator = new Generator(1);
-        using var cpu = new LabelledTensorDataset(rand([examples, 1, 28, 28], generator: generator), randint(0, 10, [examples], generator: generator));
+        using var cpu = new LabeledTensorDataset(rand([examples, 1, 28, 28], generator: generator), randint(0, 10, [examples], generator: generator));
         return cpu.To(device);
     }
 

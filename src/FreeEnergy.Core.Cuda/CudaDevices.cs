@@ -7,7 +7,7 @@ namespace FreeEnergy.Core.Cuda;
 
 /// <summary>
 /// CUDA checks and device choice for anything that takes a <see cref="torch.Device"/>: models
-/// (<see cref="CudaBuilderExtensions"/>), datasets (<c>LabelledTensorDataset.To(device)</c>), checkpoints
+/// (<see cref="CudaBuilderExtensions"/>), datasets (<c>LabeledTensorDataset.To(device)</c>), checkpoints
 /// (<c>RateDistortionModel.Load(path, device)</c>).
 /// </summary>
 /// <remarks>

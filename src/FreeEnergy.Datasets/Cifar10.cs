@@ -48,7 +48,7 @@ public static class Cifar10
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">A file is missing; the message lists the expected names and the directories searched.</exception>
     /// <exception cref="InvalidDataException">A file is not a valid CIFAR-10 binary batch.</exception>
-    public static LabelledTensorDataset Load(string directory, DatasetSplit split, Binarization? binarization = null) =>
+    public static LabeledTensorDataset Load(string directory, DatasetSplit split, Binarization? binarization = null) =>
         LoadBatches(Locate(directory, [split]), binarization);
 
     /// <summary>Loads the five training batches followed by the test batch (60,000 images) into one dataset.</summary>
@@ -58,7 +58,7 @@ public static class Cifar10
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">A file is missing; the message lists the expected names and the directories searched.</exception>
     /// <exception cref="InvalidDataException">A file is not a valid CIFAR-10 binary batch.</exception>
-    public static LabelledTensorDataset LoadAll(string directory, Binarization? binarization = null) =>
+    public static LabeledTensorDataset LoadAll(string directory, Binarization? binarization = null) =>
         LoadBatches(Locate(directory, [DatasetSplit.Training, DatasetSplit.Test]), binarization);
 
     /// <summary>Loads the given batch files, in order, into one dataset.</summary>
@@ -68,7 +68,7 @@ public static class Cifar10
     /// <exception cref="ArgumentException">No path is given, or a path is null or empty.</exception>
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
     /// <exception cref="InvalidDataException">A file is not a valid CIFAR-10 binary batch.</exception>
-    public static LabelledTensorDataset LoadBatches(IReadOnlyList<string> paths, Binarization? binarization = null)
+    public static LabeledTensorDataset LoadBatches(IReadOnlyList<string> paths, Binarization? binarization = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
         if (paths.Count == 0)

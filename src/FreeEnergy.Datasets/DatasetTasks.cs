@@ -17,9 +17,9 @@ namespace FreeEnergy.Datasets;
 /// </remarks>
 public static class DatasetTasks
 {
-    /// <summary>The number of examples of each class 0 … <see cref="LabelledTensorDataset.ClassCount"/> − 1.</summary>
+    /// <summary>The number of examples of each class 0 … <see cref="LabeledTensorDataset.ClassCount"/> − 1.</summary>
     /// <param name="data">The dataset.</param>
-    public static long[] ClassCounts(this LabelledTensorDataset data)
+    public static long[] ClassCounts(this LabeledTensorDataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
         long[] counts = new long[data.ClassCount];
@@ -40,7 +40,7 @@ public static class DatasetTasks
     /// </param>
     /// <returns>A new dataset with the examples in their original order. The caller owns (disposes) it.</returns>
     /// <exception cref="ArgumentException">The classes are empty, repeated or negative, or no example has one of them.</exception>
-    public static LabelledTensorDataset SelectClasses(this LabelledTensorDataset data, IReadOnlyList<int> classes, LabelMapping mapping = LabelMapping.KeepOriginal)
+    public static LabeledTensorDataset SelectClasses(this LabeledTensorDataset data, IReadOnlyList<int> classes, LabelMapping mapping = LabelMapping.KeepOriginal)
     {
         ArgumentNullException.ThrowIfNull(data);
         ValidateClasses(classes, nameof(classes));
@@ -75,7 +75,7 @@ public static class DatasetTasks
 
         using var scope = NewDisposeScope();
         using var index = tensor(indices.ToArray(), device: data.Device);
-        return new LabelledTensorDataset(data.Inputs.index_select(0, index), tensor(newLabels.ToArray(), device: data.Device));
+        return new LabeledTensorDataset(data.Inputs.index_select(0, index), tensor(newLabels.ToArray(), device: data.Device));
     }
 
     /// <summary>
@@ -91,8 +91,8 @@ public static class DatasetTasks
     /// </param>
     /// <returns>Two new datasets. The caller owns (disposes) both.</returns>
     /// <exception cref="ArgumentException">A class list is invalid, the lists overlap, or a task would be empty.</exception>
-    public static (LabelledTensorDataset Source, LabelledTensorDataset Target) SplitClasses(
-        this LabelledTensorDataset data, IReadOnlyList<int> sourceClasses, IReadOnlyList<int> targetClasses, LabelMapping mapping = LabelMapping.KeepOriginal)
+    public static (LabeledTensorDataset Source, LabeledTensorDataset Target) SplitClasses(
+        this LabeledTensorDataset data, IReadOnlyList<int> sourceClasses, IReadOnlyList<int> targetClasses, LabelMapping mapping = LabelMapping.KeepOriginal)
     {
         ArgumentNullException.ThrowIfNull(data);
         ValidateClasses(sourceClasses, nameof(sourceClasses));
@@ -124,7 +124,7 @@ public static class DatasetTasks
     /// <param name="seed">The seed of the draw: same seed, same split.</param>
     /// <returns>Two new datasets. The caller owns (disposes) both.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The fraction is not in (0, 1), or it leaves one side empty.</exception>
-    public static (LabelledTensorDataset Training, LabelledTensorDataset Evaluation) StratifiedSplit(this LabelledTensorDataset data, double evaluationFraction, long seed)
+    public static (LabeledTensorDataset Training, LabeledTensorDataset Evaluation) StratifiedSplit(this LabeledTensorDataset data, double evaluationFraction, long seed)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (!(evaluationFraction > 0 && evaluationFraction < 1))
@@ -172,7 +172,7 @@ public static class DatasetTasks
     /// <param name="seed">The seed of the draw: same seed, same subset.</param>
     /// <returns>A new dataset. The caller owns (disposes) it.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not in [1, N].</exception>
-    public static LabelledTensorDataset StratifiedSubset(this LabelledTensorDataset data, long count, long seed)
+    public static LabeledTensorDataset StratifiedSubset(this LabeledTensorDataset data, long count, long seed)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (count < 1 || count > data.Count)
@@ -204,7 +204,7 @@ public static class DatasetTasks
     }
 
     /// <summary>The indices of each class, each list in an order drawn from one generator seeded with <paramref name="seed"/>.</summary>
-    private static List<List<long>> ShuffledByClass(LabelledTensorDataset data, long seed)
+    private static List<List<long>> ShuffledByClass(LabeledTensorDataset data, long seed)
     {
         long[] labels = LabelsOf(data);
         long[] order;
@@ -223,7 +223,7 @@ public static class DatasetTasks
         return byClass;
     }
 
-    private static long[] LabelsOf(LabelledTensorDataset data)
+    private static long[] LabelsOf(LabeledTensorDataset data)
     {
         using var cpu = data.Labels.cpu();
         return cpu.data<long>().ToArray();

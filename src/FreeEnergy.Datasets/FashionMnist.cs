@@ -40,7 +40,7 @@ public static class FashionMnist
     /// </summary>
     /// <param name="binarization">Optional binarisation applied after scaling to [0, 1].</param>
     /// <returns>A new dataset, [10000, 1, 28, 28] float32 and [10000] int64. The caller owns (disposes) it.</returns>
-    public static LabelledTensorDataset LoadShippedTestSplit(Binarization? binarization = null)
+    public static LabeledTensorDataset LoadShippedTestSplit(Binarization? binarization = null)
     {
         IdxImages images;
         IdxLabels labels;
@@ -69,7 +69,7 @@ public static class FashionMnist
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">A file is missing; the message lists the expected names and the directory searched.</exception>
     /// <exception cref="InvalidDataException">A file is not valid Fashion-MNIST data.</exception>
-    public static LabelledTensorDataset Load(string directory, DatasetSplit split, Binarization? binarization = null) =>
+    public static LabeledTensorDataset Load(string directory, DatasetSplit split, Binarization? binarization = null) =>
         IdxDataset.LoadSplit(directory, split, binarization, Expectation);
 
     /// <summary>
@@ -82,7 +82,7 @@ public static class FashionMnist
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">A file is missing; the message lists the expected names and the directory searched.</exception>
     /// <exception cref="InvalidDataException">A file is not valid Fashion-MNIST data.</exception>
-    public static LabelledTensorDataset LoadAll(string directory, Binarization? binarization = null) =>
+    public static LabeledTensorDataset LoadAll(string directory, Binarization? binarization = null) =>
         IdxDataset.LoadAll(directory, binarization, Expectation);
 
     /// <summary>The raw bytes of a shipped file (for checksum tests).</summary>

@@ -6,7 +6,7 @@ namespace FreeEnergy.Datasets;
 
 /// <summary>
 /// Loads datasets stored as IDX files, the format of MNIST, Fashion-MNIST and KMNIST (all three use the same
-/// file names), into a <see cref="LabelledTensorDataset"/>: inputs [N, 1, rows, columns] float32 in [0, 1]
+/// file names), into a <see cref="LabeledTensorDataset"/>: inputs [N, 1, rows, columns] float32 in [0, 1]
 /// (pixel byte / 255), labels [N] int64.
 /// </summary>
 /// <remarks>
@@ -36,7 +36,7 @@ public static class IdxDataset
     /// <exception cref="ArgumentException">A path is null or empty.</exception>
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
     /// <exception cref="InvalidDataException">A file is not a valid IDX file of the expected kind, or the counts differ.</exception>
-    public static LabelledTensorDataset Load(string imagesPath, string labelsPath, Binarization? binarization = null)
+    public static LabeledTensorDataset Load(string imagesPath, string labelsPath, Binarization? binarization = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(imagesPath);
         ArgumentException.ThrowIfNullOrEmpty(labelsPath);
@@ -57,7 +57,7 @@ public static class IdxDataset
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">A file is missing; the message lists the expected names and the directory searched.</exception>
     /// <exception cref="InvalidDataException">A file is not valid.</exception>
-    public static LabelledTensorDataset LoadSplit(string directory, DatasetSplit split, Binarization? binarization = null) =>
+    public static LabeledTensorDataset LoadSplit(string directory, DatasetSplit split, Binarization? binarization = null) =>
         LoadSplit(directory, split, binarization, expectation: null);
 
     /// <summary>
@@ -70,17 +70,17 @@ public static class IdxDataset
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">A file is missing; the message lists the expected names and the directory searched.</exception>
     /// <exception cref="InvalidDataException">A file is not valid, or the two splits have different image sizes.</exception>
-    public static LabelledTensorDataset LoadAll(string directory, Binarization? binarization = null) =>
+    public static LabeledTensorDataset LoadAll(string directory, Binarization? binarization = null) =>
         LoadAll(directory, binarization, expectation: null);
 
-    internal static LabelledTensorDataset LoadSplit(string directory, DatasetSplit split, Binarization? binarization, IdxExpectation? expectation)
+    internal static LabeledTensorDataset LoadSplit(string directory, DatasetSplit split, Binarization? binarization, IdxExpectation? expectation)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         string[] paths = Locate(directory, [split], expectation);
         return Load([(paths[0], paths[1])], binarization, expectation);
     }
 
-    internal static LabelledTensorDataset LoadAll(string directory, Binarization? binarization, IdxExpectation? expectation)
+    internal static LabeledTensorDataset LoadAll(string directory, Binarization? binarization, IdxExpectation? expectation)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         string[] paths = Locate(directory, [DatasetSplit.Training, DatasetSplit.Test], expectation);
@@ -88,7 +88,7 @@ public static class IdxDataset
     }
 
     /// <summary>Reads and validates every pair of files, then builds one dataset from all of them.</summary>
-    internal static LabelledTensorDataset Load(IReadOnlyList<(string Images, string Labels)> files, Binarization? binarization, IdxExpectation? expectation)
+    internal static LabeledTensorDataset Load(IReadOnlyList<(string Images, string Labels)> files, Binarization? binarization, IdxExpectation? expectation)
     {
         var images = new List<IdxImages>();
         var labels = new List<IdxLabels>();
@@ -109,7 +109,7 @@ public static class IdxDataset
     }
 
     /// <summary>Validates the pairs against each other and against <paramref name="expectation"/>, then builds one dataset.</summary>
-    internal static LabelledTensorDataset Build(IReadOnlyList<IdxImages> images, IReadOnlyList<IdxLabels> labels, Binarization? binarization, IdxExpectation? expectation)
+    internal static LabeledTensorDataset Build(IReadOnlyList<IdxImages> images, IReadOnlyList<IdxLabels> labels, Binarization? binarization, IdxExpectation? expectation)
     {
         for (int i = 0; i < images.Count; i++)
         {

@@ -145,7 +145,7 @@ public sealed class CudaSelectionTests
         Assert.StartsWith("cpu (NoCudaBackend): ", selection.ToString(), StringComparison.Ordinal);
 
         using var scope = torch.NewDisposeScope();
-        using var cpu = new Data.LabelledTensorDataset(torch.rand(6, 4), torch.zeros(6, dtype: torch.ScalarType.Int64));
+        using var cpu = new Data.LabeledTensorDataset(torch.rand(6, 4), torch.zeros(6, dtype: torch.ScalarType.Int64));
         using var moved = cpu.To(CudaDevices.PreferCuda());
         Assert.Equal(DeviceType.CPU, moved.Device.type);
     }

@@ -19,14 +19,14 @@ public sealed class DeviceAgnosticTests
     private static RateDistortionModel SmallModel(string device, long seed = 5) =>
         RateDistortionModel.CreateBuilder().WithInputShape(4).WithClasses(3).WithMlp(8).WithLatentSize(3).WithSamples(2).WithSeed(seed).OnDevice(device).Build();
 
-    private static LabelledTensorDataset SmallData(long seed = 11)
+    private static LabeledTensorDataset SmallData(long seed = 11)
     {
         using var generator = new Generator(unchecked((ulong)seed));
         using var scope = NewDisposeScope();
-        return new LabelledTensorDataset(rand([96, 4], generator: generator), randint(0, 3, [96], generator: generator));
+        return new LabeledTensorDataset(rand([96, 4], generator: generator), randint(0, 3, [96], generator: generator));
     }
 
-    private static TrainingResult TrainBriefly(RateDistortionModel model, LabelledTensorDataset data) =>
+    private static TrainingResult TrainBriefly(RateDistortionModel model, LabeledTensorDataset data) =>
         new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(maxEpochs: 2).Train(model, new Multipliers(1, 1), data);
 
     private static Dictionary<string, Tensor> CpuWeights(RateDistortionModel model) =>

@@ -36,7 +36,7 @@ public sealed class TaskMixtureTests
         using var source = Synthetic.Cycling(10, 5);
         using var inputs = zeros(4, 3);
         using var labels = zeros(4, dtype: ScalarType.Int64);
-        using var flat = new LabelledTensorDataset(inputs, labels);
+        using var flat = new LabeledTensorDataset(inputs, labels);
         var ex = Assert.Throws<ArgumentException>("target", () => new TaskMixture(source, flat, 0.5));
         Assert.Contains("[1, 2, 2]", ex.Message, StringComparison.Ordinal);
         Assert.Contains("[3]", ex.Message, StringComparison.Ordinal);

@@ -47,7 +47,7 @@ public sealed class TaskMixture
     /// <exception cref="ArgumentNullException">A dataset is null.</exception>
     /// <exception cref="ArgumentException">The datasets' input shapes or devices differ.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="ratio"/> is not in [0, 1].</exception>
-    public TaskMixture(LabelledTensorDataset source, LabelledTensorDataset target, double ratio)
+    public TaskMixture(LabeledTensorDataset source, LabeledTensorDataset target, double ratio)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
@@ -70,10 +70,10 @@ public sealed class TaskMixture
     }
 
     /// <summary>The source task's data (not owned by the mixture).</summary>
-    public LabelledTensorDataset Source { get; }
+    public LabeledTensorDataset Source { get; }
 
     /// <summary>The target task's data (not owned by the mixture).</summary>
-    public LabelledTensorDataset Target { get; }
+    public LabeledTensorDataset Target { get; }
 
     /// <summary>The mixture ratio r in [0, 1]: the weight of the target task.</summary>
     public double Ratio { get; }
@@ -110,7 +110,7 @@ public sealed class TaskMixture
     /// <param name="dropLast">Whether to drop the last step when the larger task has fewer than <paramref name="batchSize"/> examples left.</param>
     /// <returns>
     /// The pairs, lazily, on the datasets' device. Each pair lives in a dispose scope of the enumeration that is
-    /// disposed when the enumeration moves on (as <see cref="LabelledTensorDataset.Batches"/>): use it inside
+    /// disposed when the enumeration moves on (as <see cref="LabeledTensorDataset.Batches"/>): use it inside
     /// the loop body and clone what must outlive it.
     /// </returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1, or with <paramref name="dropLast"/> above the larger task's count.</exception>
@@ -159,12 +159,12 @@ public sealed class TaskMixture
     /// <summary>An endless stream of one task's examples: reshuffled from the generator each time it runs out.</summary>
     private sealed class TaskStream : IDisposable
     {
-        private readonly LabelledTensorDataset data;
+        private readonly LabeledTensorDataset data;
         private readonly Generator shuffle;
         private Tensor order;
         private long position;
 
-        public TaskStream(LabelledTensorDataset data, Generator shuffle)
+        public TaskStream(LabeledTensorDataset data, Generator shuffle)
         {
             this.data = data;
             this.shuffle = shuffle;

@@ -4,7 +4,7 @@ using FreeEnergy.Core.Surface;
 namespace FreeEnergy.Core.Derivatives;
 
 /// <summary>
-/// Five equilibrium points for central differences at (λ, γ): the centre, (λ ∓ h_λ, γ) and (λ, γ ∓ h_γ).
+/// Five equilibrium points for central differences at (λ, γ): the center, (λ ∓ h_λ, γ) and (λ, γ ∓ h_γ).
 /// Derivatives are (f₊ − f₋) / (x₊ − x₋), with truncation error h²/6 times the third derivative of F.
 /// </summary>
 public sealed record CentralDifferenceStencil
@@ -13,27 +13,27 @@ public sealed record CentralDifferenceStencil
     public const double SymmetryTolerance = 1e-6;
 
     /// <summary>Creates a validated stencil.</summary>
-    /// <param name="centre">The point at (λ, γ).</param>
+    /// <param name="center">The point at (λ, γ).</param>
     /// <param name="lambdaMinus">The point at (λ − h_λ, γ).</param>
     /// <param name="lambdaPlus">The point at (λ + h_λ, γ).</param>
     /// <param name="gammaMinus">The point at (λ, γ − h_γ).</param>
     /// <param name="gammaPlus">The point at (λ, γ + h_γ).</param>
     /// <exception cref="ArgumentNullException">A point is null.</exception>
     /// <exception cref="ArgumentException">The points are not placed as described (steps of zero, different sizes on the two sides, or off-axis).</exception>
-    public CentralDifferenceStencil(SurfacePoint centre, SurfacePoint lambdaMinus, SurfacePoint lambdaPlus, SurfacePoint gammaMinus, SurfacePoint gammaPlus)
+    public CentralDifferenceStencil(SurfacePoint center, SurfacePoint lambdaMinus, SurfacePoint lambdaPlus, SurfacePoint gammaMinus, SurfacePoint gammaPlus)
     {
-        ArgumentNullException.ThrowIfNull(centre);
+        ArgumentNullException.ThrowIfNull(center);
         ArgumentNullException.ThrowIfNull(lambdaMinus);
         ArgumentNullException.ThrowIfNull(lambdaPlus);
         ArgumentNullException.ThrowIfNull(gammaMinus);
         ArgumentNullException.ThrowIfNull(gammaPlus);
-        RequireOnAxis(lambdaMinus.Gamma, centre.Gamma, nameof(lambdaMinus), "γ");
-        RequireOnAxis(lambdaPlus.Gamma, centre.Gamma, nameof(lambdaPlus), "γ");
-        RequireOnAxis(gammaMinus.Lambda, centre.Lambda, nameof(gammaMinus), "λ");
-        RequireOnAxis(gammaPlus.Lambda, centre.Lambda, nameof(gammaPlus), "λ");
-        LambdaStep = RequireSymmetric(lambdaMinus.Lambda, centre.Lambda, lambdaPlus.Lambda, nameof(lambdaPlus), "λ");
-        GammaStep = RequireSymmetric(gammaMinus.Gamma, centre.Gamma, gammaPlus.Gamma, nameof(gammaPlus), "γ");
-        Centre = centre;
+        RequireOnAxis(lambdaMinus.Gamma, center.Gamma, nameof(lambdaMinus), "γ");
+        RequireOnAxis(lambdaPlus.Gamma, center.Gamma, nameof(lambdaPlus), "γ");
+        RequireOnAxis(gammaMinus.Lambda, center.Lambda, nameof(gammaMinus), "λ");
+        RequireOnAxis(gammaPlus.Lambda, center.Lambda, nameof(gammaPlus), "λ");
+        LambdaStep = RequireSymmetric(lambdaMinus.Lambda, center.Lambda, lambdaPlus.Lambda, nameof(lambdaPlus), "λ");
+        GammaStep = RequireSymmetric(gammaMinus.Gamma, center.Gamma, gammaPlus.Gamma, nameof(gammaPlus), "γ");
+        Center = center;
         LambdaMinus = lambdaMinus;
         LambdaPlus = lambdaPlus;
         GammaMinus = gammaMinus;
@@ -41,7 +41,7 @@ public sealed record CentralDifferenceStencil
     }
 
     /// <summary>The point at (λ, γ).</summary>
-    public SurfacePoint Centre { get; }
+    public SurfacePoint Center { get; }
 
     /// <summary>The point at (λ − h_λ, γ).</summary>
     public SurfacePoint LambdaMinus { get; }
@@ -68,7 +68,7 @@ public sealed record CentralDifferenceStencil
     public double FreeEnergyGamma => (GammaPlus.FreeEnergy - GammaMinus.FreeEnergy) / (GammaPlus.Gamma - GammaMinus.Gamma);
 
     /// <summary>D_λ, D_γ, C_λ, C_γ by central differences (no uncertainties).</summary>
-    /// <returns>The derivatives at the centre.</returns>
+    /// <returns>The derivatives at the center.</returns>
     public SurfaceDerivatives Derivatives()
     {
         double dl = LambdaPlus.Lambda - LambdaMinus.Lambda;
@@ -81,11 +81,11 @@ public sealed record CentralDifferenceStencil
     }
 
     /// <summary>
-    /// Evaluates the five points by calling <paramref name="evaluate"/> in the order centre, λ − h_λ, λ + h_λ,
-    /// γ − h_γ, γ + h_γ (so a caller that warm-starts the neighbours from the centre can rely on the centre coming first).
+    /// Evaluates the five points by calling <paramref name="evaluate"/> in the order center, λ − h_λ, λ + h_λ,
+    /// γ − h_γ, γ + h_γ (so a caller that warm-starts the neighbours from the center can rely on the center coming first).
     /// </summary>
-    /// <param name="lambda">λ of the centre, with λ − h_λ &gt; 0.</param>
-    /// <param name="gamma">γ of the centre, with γ − h_γ ≥ 0.</param>
+    /// <param name="lambda">λ of the center, with λ − h_λ &gt; 0.</param>
+    /// <param name="gamma">γ of the center, with γ − h_γ ≥ 0.</param>
     /// <param name="lambdaStep">h_λ &gt; 0.</param>
     /// <param name="gammaStep">h_γ &gt; 0.</param>
     /// <param name="evaluate">Returns the equilibrium point at the given (λ, γ).</param>
@@ -127,29 +127,29 @@ public sealed record CentralDifferenceStencil
             return p;
         }
 
-        SurfacePoint centre = Call(lambda, gamma);
+        SurfacePoint center = Call(lambda, gamma);
         SurfacePoint lambdaMinus = Call(lambda - lambdaStep, gamma);
         SurfacePoint lambdaPlus = Call(lambda + lambdaStep, gamma);
         SurfacePoint gammaMinus = Call(lambda, gamma - gammaStep);
         SurfacePoint gammaPlus = Call(lambda, gamma + gammaStep);
-        return new CentralDifferenceStencil(centre, lambdaMinus, lambdaPlus, gammaMinus, gammaPlus);
+        return new CentralDifferenceStencil(center, lambdaMinus, lambdaPlus, gammaMinus, gammaPlus);
     }
 
-    private static void RequireOnAxis(double value, double centre, string name, string axis)
+    private static void RequireOnAxis(double value, double center, string name, string axis)
     {
-        if (value != centre)
+        if (value != center)
         {
-            throw new ArgumentException(Invariant($"{name} must have the centre's {axis} = {centre:R}; got {value:R}."), name);
+            throw new ArgumentException(Invariant($"{name} must have the center's {axis} = {center:R}; got {value:R}."), name);
         }
     }
 
-    private static double RequireSymmetric(double minus, double centre, double plus, string name, string axis)
+    private static double RequireSymmetric(double minus, double center, double plus, string name, string axis)
     {
-        double below = centre - minus;
-        double above = plus - centre;
+        double below = center - minus;
+        double above = plus - center;
         if (!(below > 0 && above > 0) || Math.Abs(above - below) > SymmetryTolerance * Math.Max(above, below))
         {
-            throw new ArgumentException(Invariant($"The {axis}-neighbours must lie symmetrically on both sides of the centre {axis} = {centre:R}; got steps {below:R} below and {above:R} above."), name);
+            throw new ArgumentException(Invariant($"The {axis}-neighbours must lie symmetrically on both sides of the center {axis} = {center:R}; got steps {below:R} below and {above:R} above."), name);
         }
 
         return (plus - minus) / 2;

@@ -77,7 +77,7 @@ public sealed class EncoderFluctuationEstimator : IDerivativeEstimator
     /// </remarks>
     /// <exception cref="ArgumentException">The model has K &lt; 2 samples per input, the data does not fit the model, or λ ≤ 0.</exception>
     /// <exception cref="OperationCanceledException">Cancelled (checked between batches).</exception>
-    public SurfaceDerivatives Estimate(RateDistortionModel model, Multipliers multipliers, LabelledTensorDataset data, CancellationToken cancellationToken = default)
+    public SurfaceDerivatives Estimate(RateDistortionModel model, Multipliers multipliers, LabeledTensorDataset data, CancellationToken cancellationToken = default)
     {
         EstimatorChecks.RequireValidArguments(model, multipliers, data, cancellationToken);
         if (model.Samples < 2)
@@ -99,7 +99,7 @@ public sealed class EncoderFluctuationEstimator : IDerivativeEstimator
     }
 
     /// <summary>Var(ℓ_d), Cov(ℓ_c, ℓ_d) and Var(ℓ_c) over each input's K samples, as running means over the inputs (evaluation mode, no gradients; the mode is restored).</summary>
-    private RunningMean[] PerInputMoments(RateDistortionModel model, LabelledTensorDataset data, ulong seed, CancellationToken cancellationToken)
+    private RunningMean[] PerInputMoments(RateDistortionModel model, LabeledTensorDataset data, ulong seed, CancellationToken cancellationToken)
     {
         var network = model.Network;
         bool wasTraining = network.training;

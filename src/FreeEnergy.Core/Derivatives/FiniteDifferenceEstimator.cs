@@ -22,20 +22,20 @@ namespace FreeEnergy.Core.Derivatives;
 /// Common random numbers go further than the evaluation: every relaxation starts from the same weights, with
 /// the same minibatch order (the trainer's shuffle seed), a fresh optimizer and the model's training z-noise
 /// generator reset to the same state, so the relaxations differ only through the multipliers, and the noise
-/// of stochastic training largely cancels in the differences. By default the centre (λ, γ) is relaxed the same
+/// of stochastic training largely cancels in the differences. By default the center (λ, γ) is relaxed the same
 /// way, so that it carries the same residual training error as its neighbours.
 /// </para>
 /// <para>
 /// Steps: h_λ = <see cref="LambdaRelativeStep"/>·λ and h_γ = max(<see cref="GammaRelativeStep"/>·γ,
 /// <see cref="MinimumGammaStep"/>). When γ − h_γ &lt; 0 the γ-derivatives are forward differences from the
-/// centre. Central differences have truncation error h²·F⁗/6; too small a step lets the relaxations' residual
+/// center. Central differences have truncation error h²·F⁗/6; too small a step lets the relaxations' residual
 /// error ε dominate (error ≈ ε/h). Uncertainty: for a central difference, |f₊ − 2f₀ + f₋| / (2h), half the
 /// difference between the forward and the backward one-sided estimates. It contains the curvature term that
 /// bounds the one-sided errors and about 1.7 times the relaxation noise of the central difference, so it is a
 /// conservative scale of the error rather than a strict standard error; it is null for a one-sided difference.
 /// </para>
 /// <para>
-/// Cost: five relaxations (four without centre relaxation; one fewer when γ is one-sided) plus five
+/// Cost: five relaxations (four without center relaxation; one fewer when γ is one-sided) plus five
 /// evaluations. The model's weights, buffers, training mode and training-noise generator are restored on
 /// return, also on an exception or cancellation.
 /// </para>
@@ -84,8 +84,8 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
     /// <summary>The smallest h_γ (<see cref="FiniteDifferenceEstimatorOptions.MinimumGammaStep"/>).</summary>
     public double MinimumGammaStep => Options.MinimumGammaStep;
 
-    /// <summary>Whether the centre is relaxed like its neighbours (<see cref="FiniteDifferenceEstimatorOptions.RelaxCentre"/>).</summary>
-    public bool RelaxCentre => Options.RelaxCentre;
+    /// <summary>Whether the center is relaxed like its neighbours (<see cref="FiniteDifferenceEstimatorOptions.RelaxCenter"/>).</summary>
+    public bool RelaxCenter => Options.RelaxCenter;
 
     /// <summary>The seed of the evaluation z-noise, or null for the model's evaluation default.</summary>
     public long? NoiseSeed => Options.NoiseSeed;
@@ -116,8 +116,13 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
         return new(Checked(options with { MinimumGammaStep = minimumGamma }, nameof(minimumGamma), minimumGamma), logger);
     }
 
-    /// <summary>A new estimator that relaxes the centre like its neighbours (true, the default) or measures the model as given.</summary>
-    public FiniteDifferenceEstimator WithCentreRelaxation(bool enabled) => new(Options with { RelaxCentre = enabled }, logger);
+    /// <summary>A new estimator that relaxes the center like its neighbours (true, the default) or measures the model as given.</summary>
+    public FiniteDifferenceEstimator WithCenterRelaxation(bool enabled) => new(Options with { RelaxCenter = enabled }, logger);
+
+    /// <summary>The British spelling of <see cref="WithCenterRelaxation"/>, kept because the docs used it.</summary>
+    /// <param name="enabled">Whether the center is relaxed like its neighbours.</param>
+    [Obsolete("Use WithCenterRelaxation.")]
+    public FiniteDifferenceEstimator WithCentreRelaxation(bool enabled) => WithCenterRelaxation(enabled);
 
     /// <summary>A new estimator with the seed of the evaluation z-noise.</summary>
     public FiniteDifferenceEstimator WithNoiseSeed(long seed) => new(Options with { NoiseSeed = seed }, logger);
@@ -134,7 +139,7 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
     /// <exception cref="ArgumentException">The data does not fit the model, or λ ≤ 0 (a default <see cref="Multipliers"/>).</exception>
     /// <exception cref="TrainingDivergedException">A relaxation diverged (the weights are restored).</exception>
     /// <exception cref="OperationCanceledException">Cancelled (the weights are restored).</exception>
-    public SurfaceDerivatives Estimate(RateDistortionModel model, Multipliers multipliers, LabelledTensorDataset data, CancellationToken cancellationToken = default) =>
+    public SurfaceDerivatives Estimate(RateDistortionModel model, Multipliers multipliers, LabeledTensorDataset data, CancellationToken cancellationToken = default) =>
         EstimateWithReport(model, multipliers, data, cancellationToken).Derivatives;
 
     /// <summary>Estimates the derivatives like <see cref="Estimate"/> and returns the relaxed points with them.</summary>
@@ -146,7 +151,7 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
     /// <exception cref="ArgumentException">The data does not fit the model, or λ ≤ 0 (a default <see cref="Multipliers"/>).</exception>
     /// <exception cref="TrainingDivergedException">A relaxation diverged (the weights are restored).</exception>
     /// <exception cref="OperationCanceledException">Cancelled (the weights are restored).</exception>
-    public FiniteDifferenceReport EstimateWithReport(RateDistortionModel model, Multipliers multipliers, LabelledTensorDataset data, CancellationToken cancellationToken = default)
+    public FiniteDifferenceReport EstimateWithReport(RateDistortionModel model, Multipliers multipliers, LabeledTensorDataset data, CancellationToken cancellationToken = default)
     {
         EstimatorChecks.RequireValidArguments(model, multipliers, data, cancellationToken);
         var log = logger ?? model.Logger;
@@ -157,13 +162,13 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
         double gammaStep = Math.Max(GammaRelativeStep * gamma, MinimumGammaStep);
         bool oneSided = gamma - gammaStep < 0;
         using var relaxations = new Relaxations(this, model, data, log, cancellationToken);
-        var centre = RelaxCentre ? relaxations.Relax(lambda, gamma) : relaxations.Measure(lambda, gamma);
+        var center = RelaxCenter ? relaxations.Relax(lambda, gamma) : relaxations.Measure(lambda, gamma);
         var lambdaMinus = relaxations.Relax(lambda - lambdaStep, gamma);
         var lambdaPlus = relaxations.Relax(lambda + lambdaStep, gamma);
         var gammaMinus = oneSided ? null : relaxations.Relax(lambda, gamma - gammaStep);
         var gammaPlus = relaxations.Relax(lambda, gamma + gammaStep);
-        var derivatives = Differences(centre, lambdaMinus, lambdaPlus, gammaMinus, gammaPlus);
-        var report = new FiniteDifferenceReport(derivatives, centre, lambdaMinus, lambdaPlus, gammaMinus, gammaPlus, lambdaStep, gammaStep, relaxations.AllConverged, relaxations.Epochs, clock.Elapsed);
+        var derivatives = Differences(center, lambdaMinus, lambdaPlus, gammaMinus, gammaPlus);
+        var report = new FiniteDifferenceReport(derivatives, center, lambdaMinus, lambdaPlus, gammaMinus, gammaPlus, lambdaStep, gammaStep, relaxations.AllConverged, relaxations.Epochs, clock.Elapsed);
         if (log.IsEnabled(LogLevel.Information))
         {
             string text = derivatives.ToString();
@@ -175,22 +180,22 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
     }
 
     /// <summary>Central differences along λ and γ (forward along γ when there is no γ − h_γ point), with their uncertainties.</summary>
-    private static SurfaceDerivatives Differences(SurfacePoint centre, SurfacePoint lambdaMinus, SurfacePoint lambdaPlus, SurfacePoint? gammaMinus, SurfacePoint gammaPlus)
+    private static SurfaceDerivatives Differences(SurfacePoint center, SurfacePoint lambdaMinus, SurfacePoint lambdaPlus, SurfacePoint? gammaMinus, SurfacePoint gammaPlus)
     {
-        var (dLambda, dLambdaError) = Central(lambdaMinus.Lambda, lambdaPlus.Lambda, lambdaMinus.Distortion, centre.Distortion, lambdaPlus.Distortion);
-        var (cLambda, cLambdaError) = Central(lambdaMinus.Lambda, lambdaPlus.Lambda, lambdaMinus.Classification, centre.Classification, lambdaPlus.Classification);
+        var (dLambda, dLambdaError) = Central(lambdaMinus.Lambda, lambdaPlus.Lambda, lambdaMinus.Distortion, center.Distortion, lambdaPlus.Distortion);
+        var (cLambda, cLambdaError) = Central(lambdaMinus.Lambda, lambdaPlus.Lambda, lambdaMinus.Classification, center.Classification, lambdaPlus.Classification);
         double dGamma, cGamma;
         double? dGammaError = null, cGammaError = null;
         if (gammaMinus is null)
         {
-            double h = gammaPlus.Gamma - centre.Gamma;
-            dGamma = (gammaPlus.Distortion - centre.Distortion) / h;
-            cGamma = (gammaPlus.Classification - centre.Classification) / h;
+            double h = gammaPlus.Gamma - center.Gamma;
+            dGamma = (gammaPlus.Distortion - center.Distortion) / h;
+            cGamma = (gammaPlus.Classification - center.Classification) / h;
         }
         else
         {
-            (dGamma, dGammaError) = Central(gammaMinus.Gamma, gammaPlus.Gamma, gammaMinus.Distortion, centre.Distortion, gammaPlus.Distortion);
-            (cGamma, cGammaError) = Central(gammaMinus.Gamma, gammaPlus.Gamma, gammaMinus.Classification, centre.Classification, gammaPlus.Classification);
+            (dGamma, dGammaError) = Central(gammaMinus.Gamma, gammaPlus.Gamma, gammaMinus.Distortion, center.Distortion, gammaPlus.Distortion);
+            (cGamma, cGammaError) = Central(gammaMinus.Gamma, gammaPlus.Gamma, gammaMinus.Classification, center.Classification, gammaPlus.Classification);
         }
 
         return new SurfaceDerivatives(dLambda, dGamma, cLambda, cGamma)
@@ -209,7 +214,7 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
     /// The central difference (f₊ − f₋)/(x₊ − x₋) at x₀ and half the difference of the one-sided differences,
     /// |f₊ − 2f₀ + f₋| / (x₊ − x₋) for equal steps.
     /// </summary>
-    private static (double Value, double Uncertainty) Central(double xMinus, double xPlus, double fMinus, double fCentre, double fPlus)
+    private static (double Value, double Uncertainty) Central(double xMinus, double xPlus, double fMinus, double fCenter, double fPlus)
     {
         double width = xPlus - xMinus;
         if (!(width > 0))
@@ -217,7 +222,7 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The step vanished in floating point: x₋ = {xMinus:R}, x₊ = {xPlus:R}."));
         }
 
-        return ((fPlus - fMinus) / width, Math.Abs(fPlus - (2 * fCentre) + fMinus) / width);
+        return ((fPlus - fMinus) / width, Math.Abs(fPlus - (2 * fCenter) + fMinus) / width);
     }
 
     /// <summary>
@@ -229,12 +234,12 @@ public sealed class FiniteDifferenceEstimator : IDerivativeEstimator
     {
         private readonly FiniteDifferenceEstimator estimator;
         private readonly RateDistortionModel model;
-        private readonly LabelledTensorDataset data;
+        private readonly LabeledTensorDataset data;
         private readonly ILogger log;
         private readonly CancellationToken cancellationToken;
         private readonly ModelStateScope saved;
 
-        public Relaxations(FiniteDifferenceEstimator estimator, RateDistortionModel model, LabelledTensorDataset data, ILogger log, CancellationToken cancellationToken)
+        public Relaxations(FiniteDifferenceEstimator estimator, RateDistortionModel model, LabeledTensorDataset data, ILogger log, CancellationToken cancellationToken)
         {
             (this.estimator, this.model, this.data, this.log, this.cancellationToken) = (estimator, model, data, log, cancellationToken);
             saved = ModelStateScope.Capture(model);

@@ -6,7 +6,7 @@ namespace FreeEnergy.Core.Derivatives;
 
 /// <summary>
 /// The settings of a <see cref="FiniteDifferenceEstimator"/>: the trainer of the relaxations, the steps, whether
-/// the centre is relaxed, and how D and C are measured. Immutable; change a copy with <c>with { … }</c> and pass
+/// the center is relaxed, and how D and C are measured. Immutable; change a copy with <c>with { … }</c> and pass
 /// it to the estimator's constructor, which reports every problem at once.
 /// </summary>
 public sealed record FiniteDifferenceEstimatorOptions
@@ -27,8 +27,8 @@ public sealed record FiniteDifferenceEstimatorOptions
     /// <summary>The smallest h_γ, used near and at γ = 0, finite and &gt; 0 (default <see cref="Defaults.MinimumGammaStep"/>).</summary>
     public double MinimumGammaStep { get; init; } = Defaults.MinimumGammaStep;
 
-    /// <summary>Whether the centre is relaxed like its neighbours (default <see cref="Defaults.RelaxCentre"/>) or measured as given.</summary>
-    public bool RelaxCentre { get; init; } = Defaults.RelaxCentre;
+    /// <summary>Whether the center is relaxed like its neighbours (default <see cref="Defaults.RelaxCenter"/>) or measured as given.</summary>
+    public bool RelaxCenter { get; init; } = Defaults.RelaxCenter;
 
     /// <summary>The seed of the evaluation z-noise, or null (the default) for the model's evaluation default.</summary>
     public long? NoiseSeed { get; init; }
@@ -89,8 +89,8 @@ public sealed record FiniteDifferenceEstimatorOptions
         /// <summary>h_γ ≥ 0.1.</summary>
         public const double MinimumGammaStep = 0.1;
 
-        /// <summary>The centre is relaxed like its neighbours.</summary>
-        public const bool RelaxCentre = true;
+        /// <summary>The center is relaxed like its neighbours.</summary>
+        public const bool RelaxCenter = true;
 
         /// <summary>1000 examples per forward pass.</summary>
         public const int EvaluationBatchSize = 1000;

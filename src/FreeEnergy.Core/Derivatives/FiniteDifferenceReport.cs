@@ -6,7 +6,7 @@ namespace FreeEnergy.Core.Derivatives;
 /// The derivatives found by <see cref="FiniteDifferenceEstimator"/> with the relaxed points they came from.
 /// </summary>
 /// <param name="Derivatives">D_λ, D_γ, C_λ, C_γ and their uncertainties.</param>
-/// <param name="Centre">The point at (λ, γ): relaxed like the others, or the unrelaxed model when centre relaxation is off.</param>
+/// <param name="Center">The point at (λ, γ): relaxed like the others, or the unrelaxed model when center relaxation is off.</param>
 /// <param name="LambdaMinus">The relaxed point at (λ − h_λ, γ).</param>
 /// <param name="LambdaPlus">The relaxed point at (λ + h_λ, γ).</param>
 /// <param name="GammaMinus">The relaxed point at (λ, γ − h_γ), or null when the γ-difference is one-sided.</param>
@@ -18,7 +18,7 @@ namespace FreeEnergy.Core.Derivatives;
 /// <param name="Elapsed">Wall time of the estimate.</param>
 public sealed record FiniteDifferenceReport(
     SurfaceDerivatives Derivatives,
-    SurfacePoint Centre,
+    SurfacePoint Center,
     SurfacePoint LambdaMinus,
     SurfacePoint LambdaPlus,
     SurfacePoint? GammaMinus,

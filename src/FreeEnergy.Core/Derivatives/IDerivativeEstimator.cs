@@ -23,5 +23,5 @@ public interface IDerivativeEstimator
     /// <param name="multipliers">The multipliers the model was trained at.</param>
     /// <param name="data">The data the functionals are measured on.</param>
     /// <param name="cancellationToken">Checked between units of work.</param>
-    SurfaceDerivatives Estimate(RateDistortionModel model, Multipliers multipliers, LabelledTensorDataset data, CancellationToken cancellationToken = default);
+    SurfaceDerivatives Estimate(RateDistortionModel model, Multipliers multipliers, LabeledTensorDataset data, CancellationToken cancellationToken = default);
 }

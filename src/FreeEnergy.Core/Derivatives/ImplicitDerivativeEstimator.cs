@@ -158,7 +158,7 @@ public sealed class ImplicitDerivativeEstimator : IDerivativeEstimator
     /// <exception cref="ArgumentException">The data does not fit the model, or λ ≤ 0 (a default <see cref="Multipliers"/>).</exception>
     /// <exception cref="InvalidOperationException">A Hessian-vector product or gradient was not finite.</exception>
     /// <exception cref="OperationCanceledException">Cancelled (checked between CG iterations).</exception>
-    public SurfaceDerivatives Estimate(RateDistortionModel model, Multipliers multipliers, LabelledTensorDataset data, CancellationToken cancellationToken = default) =>
+    public SurfaceDerivatives Estimate(RateDistortionModel model, Multipliers multipliers, LabeledTensorDataset data, CancellationToken cancellationToken = default) =>
         EstimateWithReport(model, multipliers, data, cancellationToken).Derivatives;
 
     /// <summary>
@@ -174,14 +174,14 @@ public sealed class ImplicitDerivativeEstimator : IDerivativeEstimator
     /// <exception cref="ArgumentException">The data does not fit the model, or λ ≤ 0 (a default <see cref="Multipliers"/>).</exception>
     /// <exception cref="InvalidOperationException">A Hessian-vector product or gradient was not finite.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    public ImplicitDerivativeReport EstimateWithReport(RateDistortionModel model, Multipliers multipliers, LabelledTensorDataset data, CancellationToken cancellationToken = default)
+    public ImplicitDerivativeReport EstimateWithReport(RateDistortionModel model, Multipliers multipliers, LabeledTensorDataset data, CancellationToken cancellationToken = default)
     {
         EstimatorChecks.RequireValidArguments(model, multipliers, data, cancellationToken);
         var log = logger ?? model.Logger;
         var clock = Stopwatch.StartNew();
         var network = model.Network;
         bool wasTraining = network.training;
-        LabelledTensorDataset? subset = null;
+        LabeledTensorDataset? subset = null;
         RateDistortionModel? copy = null;
         try
         {

@@ -11,14 +11,14 @@ namespace FreeEnergy.Core.Identities;
 /// </summary>
 public static class IdentityCheck
 {
-    /// <summary>The envelope identities ∂F/∂λ = D and ∂F/∂γ = C at the stencil's centre, by central differences of F.</summary>
+    /// <summary>The envelope identities ∂F/∂λ = D and ∂F/∂γ = C at the stencil's center, by central differences of F.</summary>
     /// <param name="stencil">The five points.</param>
     /// <returns>The residuals.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="stencil"/> is null.</exception>
     public static EnvelopeResiduals Envelope(CentralDifferenceStencil stencil)
     {
         ArgumentNullException.ThrowIfNull(stencil);
-        return new EnvelopeResiduals(stencil.FreeEnergyLambda, stencil.FreeEnergyGamma, stencil.Centre.Distortion, stencil.Centre.Classification);
+        return new EnvelopeResiduals(stencil.FreeEnergyLambda, stencil.FreeEnergyGamma, stencil.Center.Distortion, stencil.Center.Classification);
     }
 
     /// <summary>The Maxwell relation D_γ = C_λ.</summary>
@@ -56,11 +56,11 @@ public static class IdentityCheck
     }
 
     /// <summary>
-    /// Evaluates a stencil around (λ, γ) with <paramref name="evaluate"/> (centre first; see
+    /// Evaluates a stencil around (λ, γ) with <paramref name="evaluate"/> (center first; see
     /// <see cref="CentralDifferenceStencil.Evaluate"/>) and checks envelope, Maxwell and concavity there.
     /// </summary>
-    /// <param name="lambda">λ of the centre, with λ − h_λ &gt; 0.</param>
-    /// <param name="gamma">γ of the centre, with γ − h_γ ≥ 0.</param>
+    /// <param name="lambda">λ of the center, with λ − h_λ &gt; 0.</param>
+    /// <param name="gamma">γ of the center, with γ − h_γ ≥ 0.</param>
     /// <param name="lambdaStep">h_λ &gt; 0.</param>
     /// <param name="gammaStep">h_γ &gt; 0.</param>
     /// <param name="evaluate">Returns the equilibrium point at the given (λ, γ).</param>

@@ -15,10 +15,10 @@ namespace FreeEnergy.Core.Internal;
 internal sealed class ConstrainedTraining : IDisposable
 {
     private readonly RateDistortionModel model;
-    private readonly LabelledTensorDataset sourceTraining;
-    private readonly LabelledTensorDataset? targetTraining;
-    private readonly LabelledTensorDataset sourceEvaluation;
-    private readonly LabelledTensorDataset? targetEvaluation;
+    private readonly LabeledTensorDataset sourceTraining;
+    private readonly LabeledTensorDataset? targetTraining;
+    private readonly LabeledTensorDataset sourceEvaluation;
+    private readonly LabeledTensorDataset? targetEvaluation;
     private readonly int batchSize;
     private readonly int evaluationBatchSize;
     private readonly Generator shuffle;
@@ -30,10 +30,10 @@ internal sealed class ConstrainedTraining : IDisposable
     public ConstrainedTraining(
         RateDistortionModel model,
         EquilibriumTrainer trainer,
-        LabelledTensorDataset sourceTraining,
-        LabelledTensorDataset? targetTraining,
-        LabelledTensorDataset sourceEvaluation,
-        LabelledTensorDataset? targetEvaluation,
+        LabeledTensorDataset sourceTraining,
+        LabeledTensorDataset? targetTraining,
+        LabeledTensorDataset sourceEvaluation,
+        LabeledTensorDataset? targetEvaluation,
         HeldQuantity held,
         bool freeIsGamma,
         Multipliers start,
@@ -76,7 +76,7 @@ internal sealed class ConstrainedTraining : IDisposable
     public double Gamma { get; set; }
 
     /// <summary>The task ratio r (0 on one task).</summary>
-    public double Mix { get; set; }
+    public double Ratio { get; set; }
 
     public long StepsPerEpoch { get; }
 
@@ -94,7 +94,7 @@ internal sealed class ConstrainedTraining : IDisposable
     public static double ExpectedSign(HeldQuantity held) => held == HeldQuantity.Rate ? 1 : -1;
 
     /// <summary>The held-out measurement at the current ratio (fixed examples, the model's fixed evaluation noise).</summary>
-    public ProcessMeasurement Measure() => ProcessMeasurement.Of(model, sourceEvaluation, targetEvaluation, Mix, evaluationBatchSize);
+    public ProcessMeasurement Measure() => ProcessMeasurement.Of(model, sourceEvaluation, targetEvaluation, Ratio, evaluationBatchSize);
 
     /// <summary>A held-out check: measures, corrects the controller's training set point from the held value, and returns both.</summary>
     public (ProcessMeasurement Measured, double Value) Check()
@@ -115,7 +115,7 @@ internal sealed class ConstrainedTraining : IDisposable
     public RateDistortionModel Model => model;
 
     /// <summary>The held quantity on the training data (the mixture's at the current ratio), in evaluation mode.</summary>
-    public double MeasureTraining() => HeldValue(ProcessMeasurement.Of(model, sourceTraining, Mix == 0 ? null : targetTraining, Mix, evaluationBatchSize).Mixture);
+    public double MeasureTraining() => HeldValue(ProcessMeasurement.Of(model, sourceTraining, Ratio == 0 ? null : targetTraining, Ratio, evaluationBatchSize).Mixture);
 
     /// <summary>The held quantity's value in <paramref name="f"/>.</summary>
     public double HeldValue(Functionals f) => QuasiStaticProcess.HeldValue(Held, f);
@@ -137,7 +137,7 @@ internal sealed class ConstrainedTraining : IDisposable
             optimizer.ZeroGrad();
             Tensor? loss = null;
             Tensor? readings = null;
-            double r = tx is null ? 0 : Mix;
+            double r = tx is null ? 0 : Ratio;
             Accumulate(sx, sy, 1 - r, m, ref loss, ref readings);
             if (tx is not null)
             {

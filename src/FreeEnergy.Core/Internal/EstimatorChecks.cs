@@ -8,7 +8,7 @@ namespace FreeEnergy.Core.Internal;
 internal static class EstimatorChecks
 {
     /// <summary>The checks every estimator makes on entry: arguments present, λ &gt; 0, data fitting the model, not cancelled.</summary>
-    public static void RequireValidArguments(RateDistortionModel model, Multipliers multipliers, LabelledTensorDataset data, CancellationToken cancellationToken)
+    public static void RequireValidArguments(RateDistortionModel model, Multipliers multipliers, LabeledTensorDataset data, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -18,7 +18,7 @@ internal static class EstimatorChecks
     }
 
     /// <summary>A seeded random subset of <paramref name="count"/> examples, in their original order. The caller owns it.</summary>
-    public static LabelledTensorDataset Subsample(LabelledTensorDataset data, int count, long seed)
+    public static LabeledTensorDataset Subsample(LabeledTensorDataset data, int count, long seed)
     {
         using var generator = new Generator(unchecked((ulong)seed));
         using var permutation = randperm(data.Count, generator: generator);

@@ -24,7 +24,7 @@ internal sealed class HessianVectorProduct
     private readonly ScalarType dtype;
     private Tensor[]? cachedGradient;
 
-    public HessianVectorProduct(RateDistortionModel model, LabelledTensorDataset data, Multipliers multipliers, int batchSize, int replicas, long noiseSeed)
+    public HessianVectorProduct(RateDistortionModel model, LabeledTensorDataset data, Multipliers multipliers, int batchSize, int replicas, long noiseSeed)
     {
         this.model = model;
         this.multipliers = multipliers;

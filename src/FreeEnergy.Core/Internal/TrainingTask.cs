@@ -19,11 +19,11 @@ internal abstract class TrainingTask
 
     public abstract void Validate(RateDistortionModel model, string parameterName);
 
-    public static TrainingTask Of(LabelledTensorDataset data) => new Single(data);
+    public static TrainingTask Of(LabeledTensorDataset data) => new Single(data);
 
     public static TrainingTask Of(TaskMixture mixture) => new Mixture(mixture);
 
-    private sealed class Single(LabelledTensorDataset data) : TrainingTask
+    private sealed class Single(LabeledTensorDataset data) : TrainingTask
     {
         public override long StepsPerEpoch(int batchSize) => (data.Count + batchSize - 1) / batchSize;
 

@@ -37,6 +37,15 @@ public sealed record Functionals(double Rate, double Distortion, double Classifi
         ((1 - r) * source.Accuracy) + (r * target.Accuracy),
         source.Count + target.Count);
 
-    /// <summary>The objective J = R + λ·D + γ·C at these functionals, in nats per example. At equilibrium this is the free energy F(λ, γ).</summary>
-    public double FreeEnergy(Multipliers multipliers) => Rate + (multipliers.Lambda * Distortion) + (multipliers.Gamma * Classification);
+    /// <summary>
+    /// The objective J = R + λ·D + γ·C at these functionals, in nats per example. It is the free energy F(λ, γ)
+    /// only when the model is at equilibrium (trained to the minimum of J at these multipliers).
+    /// </summary>
+    /// <param name="multipliers">(λ, γ), the prices of distortion and classification loss.</param>
+    public double Objective(Multipliers multipliers) => Rate + (multipliers.Lambda * Distortion) + (multipliers.Gamma * Classification);
+
+    /// <summary>The old name of <see cref="Objective"/>, kept because the docs used it: it returns J, which is F only at equilibrium.</summary>
+    /// <param name="multipliers">(λ, γ), the prices of distortion and classification loss.</param>
+    [Obsolete("Use Objective: this returns J = R + λD + γC, the free energy F only at equilibrium.")]
+    public double FreeEnergy(Multipliers multipliers) => Objective(multipliers);
 }

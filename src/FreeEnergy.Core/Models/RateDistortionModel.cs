@@ -173,7 +173,7 @@ public sealed class RateDistortionModel : IDisposable
     /// <param name="data">The dataset; its input shape must match and its labels must be below <see cref="ModelConfiguration.Classes"/>.</param>
     /// <param name="batchSize">Examples per forward pass, at least 1.</param>
     /// <param name="noiseSeed">The seed of the evaluation z-noise, or null for the model's default.</param>
-    public Functionals Evaluate(LabelledTensorDataset data, int batchSize = 1000, long? noiseSeed = null)
+    public Functionals Evaluate(LabeledTensorDataset data, int batchSize = 1000, long? noiseSeed = null)
     {
         var (totals, _) = Accumulate(data, batchSize, noiseSeed, moments: false);
         double n = data.Count;
@@ -181,7 +181,7 @@ public sealed class RateDistortionModel : IDisposable
     }
 
     /// <summary>
-    /// Evaluates like <see cref="Evaluate(LabelledTensorDataset, int, long?)"/> (the same z-noise, so the
+    /// Evaluates like <see cref="Evaluate(LabeledTensorDataset, int, long?)"/> (the same z-noise, so the
     /// same means to the last bit) and also returns the covariance over the examples of the per-example
     /// terms r, d̄, c̄, from which standard errors of R, D, C and J follow. One pass over the data.
     /// </summary>
@@ -189,7 +189,7 @@ public sealed class RateDistortionModel : IDisposable
     /// <param name="batchSize">Examples per forward pass, at least 1.</param>
     /// <param name="noiseSeed">The seed of the evaluation z-noise, or null for the model's default.</param>
     /// <exception cref="ArgumentException">The dataset has fewer than 2 examples or does not fit the model.</exception>
-    public FunctionalStatistics EvaluateStatistics(LabelledTensorDataset data, int batchSize = 1000, long? noiseSeed = null)
+    public FunctionalStatistics EvaluateStatistics(LabeledTensorDataset data, int batchSize = 1000, long? noiseSeed = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (data.Count < 2)
@@ -212,7 +212,7 @@ public sealed class RateDistortionModel : IDisposable
     /// The per-example terms (r, d̄, c̄) of <see cref="EvaluateStatistics"/>'s pass (same z-noise), in example
     /// order: three arrays of length n, for paired standard errors under common random numbers.
     /// </summary>
-    internal (double[] Rate, double[] Distortion, double[] Classification) EvaluateTerms(LabelledTensorDataset data, int batchSize = 1000, long? noiseSeed = null)
+    internal (double[] Rate, double[] Distortion, double[] Classification) EvaluateTerms(LabeledTensorDataset data, int batchSize = 1000, long? noiseSeed = null)
     {
         var batches = new List<double[]>();
         Accumulate(data, batchSize, noiseSeed, moments: true, batches);
@@ -229,7 +229,7 @@ public sealed class RateDistortionModel : IDisposable
     /// One evaluation pass: the sums [ΣR, ΣD, ΣC, Σaccuracy] and, with <paramref name="moments"/>, the 3 × 3
     /// sums of products of the per-example (r, d̄, c̄) computed in float64 (row-major).
     /// </summary>
-    private (double[] Totals, double[]? Products) Accumulate(LabelledTensorDataset data, int batchSize, long? noiseSeed, bool moments, List<double[]>? perExample = null)
+    private (double[] Totals, double[]? Products) Accumulate(LabeledTensorDataset data, int batchSize, long? noiseSeed, bool moments, List<double[]>? perExample = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -270,7 +270,7 @@ public sealed class RateDistortionModel : IDisposable
 
     /// <summary>
     /// Evaluates the mixture's functionals: each of R, D, C and accuracy is (1 − r)·(value on the source
-    /// task) + r·(value on the target task), measured as in <see cref="Evaluate(LabelledTensorDataset, int, long?)"/>.
+    /// task) + r·(value on the target task), measured as in <see cref="Evaluate(LabeledTensorDataset, int, long?)"/>.
     /// </summary>
     public Functionals Evaluate(TaskMixture mixture, int batchSize = 1000, long? noiseSeed = null)
     {
@@ -281,7 +281,7 @@ public sealed class RateDistortionModel : IDisposable
     }
 
     /// <summary>
-    /// Evaluates R, D, C and accuracy on <paramref name="data"/> like <see cref="Evaluate(LabelledTensorDataset, int, long?)"/>
+    /// Evaluates R, D, C and accuracy on <paramref name="data"/> like <see cref="Evaluate(LabeledTensorDataset, int, long?)"/>
     /// but with the standard normal draws ε given: example i's K samples are z = μ(xᵢ) + σ(xᵢ)·ε[:, i, :]. With the same
     /// ε, another implementation of the model (the PyTorch module of <c>python/freeenergy_torch</c>) gives the same
     /// numbers to float rounding.
@@ -290,7 +290,7 @@ public sealed class RateDistortionModel : IDisposable
     /// <param name="noise">ε, shape [K, n, k] for n = <paramref name="data"/>'s count, float32 (any device; copied to the model's device once).</param>
     /// <param name="batchSize">Examples per forward pass, at least 1 (the means do not depend on it beyond float rounding).</param>
     /// <exception cref="ArgumentException"><paramref name="noise"/> has another shape or dtype (the message gives both shapes).</exception>
-    public Functionals EvaluateWithNoise(LabelledTensorDataset data, Tensor noise, int batchSize = 1000)
+    public Functionals EvaluateWithNoise(LabeledTensorDataset data, Tensor noise, int batchSize = 1000)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(noise);
@@ -299,7 +299,7 @@ public sealed class RateDistortionModel : IDisposable
         long[] expected = [Samples, data.Count, Configuration.LatentSize];
         if (!noise.shape.SequenceEqual(expected) || noise.dtype != ScalarType.Float32)
         {
-            throw new ArgumentException($"The noise must be float32 of shape {LabelledTensorDataset.Shape(expected)} (K samples, {data.Count} examples, latent size {Configuration.LatentSize}); got {noise.dtype} {LabelledTensorDataset.Shape(noise.shape)}.", nameof(noise));
+            throw new ArgumentException($"The noise must be float32 of shape {LabeledTensorDataset.Shape(expected)} (K samples, {data.Count} examples, latent size {Configuration.LatentSize}); got {noise.dtype} {LabeledTensorDataset.Shape(noise.shape)}.", nameof(noise));
         }
 
         using (ModelStateScope.CaptureMode(this))
@@ -474,7 +474,7 @@ public sealed class RateDistortionModel : IDisposable
     }
 
     /// <summary>Checks that a dataset fits this model: input shape and label range.</summary>
-    internal void ValidateData(LabelledTensorDataset data, string parameterName)
+    internal void ValidateData(LabeledTensorDataset data, string parameterName)
     {
         if (!data.InputShape.SequenceEqual(Configuration.InputShape))
         {
@@ -495,7 +495,7 @@ public sealed class RateDistortionModel : IDisposable
         long[] shape = inputs.shape;
         if (shape.Length != expected.Length + 1 || !shape.AsSpan(1).SequenceEqual(expected) || shape[0] < 1)
         {
-            throw new ArgumentException($"Inputs must have shape [B, {string.Join(", ", expected)}] with B ≥ 1; got {LabelledTensorDataset.Shape(shape)}.", nameof(inputs));
+            throw new ArgumentException($"Inputs must have shape [B, {string.Join(", ", expected)}] with B ≥ 1; got {LabeledTensorDataset.Shape(shape)}.", nameof(inputs));
         }
 
         if (!inputs.is_floating_point())
@@ -506,7 +506,7 @@ public sealed class RateDistortionModel : IDisposable
         long[] labelShape = labels.shape;
         if (labelShape.Length != 1 || labelShape[0] != shape[0])
         {
-            throw new ArgumentException($"Labels must have shape [{shape[0]}]; got {LabelledTensorDataset.Shape(labelShape)}.", nameof(labels));
+            throw new ArgumentException($"Labels must have shape [{shape[0]}]; got {LabeledTensorDataset.Shape(labelShape)}.", nameof(labels));
         }
 
         if (labels.dtype != ScalarType.Int64)

@@ -15,7 +15,7 @@ namespace FreeEnergy.Core.Processes;
 internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol protocol, Func<Multipliers, double, SurfaceDerivatives> derivatives)
 {
     /// <summary>A point of the path: the scheduled coordinates (the free multiplier's value is ignored).</summary>
-    internal readonly record struct Point(double Lambda, double Gamma, double Mix);
+    internal readonly record struct Point(double Lambda, double Gamma, double Ratio);
 
     /// <summary>Runs the path; step 0 is the engine's current state.</summary>
     /// <param name="run">Records the steps and checks.</param>
@@ -28,7 +28,7 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
     {
         var state = new State(engine, goal, start) { Tolerance = owner.Tolerance, Logger = owner.Logger };
         var clock = Stopwatch.StartNew();
-        run.Add(run.Record(0, engine.Multipliers, mixture ? engine.Mix : null, start, goal, 0, 0, false, 0) with { OptimizationSteps = 0, ExamplesSeen = 0 }, path.Count);
+        run.Add(run.Record(0, engine.Multipliers, mixture ? engine.Ratio : null, start, goal, 0, 0, false, 0) with { OptimizationSteps = 0, ExamplesSeen = 0 }, path.Count);
 
         // The training measurement sits below the held-out one by the generalisation gap: start the set point there.
         engine.StartSetPoint(start.Mixture);
@@ -116,7 +116,7 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
                     slopes = Slopes(engine, state.Last);
                 }
 
-                var step = run.Record(k + 1, engine.Multipliers, mixture ? engine.Mix : null, state.Last, goal, rollbacks, (int)Math.Round((double)(engine.Steps - steps0) / engine.StepsPerEpoch), held, clock.Elapsed.TotalSeconds)
+                var step = run.Record(k + 1, engine.Multipliers, mixture ? engine.Ratio : null, state.Last, goal, rollbacks, (int)Math.Round((double)(engine.Steps - steps0) / engine.StepsPerEpoch), held, clock.Elapsed.TotalSeconds)
                     with
                     { WithinTolerance = held, OptimizationSteps = engine.Steps - steps0, ExamplesSeen = engine.ExamplesSeen - examples0 };
                 if (!run.Add(step, path.Count))
@@ -140,12 +140,12 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
     /// </summary>
     private double Governor(ConstrainedTraining engine, ControllerCheck check, ProcessMeasurement last, Slope slopes, Point from, Point to)
     {
-        double along = Change(engine, slopes with { ByMix = ByMix(engine, last) }, from, to);
+        double along = Change(engine, slopes with { ByRatio = ByRatio(engine, last) }, from, to);
         return RampGovernor.Speed(check.Drift, owner.Tolerance, along);
     }
 
     /// <summary>The scheduled coordinates of the engine now.</summary>
-    private static Point Current(ConstrainedTraining engine) => new(engine.Lambda, engine.Gamma, engine.Mix);
+    private static Point Current(ConstrainedTraining engine) => new(engine.Lambda, engine.Gamma, engine.Ratio);
 
     /// <summary>Sets the scheduled coordinates (the free one stays the controller's).</summary>
     private static void Move(ConstrainedTraining engine, Point p)
@@ -159,14 +159,14 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
             engine.Gamma = p.Gamma;
         }
 
-        engine.Mix = p.Mix;
+        engine.Ratio = p.Ratio;
     }
 
     /// <summary>λ geometrically, γ and r linearly.</summary>
     private static Point Interpolate(Point a, Point b, double t) => new(
         a.Lambda * Math.Pow(b.Lambda / a.Lambda, t),
         a.Gamma + ((b.Gamma - a.Gamma) * t),
-        a.Mix + ((b.Mix - a.Mix) * t));
+        a.Ratio + ((b.Ratio - a.Ratio) * t));
 
     private static ControllerCheck Check(StepRecorder run, ConstrainedTraining engine, State state, int index, string phase)
     {
@@ -184,7 +184,7 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
             Epoch = engine.Epochs,
             Lambda = engine.Lambda,
             Gamma = engine.Gamma,
-            Mix = measured.Target is null ? null : engine.Mix,
+            Ratio = measured.Target is null ? null : engine.Ratio,
             HeldOut = q,
             Target = state.Goal,
             Drift = drift,
@@ -210,8 +210,8 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
         double q = engine.HeldValue(last.Mixture);
         double m = engine.FreeIsGamma ? engine.Gamma : engine.Lambda;
         double expected = ConstrainedTraining.ExpectedSign(engine.Held);
-        double byR = ByMix(engine, last);
-        var (byLambda, byGamma) = QuasiStaticProcess.Partials(engine.Held, derivatives(engine.Multipliers, engine.Mix), engine.Multipliers);
+        double byR = ByRatio(engine, last);
+        var (byLambda, byGamma) = QuasiStaticProcess.Partials(engine.Held, derivatives(engine.Multipliers, engine.Ratio), engine.Multipliers);
         double free = engine.FreeIsGamma ? byGamma : byLambda;
 
         bool usable = double.IsFinite(free) && Math.Sign(free) == expected && m > 0 && q > 0;
@@ -239,16 +239,16 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
     }
 
     /// <summary>∂Q/∂r at a measurement: the held quantity on the target minus on the source (0 on one task).</summary>
-    private static double ByMix(ConstrainedTraining engine, ProcessMeasurement m) =>
+    private static double ByRatio(ConstrainedTraining engine, ProcessMeasurement m) =>
         m.Target is { } t && m.Source is { } s ? engine.HeldValue(t) - engine.HeldValue(s) : 0;
 
     /// <summary>The held quantity's first-order change as the scheduled coordinates move from <paramref name="a"/> to <paramref name="b"/>.</summary>
     private static double Change(ConstrainedTraining engine, Slope slope, Point a, Point b) =>
-        (slope.ByMix * (b.Mix - a.Mix))
+        (slope.ByRatio * (b.Ratio - a.Ratio))
         + (engine.FreeIsGamma ? slope.ByLambda * (b.Lambda - a.Lambda) : slope.ByGamma * (b.Gamma - a.Gamma));
 
     /// <summary>∂Q/∂λ, ∂Q/∂γ, ∂Q/∂r and ∂Q/∂ln m.</summary>
-    private readonly record struct Slope(double ByLambda, double ByGamma, double ByMix, double LogFree);
+    private readonly record struct Slope(double ByLambda, double ByGamma, double ByRatio, double LogFree);
 
     /// <summary>The run's last check.</summary>
     private sealed class State(ConstrainedTraining engine, double goal, ProcessMeasurement start)
@@ -269,13 +269,13 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
     {
         private readonly WeightSnapshot weights;
         private readonly Training.ConstraintController controller;
-        private readonly (double Lambda, double Gamma, double Mix) point;
+        private readonly (double Lambda, double Gamma, double Ratio) point;
 
         private Accepted(ConstrainedTraining engine)
         {
             weights = WeightSnapshot.Capture(engine.Model.Network);
             controller = engine.Controller.Clone();
-            point = (engine.Lambda, engine.Gamma, engine.Mix);
+            point = (engine.Lambda, engine.Gamma, engine.Ratio);
         }
 
         public static Accepted Capture(ConstrainedTraining engine) => new(engine);
@@ -284,7 +284,7 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
         {
             weights.Restore();
             engine.Controller = controller.Clone();
-            (engine.Lambda, engine.Gamma, engine.Mix) = point;
+            (engine.Lambda, engine.Gamma, engine.Ratio) = point;
         }
 
         public void Dispose() => weights.Dispose();

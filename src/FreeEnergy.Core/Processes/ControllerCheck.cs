@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace FreeEnergy.Core.Processes;
 
 /// <summary>
@@ -32,7 +34,8 @@ public sealed record ControllerCheck
     public double Gamma { get; init; }
 
     /// <summary>The task ratio r (null on one task).</summary>
-    public double? Mix { get; init; }
+    [JsonPropertyName("mix")] // the field name in the records files; the property has TaskMixture's name for r
+    public double? Ratio { get; init; }
 
     /// <summary>The held quantity on held-out data.</summary>
     public double HeldOut { get; init; }

@@ -1,10 +1,11 @@
+using System.Text.Json.Serialization;
 using FreeEnergy.Core.Data;
 using FreeEnergy.Core.Models;
 
 namespace FreeEnergy.Core.Processes;
 
 /// <summary>
-/// Whether a process ended at an equilibrium (<see cref="QuasiStaticProcess.RelaxEndpoint(RateDistortionModel, ProcessTrajectory, LabelledTensorDataset, LabelledTensorDataset, int, CancellationToken)"/>):
+/// Whether a process ended at an equilibrium (<see cref="QuasiStaticProcess.RelaxEndpoint(RateDistortionModel, ProcessTrajectory, LabeledTensorDataset, LabeledTensorDataset, int, CancellationToken)"/>):
 /// the held quantity on the evaluation data at the end of the process and after training on at the final step's fixed
 /// multipliers (and task ratio). At an equilibrium it does not move; a process that held its value only while the
 /// network was still learning shows here how far from equilibrium it stopped.
@@ -13,7 +14,7 @@ namespace FreeEnergy.Core.Processes;
 /// <param name="Goal">The value it held (C₀, R₀ or D₀).</param>
 /// <param name="Tolerance">The process's relative tolerance.</param>
 /// <param name="Multipliers">The final step's multipliers, fixed during the relaxation.</param>
-/// <param name="Mix">The final task ratio r (transfer), or null.</param>
+/// <param name="Ratio">The final task ratio r (transfer), or null.</param>
 /// <param name="Epochs">Epochs trained at those values.</param>
 /// <param name="Before">The evaluation functionals at the end of the process (of the mixture at r in a transfer).</param>
 /// <param name="After">The same after the relaxation.</param>
@@ -22,7 +23,7 @@ public sealed record EndpointRelaxation(
     double Goal,
     double Tolerance,
     Multipliers Multipliers,
-    double? Mix,
+    [property: JsonPropertyName("mix")] double? Ratio, // the field name in the end-point files; the property has TaskMixture's name for r
     int Epochs,
     Functionals Before,
     Functionals After)

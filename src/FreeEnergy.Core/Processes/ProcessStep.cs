@@ -7,7 +7,7 @@ namespace FreeEnergy.Core.Processes;
 /// <summary>
 /// One finished step of a quasi-static process, as stored on one line of a trajectory's JSON-lines file
 /// (camelCase fields). Functionals are measured on the evaluation data (for transfer: the evaluation mixture at
-/// <see cref="Mix"/>), in nats per example. Step 0 is the starting point, measured without training.
+/// <see cref="Ratio"/>), in nats per example. Step 0 is the starting point, measured without training.
 /// </summary>
 public sealed record ProcessStep
 {
@@ -42,7 +42,8 @@ public sealed record ProcessStep
     public double Gamma { get; init; }
 
     /// <summary>The mixture ratio r of a transfer (null for processes on one task).</summary>
-    public double? Mix { get; init; }
+    [JsonPropertyName("mix")] // the field name in the records files; the property has TaskMixture's name for r
+    public double? Ratio { get; init; }
 
     /// <summary>R on the evaluation data.</summary>
     public double Rate { get; init; }
@@ -56,7 +57,7 @@ public sealed record ProcessStep
     /// <summary>Accuracy on the evaluation data.</summary>
     public double Accuracy { get; init; }
 
-    /// <summary>F = R + λD + γC on the evaluation data.</summary>
+    /// <summary>J = R + λD + γC on the evaluation data: the free energy F(λ, γ) when the step's model is at equilibrium.</summary>
     public double FreeEnergy { get; init; }
 
     /// <summary>The value the held quantity is held at (null when nothing is held).</summary>

@@ -169,8 +169,8 @@ public sealed class QuasiStaticProcess
         RateDistortionModel model,
         Multipliers start,
         IReadOnlyList<double> path,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         DrivenMultiplier driven = DrivenMultiplier.Lambda,
         double? target = null,
         IProgress<ProcessStep>? progress = null,
@@ -185,8 +185,8 @@ public sealed class QuasiStaticProcess
         RateDistortionModel model,
         Multipliers start,
         IReadOnlyList<double> path,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         DrivenMultiplier driven = DrivenMultiplier.Lambda,
         double? target = null,
         IProgress<ProcessStep>? progress = null,
@@ -201,8 +201,8 @@ public sealed class QuasiStaticProcess
         RateDistortionModel model,
         Multipliers start,
         IReadOnlyList<double> path,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         DrivenMultiplier driven = DrivenMultiplier.Lambda,
         double? target = null,
         IProgress<ProcessStep>? progress = null,
@@ -215,17 +215,17 @@ public sealed class QuasiStaticProcess
     /// <see cref="ProcessTrajectory.Points"/> are surface points again.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="start"/> is a diverged point (it has no equilibrium to start from).</exception>
-    public ProcessTrajectory IsoClassification(RateDistortionModel model, SurfaceRecord start, IReadOnlyList<double> path, LabelledTensorDataset training, LabelledTensorDataset evaluation, DrivenMultiplier driven = DrivenMultiplier.Lambda, double? target = null, IProgress<ProcessStep>? progress = null, CancellationToken cancellationToken = default) =>
+    public ProcessTrajectory IsoClassification(RateDistortionModel model, SurfaceRecord start, IReadOnlyList<double> path, LabeledTensorDataset training, LabeledTensorDataset evaluation, DrivenMultiplier driven = DrivenMultiplier.Lambda, double? target = null, IProgress<ProcessStep>? progress = null, CancellationToken cancellationToken = default) =>
         IsoClassification(model, StartOf(start), path, training, evaluation, driven, target, progress, cancellationToken);
 
     /// <summary>Iso-rate from a point of an <see cref="EquilibriumSurface"/> (see the iso-classification overload that takes a <see cref="SurfaceRecord"/>).</summary>
     /// <exception cref="ArgumentException"><paramref name="start"/> is a diverged point.</exception>
-    public ProcessTrajectory IsoRate(RateDistortionModel model, SurfaceRecord start, IReadOnlyList<double> path, LabelledTensorDataset training, LabelledTensorDataset evaluation, DrivenMultiplier driven = DrivenMultiplier.Lambda, double? target = null, IProgress<ProcessStep>? progress = null, CancellationToken cancellationToken = default) =>
+    public ProcessTrajectory IsoRate(RateDistortionModel model, SurfaceRecord start, IReadOnlyList<double> path, LabeledTensorDataset training, LabeledTensorDataset evaluation, DrivenMultiplier driven = DrivenMultiplier.Lambda, double? target = null, IProgress<ProcessStep>? progress = null, CancellationToken cancellationToken = default) =>
         IsoRate(model, StartOf(start), path, training, evaluation, driven, target, progress, cancellationToken);
 
     /// <summary>Iso-distortion from a point of an <see cref="EquilibriumSurface"/> (see the iso-classification overload that takes a <see cref="SurfaceRecord"/>).</summary>
     /// <exception cref="ArgumentException"><paramref name="start"/> is a diverged point.</exception>
-    public ProcessTrajectory IsoDistortion(RateDistortionModel model, SurfaceRecord start, IReadOnlyList<double> path, LabelledTensorDataset training, LabelledTensorDataset evaluation, DrivenMultiplier driven = DrivenMultiplier.Lambda, double? target = null, IProgress<ProcessStep>? progress = null, CancellationToken cancellationToken = default) =>
+    public ProcessTrajectory IsoDistortion(RateDistortionModel model, SurfaceRecord start, IReadOnlyList<double> path, LabeledTensorDataset training, LabeledTensorDataset evaluation, DrivenMultiplier driven = DrivenMultiplier.Lambda, double? target = null, IProgress<ProcessStep>? progress = null, CancellationToken cancellationToken = default) =>
         IsoDistortion(model, StartOf(start), path, training, evaluation, driven, target, progress, cancellationToken);
 
     /// <summary>The multipliers of a finished surface point, the start of a process.</summary>
@@ -262,8 +262,8 @@ public sealed class QuasiStaticProcess
         RateDistortionModel model,
         Multipliers start,
         IReadOnlyList<double> path,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         DrivenMultiplier driven = DrivenMultiplier.Lambda,
         double? target = null,
         IProgress<ProcessStep>? progress = null,
@@ -278,8 +278,8 @@ public sealed class QuasiStaticProcess
         RateDistortionModel model,
         Multipliers start,
         IReadOnlyList<double> path,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         DrivenMultiplier driven,
         double? target,
         IProgress<ProcessStep>? progress,
@@ -364,8 +364,8 @@ public sealed class QuasiStaticProcess
     public ProcessTrajectory Reverse(
         ProcessTrajectory forward,
         RateDistortionModel model,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         IProgress<ProcessStep>? progress = null,
         CancellationToken cancellationToken = default)
     {
@@ -399,8 +399,8 @@ public sealed class QuasiStaticProcess
         RateDistortionModel model,
         Multipliers start,
         IReadOnlyList<Multipliers> schedule,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         IProgress<ProcessStep>? progress = null,
         CancellationToken cancellationToken = default)
     {
@@ -412,8 +412,8 @@ public sealed class QuasiStaticProcess
         RateDistortionModel model,
         Multipliers start,
         IReadOnlyList<Multipliers> schedule,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         IProgress<ProcessStep>? progress,
         CancellationToken cancellationToken)
     {
@@ -710,7 +710,7 @@ public sealed class QuasiStaticProcess
     /// <param name="evaluation">The evaluation data the process used.</param>
     /// <param name="epochs">Epochs to train on, ≥ 1.</param>
     /// <param name="cancellationToken">Checked between training steps.</param>
-    public EndpointRelaxation RelaxEndpoint(RateDistortionModel model, ProcessTrajectory trajectory, LabelledTensorDataset training, LabelledTensorDataset evaluation, int epochs, CancellationToken cancellationToken = default)
+    public EndpointRelaxation RelaxEndpoint(RateDistortionModel model, ProcessTrajectory trajectory, LabeledTensorDataset training, LabeledTensorDataset evaluation, int epochs, CancellationToken cancellationToken = default)
     {
         var last = CheckEndpoint(model, trajectory, epochs, mixture: false);
         ArgumentNullException.ThrowIfNull(training);
@@ -722,7 +722,7 @@ public sealed class QuasiStaticProcess
 
     /// <summary>
     /// Tests whether a transfer ended at an equilibrium: as
-    /// <see cref="RelaxEndpoint(RateDistortionModel, ProcessTrajectory, LabelledTensorDataset, LabelledTensorDataset, int, CancellationToken)"/>,
+    /// <see cref="RelaxEndpoint(RateDistortionModel, ProcessTrajectory, LabeledTensorDataset, LabeledTensorDataset, int, CancellationToken)"/>,
     /// training on the mixture at the final step's task ratio r (at r = 0 or 1 on that task alone: the same objective)
     /// and measuring the mixture at r.
     /// </summary>
@@ -737,7 +737,7 @@ public sealed class QuasiStaticProcess
         var last = CheckEndpoint(model, trajectory, epochs, mixture: true);
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(evaluation);
-        double r = trajectory.Final.Mix!.Value;
+        double r = trajectory.Final.Ratio!.Value;
         var before = EvaluateMixture(model, evaluation, r).Mixture;
         var settle = FixedEpochs(epochs);
         _ = r switch
@@ -761,12 +761,12 @@ public sealed class QuasiStaticProcess
             throw new ArgumentException($"A {trajectory.Kind} trajectory holds no quantity at a positive value: there is nothing to test.", nameof(trajectory));
         }
 
-        bool isMixture = trajectory.Final.Mix is not null;
+        bool isMixture = trajectory.Final.Ratio is not null;
         if (isMixture != mixture)
         {
             throw new ArgumentException(
                 isMixture
-                    ? $"The {trajectory.Kind} trajectory ends at a task ratio r = {trajectory.Final.Mix}: pass the TaskMixture pair it used."
+                    ? $"The {trajectory.Kind} trajectory ends at a task ratio r = {trajectory.Final.Ratio}: pass the TaskMixture pair it used."
                     : $"The {trajectory.Kind} trajectory is on one task: pass the training and evaluation data it used, not a TaskMixture pair.",
                 nameof(trajectory));
         }
@@ -782,7 +782,7 @@ public sealed class QuasiStaticProcess
         .WithFixedEpochs(epochs)
         .WithTrainingDataEvaluation(false);
 
-    private (ProcessMeasurement Measured, TrainingResult Result) Relax(RateDistortionModel model, Multipliers m, LabelledTensorDataset training, LabelledTensorDataset evaluation, CancellationToken cancellationToken)
+    private (ProcessMeasurement Measured, TrainingResult Result) Relax(RateDistortionModel model, Multipliers m, LabeledTensorDataset training, LabeledTensorDataset evaluation, CancellationToken cancellationToken)
     {
         var result = trainer.Train(model, m, training, evaluation, null, cancellationToken);
         return (new ProcessMeasurement(result.Evaluation, null, null), result);
@@ -889,7 +889,7 @@ public sealed class QuasiStaticProcess
         }
     }
 
-    private Functionals Evaluate(RateDistortionModel model, LabelledTensorDataset data) => model.Evaluate(data, trainer.EvaluationBatchSize);
+    private Functionals Evaluate(RateDistortionModel model, LabeledTensorDataset data) => model.Evaluate(data, trainer.EvaluationBatchSize);
 
     /// <summary>Source and target functionals and their mixture at ratio <paramref name="r"/> (same noise seed as <see cref="RateDistortionModel.Evaluate(TaskMixture, int, long?)"/>).</summary>
     private ProcessMeasurement EvaluateMixture(RateDistortionModel model, TaskMixture evaluation, double r) =>

@@ -11,7 +11,7 @@ internal sealed record ProcessMeasurement(Functionals Mixture, Functionals? Sour
     /// Evaluates <paramref name="model"/> on <paramref name="source"/> and, in a transfer, on <paramref name="target"/>
     /// (the model's fixed evaluation noise), mixed at ratio <paramref name="r"/>; on one task the mixture is the source.
     /// </summary>
-    public static ProcessMeasurement Of(RateDistortionModel model, LabelledTensorDataset source, LabelledTensorDataset? target, double r, int batchSize)
+    public static ProcessMeasurement Of(RateDistortionModel model, LabeledTensorDataset source, LabeledTensorDataset? target, double r, int batchSize)
     {
         var s = model.Evaluate(source, batchSize);
         if (target is null)
@@ -50,7 +50,7 @@ internal sealed class StepRecorder(QuasiStaticProcess owner, ProcessKind kind, H
             }
         }
 
-        string mix = ProcessLog.MixText(step.Mix);
+        string mix = ProcessLog.MixText(step.Ratio);
         ProcessLog.StepFinished(owner.Logger, kind, step.Index, total, step.Lambda, step.Gamma, mix, step.Rate, step.Distortion, step.Classification, step.Drift, step.Corrections, step.Epochs, step.Seconds);
         progress?.Report(step);
         if (step.WithinTolerance || step.Index == 0)
@@ -93,12 +93,12 @@ internal sealed class StepRecorder(QuasiStaticProcess owner, ProcessKind kind, H
             Index = index,
             Lambda = m.Lambda,
             Gamma = m.Gamma,
-            Mix = mix,
+            Ratio = mix,
             Rate = f.Rate,
             Distortion = f.Distortion,
             Classification = f.Classification,
             Accuracy = f.Accuracy,
-            FreeEnergy = f.FreeEnergy(m),
+            FreeEnergy = f.Objective(m),
             Target = goal,
             Drift = drift,
             Tolerance = owner.Tolerance,

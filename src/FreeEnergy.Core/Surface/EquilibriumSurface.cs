@@ -159,7 +159,7 @@ public sealed class EquilibriumSurface
     /// <param name="pairedData">The dataset those functionals were measured on.</param>
     /// <param name="options">The significance rule, or null for the defaults.</param>
     /// <param name="batchSize">Examples per forward pass (the trainer's evaluation batch size, default 1000, gives the records' noise).</param>
-    public EquilibriumCertificate Certify(CertificateData data, LabelledTensorDataset pairedData, CertificateOptions? options = null, int batchSize = 1000)
+    public EquilibriumCertificate Certify(CertificateData data, LabeledTensorDataset pairedData, CertificateOptions? options = null, int batchSize = 1000)
     {
         ArgumentNullException.ThrowIfNull(pairedData);
         var points = new List<CertificatePoint>();
@@ -180,10 +180,10 @@ public sealed class EquilibriumSurface
     }
 
     /// <summary>
-    /// <see cref="Certify(CertificateData, LabelledTensorDataset, CertificateOptions?, int)"/> on the evaluation data
+    /// <see cref="Certify(CertificateData, LabeledTensorDataset, CertificateOptions?, int)"/> on the evaluation data
     /// and, when every record has training functionals, on the training data.
     /// </summary>
-    public IReadOnlyList<EquilibriumCertificate> CertifyAll(LabelledTensorDataset training, LabelledTensorDataset evaluation, CertificateOptions? options = null) =>
+    public IReadOnlyList<EquilibriumCertificate> CertifyAll(LabeledTensorDataset training, LabeledTensorDataset evaluation, CertificateOptions? options = null) =>
         HasTrainingData
             ? [Certify(CertificateData.Evaluation, evaluation, options), Certify(CertificateData.Training, training, options)]
             : [Certify(CertificateData.Evaluation, evaluation, options)];
@@ -230,7 +230,7 @@ public sealed class EquilibriumSurface
     /// <summary>
     /// Estimates D_λ, D_γ, C_λ, C_γ at a point with <paramref name="estimator"/>, on the model saved there.
     /// </summary>
-    public SurfaceDerivatives Derivatives(SurfaceRecord record, IDerivativeEstimator estimator, LabelledTensorDataset data, CancellationToken cancellationToken = default)
+    public SurfaceDerivatives Derivatives(SurfaceRecord record, IDerivativeEstimator estimator, LabeledTensorDataset data, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(estimator);
         ArgumentNullException.ThrowIfNull(data);

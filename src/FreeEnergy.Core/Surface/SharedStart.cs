@@ -70,7 +70,7 @@ public sealed class SharedStart
     public bool Resumed { get; }
 
     /// <summary>J = R + λD + γC on the evaluation data at <see cref="Multipliers"/>, in nats per example.</summary>
-    public double FreeEnergy => Evaluation.FreeEnergy(Multipliers);
+    public double FreeEnergy => Evaluation.Objective(Multipliers);
 
     /// <summary>
     /// Relaxes a model from <paramref name="createModel"/> at <paramref name="multipliers"/> with
@@ -96,8 +96,8 @@ public sealed class SharedStart
         Func<RateDistortionModel> createModel,
         EquilibriumTrainer trainer,
         Multipliers multipliers,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         string checkpoint,
         IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)

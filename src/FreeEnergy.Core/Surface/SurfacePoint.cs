@@ -60,8 +60,8 @@ public sealed record SurfacePoint
     /// <summary>C in nats.</summary>
     public double Classification => Functionals.Classification;
 
-    /// <summary>F = R + λ·D + γ·C in nats.</summary>
-    public double FreeEnergy => Functionals.FreeEnergy(Multipliers);
+    /// <summary>J = R + λ·D + γ·C in nats (<see cref="Functionals.Objective"/>): the free energy F(λ, γ) when the point is at equilibrium.</summary>
+    public double FreeEnergy => Functionals.Objective(Multipliers);
 
     /// <summary>The objective J = R + λ'·D + γ'·C of this point's functionals at other multipliers (λ', γ').</summary>
     /// <param name="lambda">λ'.</param>

@@ -163,8 +163,8 @@ public sealed class SurfaceSweep
     /// <exception cref="TrainingDivergedException">A point's training diverged (without <see cref="WithContinueAfterDivergence"/>); it is recorded as diverged, the points before it stay recorded.</exception>
     public EquilibriumSurface Run(
         SweepPlan plan,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         IProgress<SweepProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
@@ -231,7 +231,7 @@ public sealed class SurfaceSweep
     }
 
     /// <summary>What every chain of one <see cref="Run"/> shares: the plan, the data and where records and checkpoints go.</summary>
-    private sealed record SweepInputs(SweepPlan Plan, LabelledTensorDataset Training, LabelledTensorDataset Evaluation, string Directory, string ModelsFolder);
+    private sealed record SweepInputs(SweepPlan Plan, LabeledTensorDataset Training, LabeledTensorDataset Evaluation, string Directory, string ModelsFolder);
 
     /// <summary>
     /// Trains the points of one chain in order, each warm-started from the nearest finished point of the chain;
@@ -384,8 +384,8 @@ public sealed class SurfaceSweep
     /// <exception cref="InvalidOperationException">No records file is set or it does not exist (run the sweep with <see cref="WithRecordFile"/> first).</exception>
     /// <exception cref="InvalidDataException">The records file is corrupt.</exception>
     public RepairReport Repair(
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         RepairBudget budget,
         IProgress<RepairRound>? progress = null,
         CancellationToken cancellationToken = default)
@@ -469,8 +469,8 @@ public sealed class SurfaceSweep
         int round,
         CertificateData data,
         string directory,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -527,8 +527,8 @@ public sealed class SurfaceSweep
         RateDistortionModel model,
         SurfaceRecord template,
         ulong noiseSeed,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         IProgress<TrainingProgress>? progress,
         CancellationToken cancellationToken)
     {

@@ -41,8 +41,8 @@ public sealed partial class EquilibriumTrainer
         Multipliers start,
         HeldQuantity held,
         double target,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         DrivenMultiplier fixedMultiplier = DrivenMultiplier.Lambda,
         double tolerance = 0.02,
         int consecutiveChecks = 2,
@@ -82,8 +82,8 @@ public sealed partial class EquilibriumTrainer
         Multipliers start,
         HeldQuantity held,
         double target,
-        LabelledTensorDataset training,
-        LabelledTensorDataset evaluation,
+        LabeledTensorDataset training,
+        LabeledTensorDataset evaluation,
         DrivenMultiplier fixedMultiplier,
         double tolerance,
         int consecutiveChecks,
@@ -126,7 +126,7 @@ public sealed partial class EquilibriumTrainer
 
             // What is minimised at a fixed functional: the objective without the free multiplier's term.
             rest.Add(freeIsGamma ? last.Rate + (engine.Lambda * last.Distortion) : last.Rate + (engine.Gamma * last.Classification), last);
-            progress?.Report(new TrainingProgress(epoch, Convergence.MaxEpochs, engine.StepsPerEpoch, engine.StepsPerEpoch, engine.Lambda, engine.Gamma, double.NaN, last.Rate, last.Distortion, last.Classification, last.FreeEnergy(engine.Multipliers), clock.Elapsed));
+            progress?.Report(new TrainingProgress(epoch, Convergence.MaxEpochs, engine.StepsPerEpoch, engine.StepsPerEpoch, engine.Lambda, engine.Gamma, double.NaN, last.Rate, last.Distortion, last.Classification, last.Objective(engine.Multipliers), clock.Elapsed));
             double heldValue = engine.HeldValue(last);
             Log.ConstrainedEpoch(logger, epoch, Convergence.MaxEpochs, held, heldValue, target, drift, engine.Lambda, engine.Gamma);
             converged = inTolerance >= consecutiveChecks && epoch >= Convergence.MinEpochs && rest.IsMet(out _);

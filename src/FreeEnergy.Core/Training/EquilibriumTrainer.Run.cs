@@ -243,7 +243,7 @@ public sealed partial class EquilibriumTrainer
                 average?.SwapOut();
             }
 
-            double objective = evaluated.FreeEnergy(multipliers);
+            double objective = evaluated.Objective(multipliers);
             trainer.ThrowIfDiverged(objective, Epoch, step, multipliers);
             return objective;
         }

@@ -295,8 +295,8 @@ public sealed partial class EquilibriumTrainer
     public TrainingResult Train(
         RateDistortionModel model,
         Multipliers multipliers,
-        LabelledTensorDataset training,
-        LabelledTensorDataset? evaluation = null,
+        LabeledTensorDataset training,
+        LabeledTensorDataset? evaluation = null,
         IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {

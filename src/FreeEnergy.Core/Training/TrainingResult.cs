@@ -20,5 +20,5 @@ public sealed record TrainingResult(
     IReadOnlyList<double> ObjectiveHistory)
 {
     /// <summary>J = R + λD + γC on the evaluation data: the free energy F(λ, γ) when <see cref="Converged"/>.</summary>
-    public double FreeEnergy => Evaluation.FreeEnergy(Multipliers);
+    public double FreeEnergy => Evaluation.Objective(Multipliers);
 }

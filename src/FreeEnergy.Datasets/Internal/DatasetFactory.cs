@@ -5,11 +5,11 @@ using static TorchSharp.torch;
 
 namespace FreeEnergy.Datasets.Internal;
 
-/// <summary>Builds one <see cref="LabelledTensorDataset"/> from validated file contents: one input tensor and one label tensor for the whole dataset.</summary>
+/// <summary>Builds one <see cref="LabeledTensorDataset"/> from validated file contents: one input tensor and one label tensor for the whole dataset.</summary>
 internal static class DatasetFactory
 {
     /// <summary>Images from IDX files (already checked for equal sizes), labels from the matching label files.</summary>
-    public static LabelledTensorDataset FromIdx(IReadOnlyList<IdxImages> images, IReadOnlyList<IdxLabels> labels, Binarization? binarization)
+    public static LabeledTensorDataset FromIdx(IReadOnlyList<IdxImages> images, IReadOnlyList<IdxLabels> labels, Binarization? binarization)
     {
         FreeEnergyRuntime.EnsureBackend();
         long count = images.Sum(i => (long)i.Count);
@@ -40,7 +40,7 @@ internal static class DatasetFactory
     }
 
     /// <summary>Images and labels from CIFAR-10 batches, in file order.</summary>
-    public static LabelledTensorDataset FromCifar(IReadOnlyList<CifarBatch> batches, Binarization? binarization)
+    public static LabeledTensorDataset FromCifar(IReadOnlyList<CifarBatch> batches, Binarization? binarization)
     {
         FreeEnergyRuntime.EnsureBackend();
         long count = batches.Sum(b => (long)b.Count);
@@ -75,10 +75,10 @@ internal static class DatasetFactory
         }
     }
 
-    private static LabelledTensorDataset Create(Tensor inputs, long[] classes, Binarization? binarization)
+    private static LabeledTensorDataset Create(Tensor inputs, long[] classes, Binarization? binarization)
     {
         var x = binarization is null ? inputs : binarization.Apply(inputs);
         var y = tensor(classes);
-        return new LabelledTensorDataset(x, y);
+        return new LabeledTensorDataset(x, y);
     }
 }

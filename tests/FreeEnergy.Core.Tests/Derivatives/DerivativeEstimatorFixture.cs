@@ -13,7 +13,7 @@ namespace FreeEnergy.Core.Tests.Derivatives;
 public abstract class DerivativeEstimatorFixture : IDisposable
 {
     protected DerivativeEstimatorFixture(
-        LabelledTensorDataset data,
+        LabeledTensorDataset data,
         RateDistortionModel model,
         EquilibriumTrainer trainer,
         Multipliers multipliers,
@@ -42,7 +42,7 @@ public abstract class DerivativeEstimatorFixture : IDisposable
 
     public Multipliers Multipliers { get; }
 
-    public LabelledTensorDataset Data { get; }
+    public LabeledTensorDataset Data { get; }
 
     public RateDistortionModel Model { get; }
 

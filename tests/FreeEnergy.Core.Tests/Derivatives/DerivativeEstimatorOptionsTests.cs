@@ -38,11 +38,18 @@ public class DerivativeEstimatorOptionsTests
         Assert.Equal(damped.Options, damped.WithLogger(null).Options);
 
         var finite = new FiniteDifferenceEstimator();
-        var steps = finite.WithSteps(lambdaRelative: 0.2).WithCentreRelaxation(false);
+        var steps = finite.WithSteps(lambdaRelative: 0.2).WithCenterRelaxation(false);
         Assert.Equal(FiniteDifferenceEstimatorOptions.Defaults.LambdaRelativeStep, finite.LambdaRelativeStep);
-        Assert.True(finite.RelaxCentre);
+        Assert.True(finite.RelaxCenter);
         Assert.Equal(0.2, steps.LambdaRelativeStep);
-        Assert.False(steps.RelaxCentre);
+        Assert.False(steps.RelaxCenter);
+#pragma warning disable CS0618 // WithCentreRelaxation, kept because the docs used it.
+        var british = finite.WithCentreRelaxation(false);
+#pragma warning restore CS0618
+        Assert.NotSame(finite, british);
+        Assert.False(british.RelaxCenter);
+        Assert.True(finite.RelaxCenter);
+        Assert.Equal(finite.WithCenterRelaxation(false).Options, british.Options);
 
         var fluctuation = new EncoderFluctuationEstimator();
         Assert.Equal(40, fluctuation.WithBatchSize(40).BatchSize);

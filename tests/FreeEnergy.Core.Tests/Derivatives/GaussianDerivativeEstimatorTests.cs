@@ -85,7 +85,7 @@ public class GaussianDerivativeEstimatorTests(GaussianDerivativeEstimatorFixture
         output.WriteLine($"training: {fixture.Training.Epochs} epochs, converged {fixture.Training.Converged}, {fixture.TrainingSeconds:F1} s; D = {fixture.Training.Evaluation.Distortion:F4}");
         output.WriteLine($"surface D_λ = {expected}; frozen-decoder fluctuation value {expectedFluctuation:F4}");
         output.WriteLine($"implicit ({fixture.ImplicitSeconds:F2} s): {implicitD}; {fixture.Implicit.DistortionSolve}; |∇J| = {fixture.Implicit.GradientNorm:E2}, |∇D| = {fixture.Implicit.DistortionGradientNorm:E2}, δ = {fixture.Implicit.Damping}");
-        output.WriteLine($"finite difference ({fixture.FiniteDifferenceSeconds:F2} s, {fixture.FiniteDifference.Epochs} epochs, converged {fixture.FiniteDifference.AllRelaxationsConverged}): {fd} ± {fd.DLambdaUncertainty:G3}; D at λ−h, λ, λ+h: {fixture.FiniteDifference.LambdaMinus.Distortion:F5}, {fixture.FiniteDifference.Centre.Distortion:F5}, {fixture.FiniteDifference.LambdaPlus.Distortion:F5}");
+        output.WriteLine($"finite difference ({fixture.FiniteDifferenceSeconds:F2} s, {fixture.FiniteDifference.Epochs} epochs, converged {fixture.FiniteDifference.AllRelaxationsConverged}): {fd} ± {fd.DLambdaUncertainty:G3}; D at λ−h, λ, λ+h: {fixture.FiniteDifference.LambdaMinus.Distortion:F5}, {fixture.FiniteDifference.Center.Distortion:F5}, {fixture.FiniteDifference.LambdaPlus.Distortion:F5}");
         output.WriteLine($"fluctuation ({fixture.FluctuationSeconds:F3} s): {fl} ± {fl.DLambdaUncertainty:G3}");
 
         Assert.True(fixture.Training.Converged);
@@ -119,7 +119,7 @@ public class GaussianDerivativeEstimatorTests(GaussianDerivativeEstimatorFixture
         var report = fixture.FiniteDifference;
         Assert.True(report.GammaOneSided);
         Assert.Null(report.Derivatives.DGammaUncertainty);
-        Assert.Equal(report.Centre.Distortion, report.GammaPlus.Distortion);
+        Assert.Equal(report.Center.Distortion, report.GammaPlus.Distortion);
         Assert.Equal(0, report.Derivatives.DGamma);
     }
 

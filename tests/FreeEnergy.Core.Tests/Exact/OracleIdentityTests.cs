@@ -26,32 +26,32 @@ public class OracleIdentityTests(ITestOutputHelper output)
         var source = DiscreteSource.Random(nx, ny, seed);
         // Two starts: the local identities hold on every smooth branch, global or not.
         var solver = new ExactFreeEnergySolver(new ExactSolverOptions(seed: seed, restarts: 2));
-        var centre = solver.Solve(source, new Multipliers(lambda, gamma));
+        var center = solver.Solve(source, new Multipliers(lambda, gamma));
         int neighbourIterations = 0;
         bool allConverged = true;
 
-        // Centre first (CentralDifferenceStencil.Evaluate's documented order), then each neighbour warm-started
-        // from the centre so that all five points lie on one branch.
+        // Center first (CentralDifferenceStencil.Evaluate's documented order), then each neighbour warm-started
+        // from the center so that all five points lie on one branch.
         var residuals = IdentityCheck.AtPoint(lambda, gamma, Step, Step, (l, g) =>
         {
             if (l == lambda && g == gamma)
             {
-                return centre.ToSurfacePoint();
+                return center.ToSurfacePoint();
             }
 
-            var s = solver.Solve(source, new Multipliers(l, g), centre);
+            var s = solver.Solve(source, new Multipliers(l, g), center);
             neighbourIterations += s.Iterations;
             allConverged &= s.Converged;
             return s.ToSurfacePoint();
         });
 
         output.WriteLine(
-            $"{centre}\n  envelope λ: {residuals.Envelope.LambdaResidual:G3}, γ: {residuals.Envelope.GammaResidual:G3}; " +
+            $"{center}\n  envelope λ: {residuals.Envelope.LambdaResidual:G3}, γ: {residuals.Envelope.GammaResidual:G3}; " +
             $"Maxwell: {residuals.Maxwell.Residual:G3} (D_γ = {residuals.Derivatives.DGamma:G6}); " +
             $"Hessian eigenvalues {residuals.Concavity.LargestEigenvalue:G3}, {residuals.Concavity.SmallestEigenvalue:G3}, det {residuals.Concavity.Determinant:G3}; " +
             $"neighbour iterations {neighbourIterations}");
 
-        Assert.True(centre.Converged && allConverged);
+        Assert.True(center.Converged && allConverged);
         Assert.True(residuals.Envelope.MaxAbsResidual < Tolerance, $"envelope residual {residuals.Envelope.MaxAbsResidual:G3}");
         Assert.True(Math.Abs(residuals.Maxwell.Residual) < Tolerance, $"Maxwell residual {residuals.Maxwell.Residual:G3}");
         Assert.True(residuals.Concavity.IsNegativeSemidefinite(Tolerance), $"largest Hessian eigenvalue {residuals.Concavity.LargestEigenvalue:G3}");

@@ -357,13 +357,13 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
         RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithClasses(10).WithMlp(64, 32).WithLatentSize(8).WithSamples(2).WithSeed(seed).Build();
 
     /// <summary>The first <paramref name="count"/> images of the shipped Fashion-MNIST test split, pixels in [0, 1].</summary>
-    private static LabelledTensorDataset Images(int count)
+    private static LabeledTensorDataset Images(int count)
     {
         using var all = FashionMnist.LoadShippedTestSplit();
         return all.Subset([.. Enumerable.Range(0, count).Select(i => (long)i)]);
     }
 
-    private static void Train(RateDistortionModel model, LabelledTensorDataset data) =>
+    private static void Train(RateDistortionModel model, LabeledTensorDataset data) =>
         new EquilibriumTrainer().WithAdam(1e-3).WithBatchSize(64).WithFixedEpochs(2).WithTrainingDataEvaluation(false)
             .Train(model, new Multipliers(lambda: 1, gamma: 5), data, data);
 
@@ -375,7 +375,7 @@ public sealed class PyTorchInteropTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>Writes inputs, labels and ε to a safetensors file the Python side reads.</summary>
-    private string WriteData(LabelledTensorDataset data, Tensor noise)
+    private string WriteData(LabeledTensorDataset data, Tensor noise)
     {
         string path = PathOf("data.safetensors");
         using var stream = File.Create(path);

@@ -107,7 +107,10 @@ public class FunctionalTermsTests
         Assert.Equal(2.0, f.RateBits, 12);
         Assert.Equal(1.0, f.DistortionBits, 12);
         Assert.Equal(3.0, f.ClassificationBits, 12);
-        Assert.Equal(f.Rate + (2 * f.Distortion) + (0.5 * f.Classification), f.FreeEnergy(new Multipliers(2, 0.5)), 12);
+        Assert.Equal(f.Rate + (2 * f.Distortion) + (0.5 * f.Classification), f.Objective(new Multipliers(2, 0.5)), 12);
+#pragma warning disable CS0618 // Functionals.FreeEnergy(m), the old name of Objective, kept because the docs used it.
+        Assert.Equal(f.Objective(new Multipliers(2, 0.5)), f.FreeEnergy(new Multipliers(2, 0.5)));
+#pragma warning restore CS0618
     }
 
     [Fact]

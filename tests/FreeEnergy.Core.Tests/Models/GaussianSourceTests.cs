@@ -70,7 +70,7 @@ public class GaussianSourceTests(ITestOutputHelper output)
     }
 
     /// <summary>Mean squared reconstruction error per input dimension, over the K samples.</summary>
-    private static double[] PerDimensionSquaredError(RateDistortionModel model, Core.Data.LabelledTensorDataset data)
+    private static double[] PerDimensionSquaredError(RateDistortionModel model, Core.Data.LabeledTensorDataset data)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

@@ -25,7 +25,7 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
         RateDistortionModel.CreateBuilder().WithInputShape(1, 4, 4).WithClasses(classes).WithMlp(16).WithLatentSize(3).WithSamples(4).WithSeed(seed).Build();
 
     /// <summary>Training and held-out halves of one set of noisy prototypes (the held-out data must share the prototypes).</summary>
-    private static (LabelledTensorDataset Training, LabelledTensorDataset Evaluation) Data(int count, int classes, ulong seed)
+    private static (LabeledTensorDataset Training, LabeledTensorDataset Evaluation) Data(int count, int classes, ulong seed)
     {
         using var all = TestData.Prototypes(count, classes, seed);
         return all.Split(0.5, 1);
@@ -36,14 +36,14 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
     /// <summary>Small data settles in a few steps: a slow ramp and long dwells in epochs are still cheap.</summary>
     private static RampProtocol Protocol() => RampProtocol.Defaults with { RampEpochs = 4, MaxDwellChecks = 40 };
 
-    private static TrainingResult Equilibrate(RateDistortionModel model, Multipliers start, LabelledTensorDataset training, LabelledTensorDataset evaluation, int maxEpochs = 80) =>
+    private static TrainingResult Equilibrate(RateDistortionModel model, Multipliers start, LabeledTensorDataset training, LabeledTensorDataset evaluation, int maxEpochs = 80) =>
         new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(window: 3, relativeTolerance: 1e-3, maxEpochs: maxEpochs).WithLearningRateDecay(0.3, 1).WithTrainingDataEvaluation(false).Train(model, start, training, evaluation);
 
     private void Print(ProcessTrajectory trajectory)
     {
         foreach (var s in trajectory.Steps)
         {
-            output.WriteLine($"{s.Process} {s.Index}: r {s.Mix:F2} λ {s.Lambda:F3} γ {s.Gamma:F4} R {s.Rate:F4} D {s.Distortion:F4} C {s.Classification:F4} drift {s.Drift:P2} held {s.WithinTolerance} rollbacks {s.Corrections} steps {s.OptimizationSteps} source acc {s.SourceAccuracy:F3} target acc {s.TargetAccuracy:F3}");
+            output.WriteLine($"{s.Process} {s.Index}: r {s.Ratio:F2} λ {s.Lambda:F3} γ {s.Gamma:F4} R {s.Rate:F4} D {s.Distortion:F4} C {s.Classification:F4} drift {s.Drift:P2} held {s.WithinTolerance} rollbacks {s.Corrections} steps {s.OptimizationSteps} source acc {s.SourceAccuracy:F3} target acc {s.TargetAccuracy:F3}");
         }
 
         output.WriteLine($"{trajectory.Checks.Count} checks; W = {trajectory.Work:F4}, ΔF = {trajectory.FreeEnergyChange:F4}, failed [{string.Join(", ", trajectory.FailedSteps)}]");
@@ -110,7 +110,7 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
         var transfer = process.Transfer(model, start, new TaskMixture(s, t, 0), new TaskMixture(st, tt, 0), steps: 2);
 
         Print(transfer);
-        Assert.Equal([0.0, 0.5, 1.0], transfer.Steps.Select(p => p.Mix!.Value));
+        Assert.Equal([0.0, 0.5, 1.0], transfer.Steps.Select(p => p.Ratio!.Value));
         double c0 = transfer.Target!.Value;
         Assert.Equal(transfer.Steps[0].SourceClassification!.Value, c0, 12);
         Assert.Equal(transfer.Steps.Where(p => Math.Abs(p.Drift) > process.Tolerance).Select(p => p.Index), transfer.FailedSteps);
@@ -126,7 +126,7 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
         // The governor: while step 1 is far above the band (advancing r adds more of the unseen classes), r waits;
         // it moves on when the slowed checks are spent or C is back near the band, and every ramp still ends.
         var ramp = transfer.Checks.Where(c => c.Step == 1 && c.Phase == "ramp").ToList();
-        int waited = ramp.Zip(ramp.Skip(1)).Count(p => p.Second.Mix == p.First.Mix);
+        int waited = ramp.Zip(ramp.Skip(1)).Count(p => p.Second.Ratio == p.First.Ratio);
         output.WriteLine($"step 1: {ramp.Count} ramp checks, r unchanged across {waited} of them");
         // Each ramp is bounded: the first, the half step after a rollback, and the step again once out of halvings.
         Assert.InRange(waited, 1, (Protocol().MaxHalvings + 2) * Protocol().MaxGovernedChecks);
@@ -137,7 +137,7 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
         Assert.Throws<ArgumentException>("trajectory", () => process.RelaxEndpoint(model, transfer, s, st, 2));
         var relaxed = process.RelaxEndpoint(model, transfer, tasks, testTasks, 2);
         output.WriteLine($"end point relaxed 2 epochs: C {relaxed.HeldBefore:F4} → {relaxed.HeldAfter:F4} (move {relaxed.RelativeMove:P1} of C₀, still held {relaxed.StillHeld})");
-        Assert.Equal(1.0, relaxed.Mix);
+        Assert.Equal(1.0, relaxed.Ratio);
         Assert.Equal(transfer.Final.Classification, relaxed.HeldBefore, 12);
         Assert.Equal(new Multipliers(transfer.Final.Lambda, transfer.Final.Gamma), relaxed.Multipliers);
         Assert.NotEqual(relaxed.HeldBefore, relaxed.HeldAfter);
@@ -164,7 +164,7 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
         Assert.Equal(trajectory.Target!.Value, relaxed.Goal);
         Assert.Equal(trajectory.Final.Classification, relaxed.HeldBefore, 12);
         Assert.Equal(new Multipliers(1.5, trajectory.Final.Gamma), relaxed.Multipliers);
-        Assert.Null(relaxed.Mix);
+        Assert.Null(relaxed.Ratio);
         Assert.Equal(3, relaxed.Epochs);
         Assert.NotEqual(relaxed.HeldBefore, relaxed.HeldAfter);
         Assert.Equal((relaxed.HeldAfter - relaxed.HeldBefore) / relaxed.Goal, relaxed.RelativeMove, 12);
@@ -298,7 +298,7 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
         Assert.Throws<ArgumentOutOfRangeException>("target", () => trainer.TrainAtFixed(model, m, HeldQuantity.Classification, 0, data, data));
         Assert.Throws<ArgumentOutOfRangeException>("tolerance", () => trainer.TrainAtFixed(model, m, HeldQuantity.Classification, 1, data, data, tolerance: 1));
         Assert.Throws<ArgumentOutOfRangeException>("start", () => trainer.TrainAtFixed(model, default, HeldQuantity.Classification, 1, data, data));
-        using var wrong = new LabelledTensorDataset(zeros(8, 1, 5, 5), zeros(8, dtype: ScalarType.Int64));
+        using var wrong = new LabeledTensorDataset(zeros(8, 1, 5, 5), zeros(8, dtype: ScalarType.Int64));
         Assert.ThrowsAny<ArgumentException>(() => trainer.TrainAtFixed(model, m, HeldQuantity.Classification, 1, wrong, data));
     }
 }

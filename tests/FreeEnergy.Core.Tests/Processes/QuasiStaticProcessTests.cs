@@ -25,14 +25,14 @@ public sealed class QuasiStaticProcessTests(ITestOutputHelper output) : IDisposa
         new EquilibriumTrainer().WithAdam(3e-3).WithBatchSize(32).WithConvergence(window: 2, relativeTolerance: 2e-3, maxEpochs: 15).WithLearningRateDecay(0.3, 2).WithTrainingDataEvaluation(false);
 
     /// <summary>Brings a fresh model to equilibrium at the start (the process's precondition).</summary>
-    private static TrainingResult Equilibrate(RateDistortionModel model, Multipliers start, LabelledTensorDataset data, int maxEpochs = 60) =>
+    private static TrainingResult Equilibrate(RateDistortionModel model, Multipliers start, LabeledTensorDataset data, int maxEpochs = 60) =>
         new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(window: 3, relativeTolerance: 1e-3, maxEpochs: maxEpochs).WithLearningRateDecay(0.3, 1).WithTrainingDataEvaluation(false).Train(model, start, data);
 
     private void Print(ProcessTrajectory trajectory)
     {
         foreach (var s in trajectory.Steps)
         {
-            output.WriteLine($"{s.Process} {s.Index}: r {s.Mix:F2} λ {s.Lambda:F3} γ {s.Gamma:F4} R {s.Rate:F4} D {s.Distortion:F4} C {s.Classification:F4} drift {s.Drift:P2} held {s.WithinTolerance} corrections {s.Corrections} epochs {s.Epochs} source acc {s.SourceAccuracy:F3} target acc {s.TargetAccuracy:F3}");
+            output.WriteLine($"{s.Process} {s.Index}: r {s.Ratio:F2} λ {s.Lambda:F3} γ {s.Gamma:F4} R {s.Rate:F4} D {s.Distortion:F4} C {s.Classification:F4} drift {s.Drift:P2} held {s.WithinTolerance} corrections {s.Corrections} epochs {s.Epochs} source acc {s.SourceAccuracy:F3} target acc {s.TargetAccuracy:F3}");
         }
 
         output.WriteLine($"W = {trajectory.Work:F4}, ΔF = {trajectory.FreeEnergyChange:F4}, failed [{string.Join(", ", trajectory.FailedSteps)}]");
@@ -95,7 +95,7 @@ public sealed class QuasiStaticProcessTests(ITestOutputHelper output) : IDisposa
         var transfer = process.Transfer(model, start, tasks, tasks, steps: 2);
 
         Print(transfer);
-        Assert.Equal([0.0, 0.5, 1.0], transfer.Steps.Select(p => p.Mix!.Value));
+        Assert.Equal([0.0, 0.5, 1.0], transfer.Steps.Select(p => p.Ratio!.Value));
         double c0 = transfer.Target!.Value;
         Assert.Equal(transfer.Steps[0].SourceClassification!.Value, c0, 12);
         Assert.All(transfer.Steps, p => Assert.Equal(2.0, p.Lambda));
@@ -111,7 +111,7 @@ public sealed class QuasiStaticProcessTests(ITestOutputHelper output) : IDisposa
         var authors = process.TransferWithAuthorsController(controlled, start, tasks, tasks, steps: 1, new AuthorsControllerOptions(epochsPerPass: 1, maxPassesPerStep: 1, batchSize: 32));
         Print(authors);
         var last = authors.Final;
-        Assert.Equal(1.0, last.Mix);
+        Assert.Equal(1.0, last.Ratio);
         Assert.Equal(1, last.Epochs);
         Assert.Equal(last.Classification < c0, last.WithinTolerance); // it stops at the cap while C ≥ C₀
         using var tuned = RateDistortionModel.Load(checkpoint);
@@ -283,8 +283,20 @@ public sealed class QuasiStaticProcessTests(ITestOutputHelper output) : IDisposa
         Assert.Equal(0, hysteresis.MaxFreeGap, 9);
 
         string file = PathOf("format.jsonl");
-        new ProcessTrajectory([Point(0, 2) with { Mix = 0.5, SourceAccuracy = 0.9, TargetAccuracy = 0.4, WithinTolerance = false, Drift = 0.1 }]).Save(file);
+        new ProcessTrajectory(
+            [Point(0, 2) with { Ratio = 0.5, SourceAccuracy = 0.9, TargetAccuracy = 0.4, WithinTolerance = false, Drift = 0.1 }],
+            checks: [new ControllerCheck { Step = 1, Lambda = 2, Ratio = 0.25 }]).Save(file);
         using var line = JsonDocument.Parse(File.ReadAllLines(file).Single());
+        Assert.Equal(0.5, line.RootElement.GetProperty("mix").GetDouble()); // ProcessStep.Ratio keeps the field name "mix"
+        Assert.False(line.RootElement.TryGetProperty("ratio", out _));
+        Assert.Equal(0.5, ProcessTrajectory.Load(file).Steps.Single().Ratio);
+        using (var check = JsonDocument.Parse(File.ReadAllLines(ProcessTrajectory.ChecksPath(file)).Single()))
+        {
+            Assert.Equal(0.25, check.RootElement.GetProperty("mix").GetDouble()); // so does ControllerCheck.Ratio
+            Assert.False(check.RootElement.TryGetProperty("ratio", out _));
+        }
+
+        Assert.Equal(0.25, ProcessTrajectory.Load(file).Checks.Single().Ratio);
         foreach (string name in new[] { "kind", "lambda", "gamma", "rate", "distortion", "classification", "accuracy", "freeEnergy", "drift", "mix", "sourceAccuracy", "targetAccuracy", "withinTolerance", "corrections", "epochs", "seconds" })
         {
             Assert.True(line.RootElement.TryGetProperty(name, out _), $"missing field '{name}'");
@@ -295,5 +307,18 @@ public sealed class QuasiStaticProcessTests(ITestOutputHelper output) : IDisposa
         Assert.Equal([0], ProcessTrajectory.Load(file).FailedSteps);
         File.WriteAllText(file, "{\"kind\":\"something else\"}\n");
         Assert.Throws<InvalidDataException>(() => ProcessTrajectory.Load(file));
+    }
+
+    [Fact]
+    public void EndpointRelaxationKeepsTheFieldNameMix()
+    {
+        // The main job writes end-point tests with System.Text.Json in camel case and its report reads "mix" back.
+        var f = new Functionals(1, 2, 0.5, 0.75, 10);
+        var relaxed = new EndpointRelaxation(HeldQuantity.Classification, 0.5, 0.01, new Multipliers(1, 2), 0.75, 3, f, f);
+        var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+        using var json = JsonDocument.Parse(JsonSerializer.Serialize(relaxed, options));
+        Assert.Equal(0.75, json.RootElement.GetProperty("mix").GetDouble());
+        Assert.False(json.RootElement.TryGetProperty("ratio", out _));
+        Assert.Equal(0.75, JsonSerializer.Deserialize<EndpointRelaxation>(json.RootElement.GetRawText(), options)!.Ratio);
     }
 }

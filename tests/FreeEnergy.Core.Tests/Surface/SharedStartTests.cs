@@ -36,7 +36,7 @@ public sealed class SharedStartTests : IDisposable
         {
             Assert.Equal(start.Evaluation, model.Evaluate(evaluation));
             Trainer(1).Train(initial, at, training, evaluation);
-            double relaxed = model.Evaluate(training).FreeEnergy(at), short1 = initial.Evaluate(training).FreeEnergy(at);
+            double relaxed = model.Evaluate(training).Objective(at), short1 = initial.Evaluate(training).Objective(at);
             Assert.True(relaxed < short1 - 1, $"J on the training data: start {relaxed}, one epoch from the initial weights {short1}");
         }
 
@@ -67,7 +67,7 @@ public sealed class SharedStartTests : IDisposable
             Assert.Null(first.WarmStartFrom);
             using var fromStart = shared.LoadModel(first);
             using var fromInitial = cold.LoadModel(coldFirst);
-            double j = fromStart.Evaluate(training).FreeEnergy(first.Multipliers), jCold = fromInitial.Evaluate(training).FreeEnergy(first.Multipliers);
+            double j = fromStart.Evaluate(training).Objective(first.Multipliers), jCold = fromInitial.Evaluate(training).Objective(first.Multipliers);
             Assert.True(j < jCold - 1, $"{first.Multipliers}: J from the start {j}, from the initial weights {jCold}");
         }
     }

@@ -44,7 +44,7 @@ public class SurfaceValidationTests
 
         ex = Assert.Throws<ArgumentException>(() => new CentralDifferenceStencil(At(1, 1), At(0.9, 1.01), At(1.1, 1), At(1, 0.9), At(1, 1.1)));
         Assert.Equal("lambdaMinus", ex.ParamName);
-        Assert.Contains("centre's γ = 1; got 1.01", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("center's γ = 1; got 1.01", ex.Message, StringComparison.Ordinal);
 
         Assert.Throws<ArgumentException>(() => new CentralDifferenceStencil(At(1, 1), At(1, 1), At(1, 1), At(1, 0.9), At(1, 1.1)));
     }

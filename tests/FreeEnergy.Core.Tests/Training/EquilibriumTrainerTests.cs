@@ -56,7 +56,7 @@ public class EquilibriumTrainerTests
         using var model = SmallModel();
         var m = new Multipliers(1, 5);
         var start = model.Evaluate(data);
-        double initial = start.FreeEnergy(m);
+        double initial = start.Objective(m);
         var first = FastTrainer(5).Train(model, m, data);
         var second = FastTrainer(1).Train(model, m, data);
 
@@ -199,7 +199,7 @@ public class EquilibriumTrainerTests
         Assert.ThrowsAny<OperationCanceledException>(() => FastTrainer(5).WithProgressInterval(1).Train(model, new Multipliers(1, 1), data, progress: progress, cancellationToken: cts.Token));
         Assert.Equal(3, reports[^1].Step);
         var after = model.Evaluate(data);
-        Assert.True(double.IsFinite(after.FreeEnergy(new Multipliers(1, 1))));
+        Assert.True(double.IsFinite(after.Objective(new Multipliers(1, 1))));
         Assert.True(FastTrainer(1).Train(model, new Multipliers(1, 1), data).Epochs == 1, "the model trains on after a cancellation");
     }
 
@@ -261,7 +261,7 @@ public class EquilibriumTrainerTests
     {
         using var scope = NewDisposeScope();
         using var generator = new Generator(3);
-        using var data = new Core.Data.LabelledTensorDataset(rand([8, channels, side, side], generator: generator), randint(10, [8], generator: generator));
+        using var data = new Core.Data.LabeledTensorDataset(rand([8, channels, side, side], generator: generator), randint(10, [8], generator: generator));
         using var model = RateDistortionModel.CreateBuilder().WithInputShape(channels, side, side).WithConvolutional().WithSamples(2).Build();
         var result = new EquilibriumTrainer().WithBatchSize(4).WithConvergence(maxEpochs: 1).Train(model, new Multipliers(1, 1), data);
         Assert.Equal(1, result.Epochs);
@@ -286,7 +286,7 @@ public class EquilibriumTrainerTests
         var result = FastTrainer(3).Train(model, m, mixture);
 
         Assert.Equal(3, result.Epochs);
-        Assert.True(result.FreeEnergy < before.FreeEnergy(m), $"J went from {before.FreeEnergy(m)} to {result.FreeEnergy}");
+        Assert.True(result.FreeEnergy < before.Objective(m), $"J went from {before.Objective(m)} to {result.FreeEnergy}");
         Assert.Equal(model.Evaluate(mixture), result.Evaluation);
     }
 }

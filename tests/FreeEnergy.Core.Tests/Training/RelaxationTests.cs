@@ -96,7 +96,7 @@ public class RelaxationTests(ITestOutputHelper output)
     {
         using var scope = NewDisposeScope();
         using var generator = new Generator(3);
-        using var data = new Core.Data.LabelledTensorDataset(rand([8, 1, 28, 28], generator: generator), randint(10, [8], generator: generator));
+        using var data = new Core.Data.LabeledTensorDataset(rand([8, 1, 28, 28], generator: generator), randint(10, [8], generator: generator));
         using var model = RateDistortionModel.CreateBuilder().WithInputShape(1, 28, 28).WithConvolutional().WithSamples(1).Build();
         var result = new EquilibriumTrainer().WithBatchSize(4).WithConvergence(maxEpochs: 2).WithWeightAveraging(1).Train(model, new Multipliers(1, 1), data);
         Assert.True(double.IsFinite(result.FreeEnergy));

@@ -4,25 +4,25 @@ using static TorchSharp.torch;
 
 namespace FreeEnergy.Core.Tests.Data;
 
-public class LabelledTensorDatasetTests
+public class LabeledTensorDatasetTests
 {
     [Fact]
     public void BadInputIsRejectedWithExpectedAndActualValues()
     {
         using var scope = NewDisposeScope();
         long before = FreeEnergyRuntime.LiveTensorCount;
-        var empty = Assert.Throws<ArgumentException>(() => new LabelledTensorDataset(zeros(0, 3), zeros(0, dtype: ScalarType.Int64)));
+        var empty = Assert.Throws<ArgumentException>(() => new LabeledTensorDataset(zeros(0, 3), zeros(0, dtype: ScalarType.Int64)));
         Assert.Contains("empty", empty.Message, StringComparison.Ordinal);
-        var counts = Assert.Throws<ArgumentException>(() => new LabelledTensorDataset(zeros(4, 3), zeros(5, dtype: ScalarType.Int64)));
+        var counts = Assert.Throws<ArgumentException>(() => new LabeledTensorDataset(zeros(4, 3), zeros(5, dtype: ScalarType.Int64)));
         Assert.Contains("4 examples but labels have 5", counts.Message, StringComparison.Ordinal);
-        var flat = Assert.Throws<ArgumentException>(() => new LabelledTensorDataset(zeros(4), zeros(4, dtype: ScalarType.Int64)));
+        var flat = Assert.Throws<ArgumentException>(() => new LabeledTensorDataset(zeros(4), zeros(4, dtype: ScalarType.Int64)));
         Assert.Contains("[4]", flat.Message, StringComparison.Ordinal);
-        var nan = Assert.Throws<ArgumentException>(() => new LabelledTensorDataset(tensor(new float[,] { { 0, 1 }, { float.NaN, 2 } }), zeros(2, dtype: ScalarType.Int64)));
+        var nan = Assert.Throws<ArgumentException>(() => new LabeledTensorDataset(tensor(new float[,] { { 0, 1 }, { float.NaN, 2 } }), zeros(2, dtype: ScalarType.Int64)));
         Assert.Contains("example 1", nan.Message, StringComparison.Ordinal);
-        var negative = Assert.Throws<ArgumentException>(() => new LabelledTensorDataset(zeros(2, 2), tensor(new long[] { 0, -3 })));
+        var negative = Assert.Throws<ArgumentException>(() => new LabeledTensorDataset(zeros(2, 2), tensor(new long[] { 0, -3 })));
         Assert.Contains("-3", negative.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => new LabelledTensorDataset(zeros(2, 2), zeros(2)));
-        Assert.Throws<ArgumentException>(() => new LabelledTensorDataset(zeros(new long[] { 2, 2 }, dtype: ScalarType.Int32), zeros(2, dtype: ScalarType.Int64)));
+        Assert.Throws<ArgumentException>(() => new LabeledTensorDataset(zeros(2, 2), zeros(2)));
+        Assert.Throws<ArgumentException>(() => new LabeledTensorDataset(zeros(new long[] { 2, 2 }, dtype: ScalarType.Int32), zeros(2, dtype: ScalarType.Int64)));
         scope.DisposeEverything();
         Assert.Equal(before, FreeEnergyRuntime.LiveTensorCount);
     }
@@ -31,7 +31,7 @@ public class LabelledTensorDatasetTests
     public void SplitIsSeededAndPartitionsTheExamples()
     {
         using var scope = NewDisposeScope();
-        using var data = new LabelledTensorDataset(arange(100, dtype: ScalarType.Float32).reshape(100, 1), arange(100, dtype: ScalarType.Int64) % 10);
+        using var data = new LabeledTensorDataset(arange(100, dtype: ScalarType.Float32).reshape(100, 1), arange(100, dtype: ScalarType.Int64) % 10);
         var (trainA, evalA) = data.Split(0.25, seed: 3);
         var (trainB, evalB) = data.Split(0.25, seed: 3);
         var (_, evalC) = data.Split(0.25, seed: 4);
@@ -59,7 +59,7 @@ public class LabelledTensorDatasetTests
     public void BatchesCoverEveryExampleOnceInOrderOrShuffled()
     {
         using var scope = NewDisposeScope();
-        using var data = new LabelledTensorDataset(arange(10, dtype: ScalarType.Float32).reshape(10, 1), zeros(10, dtype: ScalarType.Int64));
+        using var data = new LabeledTensorDataset(arange(10, dtype: ScalarType.Float32).reshape(10, 1), zeros(10, dtype: ScalarType.Int64));
         var ordered = data.Batches(4).Select(b => b.Inputs.shape[0]).ToList();
         Assert.Equal([4L, 4L, 2L], ordered);
         using var generator = new Generator(1);
@@ -71,10 +71,10 @@ public class LabelledTensorDatasetTests
     [Fact]
     public void TheDatasetOwnsItsTensors()
     {
-        LabelledTensorDataset data;
+        LabeledTensorDataset data;
         using (var scope = NewDisposeScope())
         {
-            data = new LabelledTensorDataset(ones(3, 2), zeros(3, dtype: ScalarType.Int64));
+            data = new LabeledTensorDataset(ones(3, 2), zeros(3, dtype: ScalarType.Int64));
         }
 
         using (data)

@@ -13,7 +13,7 @@ namespace FreeEnergy.Core.Data;
 /// must be disposed when no longer needed. Batches it yields live in the caller's dispose scope.
 /// Not thread-safe: use one dataset from one thread at a time.
 /// </remarks>
-public sealed class LabelledTensorDataset : IDisposable
+public sealed class LabeledTensorDataset : IDisposable
 {
     private readonly Tensor inputs;
     private readonly Tensor labels;
@@ -24,7 +24,7 @@ public sealed class LabelledTensorDataset : IDisposable
     /// <param name="labels">Class labels, shape [N]; any integer type (stored as int64); all ≥ 0.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">Shapes, types or values are invalid; the message gives expected and actual values.</exception>
-    public LabelledTensorDataset(Tensor inputs, Tensor labels)
+    public LabeledTensorDataset(Tensor inputs, Tensor labels)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(labels);
@@ -118,7 +118,7 @@ public sealed class LabelledTensorDataset : IDisposable
 
     /// <summary>A new dataset with the examples at <paramref name="indices"/> (copied). The caller owns it.</summary>
     /// <param name="indices">Indices in [0, N); at least one.</param>
-    public LabelledTensorDataset Subset(IReadOnlyList<long> indices)
+    public LabeledTensorDataset Subset(IReadOnlyList<long> indices)
     {
         ArgumentNullException.ThrowIfNull(indices);
         if (indices.Count == 0)
@@ -134,7 +134,7 @@ public sealed class LabelledTensorDataset : IDisposable
 
         using var scope = NewDisposeScope();
         using var index = tensor(indices.ToArray(), device: Device);
-        return new LabelledTensorDataset(Inputs.index_select(0, index), Labels.index_select(0, index));
+        return new LabeledTensorDataset(Inputs.index_select(0, index), Labels.index_select(0, index));
     }
 
     /// <summary>
@@ -143,7 +143,7 @@ public sealed class LabelledTensorDataset : IDisposable
     /// </summary>
     /// <param name="evaluationFraction">The fraction f of examples in the second dataset, in (0, 1).</param>
     /// <param name="seed">The seed of the permutation.</param>
-    public (LabelledTensorDataset Training, LabelledTensorDataset Evaluation) Split(double evaluationFraction, long seed)
+    public (LabeledTensorDataset Training, LabeledTensorDataset Evaluation) Split(double evaluationFraction, long seed)
     {
         if (!(evaluationFraction > 0 && evaluationFraction < 1))
         {
@@ -163,11 +163,11 @@ public sealed class LabelledTensorDataset : IDisposable
     }
 
     /// <summary>A copy of this dataset on <paramref name="device"/>. The caller owns it.</summary>
-    public LabelledTensorDataset To(Device device)
+    public LabeledTensorDataset To(Device device)
     {
         ArgumentNullException.ThrowIfNull(device);
         using var scope = NewDisposeScope();
-        return new LabelledTensorDataset(Inputs.to(device), Labels.to(device));
+        return new LabeledTensorDataset(Inputs.to(device), Labels.to(device));
     }
 
     /// <summary>
