@@ -49,6 +49,7 @@ internal sealed record RunRecord(
             ["images"] = budget.Examples is int n && (settings.DataDirectory is null || settings.Quick) ? I(n) + " (stratified; 80% training, 20% evaluation)" : "all (80% training, 20% evaluation)",
             ["sweep λ"] = string.Join(", ", budget.Lambdas.Select(F)),
             ["sweep γ"] = string.Join(", ", budget.Gammas.Select(F)),
+            ["epochs of the shared start (every chain of the sweep begins from it)"] = I(budget.StartEpochs),
             ["epochs per sweep point (cap)"] = I(budget.SweepMaxEpochs),
             ["epochs to equilibrium before a process (cap)"] = I(budget.EquilibriumMaxEpochs),
             ["epochs per relaxation in a process (cap)"] = I(budget.RelaxMaxEpochs),
