@@ -156,7 +156,7 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
             .WithWeightAveraging(1)
             .WithConvergence(window: 3, relativeTolerance: 2e-3, maxEpochs: budget.SweepMaxEpochs)
             .WithTrainingDataEvaluation(false);
-        var start = pool.Run(() => RelaxSharedStart(pool, training, evaluation, cancellationToken), SurfacePriority, cancellationToken);
+        var start = pool.Run(() => RelaxSharedStart(pool, trainer, training, evaluation, cancellationToken), SurfacePriority, cancellationToken);
         var sweep = new SurfaceSweep(start.CreateModel, trainer).WithRecordFile(path).WithLogger(logger).WithWorkers(pool, SurfacePriority);
         int total = plan.Points.Count;
         var surface = SweepChains(sweep, plan, training, evaluation, total, cancellationToken);
@@ -169,13 +169,10 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     /// and the middle γ, kept in <see cref="SharedStartFile"/> (a resumed run loads it). From the initial weights the
     /// chains' first points stopped at least 30 nats above their minimum and failed the certificate (docs/reproducing.md).
     /// </summary>
-    private SharedStart RelaxSharedStart(WorkerPool pool, LabeledTensorDataset training, LabeledTensorDataset evaluation, CancellationToken cancellationToken)
+    private SharedStart RelaxSharedStart(WorkerPool pool, EquilibriumTrainer sweepTrainer, LabeledTensorDataset training, LabeledTensorDataset evaluation, CancellationToken cancellationToken)
     {
         var at = new Multipliers(budget.Lambdas[0], budget.Gammas[budget.Gammas.Length / 2]);
-        var trainer = new EquilibriumTrainer()
-            .WithWeightAveraging(1)
-            .WithFixedEpochs(budget.StartEpochs)
-            .WithTrainingDataEvaluation(false);
+        var trainer = sweepTrainer.WithFixedEpochs(budget.StartEpochs); // the sweep's relaxation (averaged weights), run for a fixed length
         string path = Path.Combine(outDirectory, SharedStartFile);
         string records = Path.Combine(outDirectory, SurfaceFile);
         if (File.Exists(records) && !File.Exists(path + ".json") && new FileInfo(records).Length > 0)
