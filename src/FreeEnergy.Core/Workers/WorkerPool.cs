@@ -128,9 +128,11 @@ public sealed class WorkerPool
             }
         }
 
-        Release(held.Slot);
+        // Queue up before the slot is freed (one lock): the job let in may finish before this thread would otherwise
+        // have queued, and a job of lower priority must not take the slot in that moment.
+        int slot = held.Slot;
         held.Slot = -1;
-        held.Slot = Acquire(held.Priority, cancellationToken);
+        held.Slot = Acquire(held.Priority, cancellationToken, releasing: slot);
     }
 
     /// <inheritdoc cref="Run{T}(Func{T}, int, CancellationToken)"/>
@@ -260,7 +262,8 @@ public sealed class WorkerPool
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private int Acquire(int priority, CancellationToken cancellationToken)
+    /// <summary>Waits for a slot; <paramref name="releasing"/> (≥ 0) is a slot this thread frees once it is queued.</summary>
+    private int Acquire(int priority, CancellationToken cancellationToken, int releasing = -1)
     {
         var me = new Waiter(priority, Interlocked.Increment(ref tickets));
         using var wake = cancellationToken.CanBeCanceled ? cancellationToken.Register(() =>
@@ -273,6 +276,12 @@ public sealed class WorkerPool
         lock (gate)
         {
             waiting.Add(me);
+            if (releasing >= 0)
+            {
+                busy[releasing] = false;
+                Monitor.PulseAll(gate);
+            }
+
             try
             {
                 while (true)
