@@ -70,7 +70,10 @@ public sealed class EquilibriumSurface
     }
 
     /// <summary>
-    /// Merges the surfaces of the shards of one plan. Points present in several parts must agree exactly.
+    /// Merges the surfaces of the shards of one plan. Points present in several parts must agree exactly. The merged
+    /// surface's <see cref="Directory"/> is the first part's folder; every checkpoint path is rewritten relative to it,
+    /// so the models of shards kept in different folders stay loadable (and <see cref="Save"/> rewrites them again
+    /// for the file it writes).
     /// </summary>
     /// <exception cref="InvalidDataException">The parts come from different plans or disagree on a point.</exception>
     public static EquilibriumSurface Merge(IEnumerable<EquilibriumSurface> parts)
@@ -89,8 +92,9 @@ public sealed class EquilibriumSurface
             throw new InvalidDataException($"The parts come from {plans.Count} different sweep plans ({string.Join(", ", plans)}); merge only the shards of one plan.");
         }
 
+        string? directory = all.Select(p => p.Directory).FirstOrDefault(d => d is not null);
         var byIndex = new Dictionary<int, SurfaceRecord>();
-        foreach (var record in all.SelectMany(p => p.Records.Concat(p.Diverged)))
+        foreach (var record in all.SelectMany(p => p.Records.Concat(p.Diverged).Select(r => Rebase(r, p.Directory, directory))))
         {
             if (byIndex.TryGetValue(record.Index, out var existing) && !SameResult(existing, record))
             {
@@ -106,7 +110,7 @@ public sealed class EquilibriumSurface
             throw new InvalidDataException(problem);
         }
 
-        return new EquilibriumSurface(byIndex.Values, all.Select(p => p.Directory).FirstOrDefault(d => d is not null));
+        return new EquilibriumSurface(byIndex.Values, directory);
     }
 
     /// <summary>Reads and merges the records files of the shards of one plan.</summary>
@@ -124,9 +128,7 @@ public sealed class EquilibriumSurface
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string target = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var records = Records.Concat(Diverged).OrderBy(r => r.Index).Select(r => r.Checkpoint is null || Directory is null
-            ? r
-            : r with { Checkpoint = Path.GetRelativePath(target, Path.Combine(Directory, r.Checkpoint)) });
+        var records = Records.Concat(Diverged).OrderBy(r => r.Index).Select(r => Rebase(r, Directory, target));
         JsonLinesFile.WriteAtomically(path, records);
     }
 
@@ -247,6 +249,12 @@ public sealed class EquilibriumSurface
 
         return Path.Combine(Directory, record.Checkpoint);
     }
+
+    // A record's checkpoint path, relative to 'from', rewritten relative to 'to' (unchanged when either is unknown).
+    private static SurfaceRecord Rebase(SurfaceRecord record, string? from, string? to) =>
+        record.Checkpoint is null || from is null || to is null
+            ? record
+            : record with { Checkpoint = Path.GetRelativePath(to, Path.Combine(from, record.Checkpoint)) };
 
     private static bool SameResult(SurfaceRecord a, SurfaceRecord b) =>
         a.Plan == b.Plan && a.Status == b.Status && a.Lambda == b.Lambda && a.Gamma == b.Gamma && a.Rate == b.Rate && a.Distortion == b.Distortion && a.Classification == b.Classification;

@@ -59,6 +59,34 @@ public sealed class SurfaceSweepTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void ShardsKeptInDifferentFoldersMergeWithEveryModelLoadable()
+    {
+        using var data = TestData.Prototypes(96, 3, 1);
+        var plan = SweepPlan.Grid([2.0], [0.0, 1.0]);
+        for (int shard = 0; shard < 2; shard++)
+        {
+            Directory.CreateDirectory(PathOf($"task{shard}"));
+            new SurfaceSweep(SmallModel, QuickTrainer()).WithRecordFile(PathOf($"task{shard}/shard.jsonl")).Run(plan.Shard(shard, 2), data, data);
+        }
+
+        var merged = EquilibriumSurface.Merge(PathOf("task0/shard.jsonl"), PathOf("task1/shard.jsonl"));
+        Directory.CreateDirectory(PathOf("merged"));
+        merged.Save(PathOf("merged/surface.jsonl"));
+        var saved = EquilibriumSurface.Load(PathOf("merged/surface.jsonl"));
+
+        Assert.Equal([0, 1], merged.Records.Select(r => r.Index));
+        foreach (var surface in new[] { merged, saved })
+        {
+            foreach (var record in surface.Records)
+            {
+                // The second shard's models are in another folder than the first's: both must load.
+                using var model = surface.LoadModel(record);
+                Assert.Equal(record.Rate, model.Evaluate(data).Rate, 6);
+            }
+        }
+    }
+
+    [Fact]
     public void ResumingAfterCancellationLosesNothingFinishedAndReproducesAnUninterruptedRun()
     {
         using var data = TestData.Prototypes(96, 3, 2);
