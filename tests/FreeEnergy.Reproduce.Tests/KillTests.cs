@@ -31,7 +31,13 @@ public sealed class KillTests(ITestOutputHelper log)
     /// from the uninterrupted run's (it passed when run again; not explained yet, issue 14). The in-process test of a
     /// cancelled parallel sweep resumed with another worker count (SurfaceSweepWorkersTests) covers the parallel path.
     /// </remarks>
-    private static readonly string[] Arguments = ["surface", "--quick", "--no-repair", "--workers", "1"];
+    private static readonly string[] Arguments = ["surface", "--quick", "--no-repair", "--workers", Workers()];
+
+    /// <summary>The program's worker count: <c>FREEENERGY_KILL_WORKERS</c> if set (the script's <c>--workers</c>), else 1.</summary>
+    private static string Workers() =>
+        int.TryParse(Environment.GetEnvironmentVariable("FREEENERGY_KILL_WORKERS"), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0
+            ? n.ToString(CultureInfo.InvariantCulture)
+            : "1";
 
     [Fact]
     public void ASurfaceRunKilledAtManyMomentsAndResumedEndsWithTheRecordsOfAnUninterruptedRun()
