@@ -39,36 +39,9 @@ internal static class ElfVersionNeeds
             for (int i = 0; i < sectionCount; i++)
             {
                 int header = checked((int)(sectionTable + ((long)i * entrySize)));
-                if (BinaryPrimitives.ReadUInt32LittleEndian(d[(header + 4)..]) != ShtGnuVerneed)
+                if (BinaryPrimitives.ReadUInt32LittleEndian(d[(header + 4)..]) == ShtGnuVerneed)
                 {
-                    continue;
-                }
-
-                long offset = BinaryPrimitives.ReadInt64LittleEndian(d[(header + 24)..]);
-                int linked = (int)BinaryPrimitives.ReadUInt32LittleEndian(d[(header + 40)..]);
-                int needCount = (int)BinaryPrimitives.ReadUInt32LittleEndian(d[(header + 44)..]);
-                long strings = BinaryPrimitives.ReadInt64LittleEndian(d[checked((int)(sectionTable + ((long)linked * entrySize) + 24))..]);
-                int need = checked((int)offset);
-                for (int n = 0; n < needCount; n++)
-                {
-                    int auxCount = BinaryPrimitives.ReadUInt16LittleEndian(d[(need + 2)..]);
-                    string library = ReadString(d, checked((int)(strings + BinaryPrimitives.ReadUInt32LittleEndian(d[(need + 4)..]))));
-                    int aux = checked(need + (int)BinaryPrimitives.ReadUInt32LittleEndian(d[(need + 8)..]));
-                    for (int k = 0; k < auxCount; k++)
-                    {
-                        ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(d[(aux + 4)..]);
-                        string version = ReadString(d, checked((int)(strings + BinaryPrimitives.ReadUInt32LittleEndian(d[(aux + 8)..]))));
-                        result.Add(new ElfVersionNeed(library, version, (flags & VerFlagWeak) != 0));
-                        aux = checked(aux + (int)BinaryPrimitives.ReadUInt32LittleEndian(d[(aux + 12)..]));
-                    }
-
-                    uint next = BinaryPrimitives.ReadUInt32LittleEndian(d[(need + 12)..]);
-                    if (next == 0)
-                    {
-                        break;
-                    }
-
-                    need = checked(need + (int)next);
+                    ReadVerneedSection(d, header, sectionTable, entrySize, result);
                 }
             }
         }
@@ -78,6 +51,46 @@ internal static class ElfVersionNeeds
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Adds the requirements of the SHT_GNU_verneed section whose header is at <paramref name="header"/>: a chain of
+    /// Elf64_Verneed entries (one per library), each with its Elf64_Vernaux entries (one per version), whose names are
+    /// in the string table of the section the header links to.
+    /// </summary>
+    private static void ReadVerneedSection(ReadOnlySpan<byte> d, int header, long sectionTable, int entrySize, List<ElfVersionNeed> result)
+    {
+        long offset = BinaryPrimitives.ReadInt64LittleEndian(d[(header + 24)..]);
+        int linked = (int)BinaryPrimitives.ReadUInt32LittleEndian(d[(header + 40)..]);
+        int needCount = (int)BinaryPrimitives.ReadUInt32LittleEndian(d[(header + 44)..]);
+        long strings = BinaryPrimitives.ReadInt64LittleEndian(d[checked((int)(sectionTable + ((long)linked * entrySize) + 24))..]);
+        int need = checked((int)offset);
+        for (int n = 0; n < needCount; n++)
+        {
+            ReadNeed(d, need, strings, result);
+            uint next = BinaryPrimitives.ReadUInt32LittleEndian(d[(need + 12)..]);
+            if (next == 0)
+            {
+                break;
+            }
+
+            need = checked(need + (int)next);
+        }
+    }
+
+    /// <summary>Adds the versions of the Elf64_Verneed entry at <paramref name="need"/> (one library).</summary>
+    private static void ReadNeed(ReadOnlySpan<byte> d, int need, long strings, List<ElfVersionNeed> result)
+    {
+        int auxCount = BinaryPrimitives.ReadUInt16LittleEndian(d[(need + 2)..]);
+        string library = ReadString(d, checked((int)(strings + BinaryPrimitives.ReadUInt32LittleEndian(d[(need + 4)..]))));
+        int aux = checked(need + (int)BinaryPrimitives.ReadUInt32LittleEndian(d[(need + 8)..]));
+        for (int k = 0; k < auxCount; k++)
+        {
+            ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(d[(aux + 4)..]);
+            string version = ReadString(d, checked((int)(strings + BinaryPrimitives.ReadUInt32LittleEndian(d[(aux + 8)..]))));
+            result.Add(new ElfVersionNeed(library, version, (flags & VerFlagWeak) != 0));
+            aux = checked(aux + (int)BinaryPrimitives.ReadUInt32LittleEndian(d[(aux + 12)..]));
+        }
     }
 
     private static string ReadString(ReadOnlySpan<byte> d, int start)

@@ -34,6 +34,9 @@ public static class PyTorchWeights
     /// <summary>Problems listed by name in one error before the rest are counted.</summary>
     private const int ListedProblems = 12;
 
+    /// <summary>The first byte of a safetensors file's JSON index, after its 8-byte length.</summary>
+    private const byte JsonObjectStart = (byte)'{';
+
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -83,41 +86,44 @@ public static class PyTorchWeights
             throw new InvalidOperationException($"Cannot save the weights to '{path}': the tensor '{nonFinite}' holds non-finite values (NaN or ∞). The model diverged or was changed by hand.");
         }
 
-        using (var scope = NewDisposeScope())
-        {
-            using var noGrad = no_grad();
-            var state = new Dictionary<string, Tensor>();
-            foreach (var (name, value) in model.Network.state_dict())
-            {
-                state.Add(name, value.detach().cpu().contiguous());
-            }
-
-            WriteAtomically(full, stream =>
-            {
-                if (format == PyTorchFormat.StateDict)
-                {
-                    var ordered = new OrderedDictionary();
-                    foreach (var (name, tensor) in state)
-                    {
-                        ordered.Add(name, tensor);
-                    }
-
-                    PyTorchPickler.PickleStateDict(stream, ordered, leaveOpen: true);
-                }
-                else
-                {
-                    Safetensors.SaveStateDict(stream, state, leaveOpen: true);
-                }
-            });
-        }
-
+        WriteWeights(model, full, format);
         var file = new PyTorchConfigurationFile(
             ConfigurationFormat,
             ConfigurationVersion,
             typeof(RateDistortionModel).Assembly.GetName().Version?.ToString() ?? "0",
             model.Configuration);
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(file, JsonOptions);
-        WriteAtomically(Path.GetFullPath(ConfigurationPath(full)), stream => stream.Write(json));
+        AtomicFile.Write(Path.GetFullPath(ConfigurationPath(full)), stream => stream.Write(json));
+    }
+
+    /// <summary>Writes the model's state (detached copies on the CPU, under their PyTorch names) to <paramref name="full"/> in <paramref name="format"/>.</summary>
+    private static void WriteWeights(RateDistortionModel model, string full, PyTorchFormat format)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var state = new Dictionary<string, Tensor>();
+        foreach (var (name, value) in model.Network.state_dict())
+        {
+            state.Add(name, value.detach().cpu().contiguous());
+        }
+
+        AtomicFile.Write(full, stream =>
+        {
+            if (format == PyTorchFormat.StateDict)
+            {
+                var ordered = new OrderedDictionary();
+                foreach (var (name, tensor) in state)
+                {
+                    ordered.Add(name, tensor);
+                }
+
+                PyTorchPickler.PickleStateDict(stream, ordered, leaveOpen: true);
+            }
+            else
+            {
+                Safetensors.SaveStateDict(stream, state, leaveOpen: true);
+            }
+        });
     }
 
     /// <summary>
@@ -225,7 +231,7 @@ public static class PyTorchWeights
             return PyTorchFormat.StateDict;
         }
 
-        if (read == 9 && head[8] == (byte)'{')
+        if (read == 9 && head[8] == JsonObjectStart)
         {
             return PyTorchFormat.Safetensors;
         }
@@ -312,28 +318,6 @@ public static class PyTorchWeights
         : string.Create(CultureInfo.InvariantCulture, $"conv, input {ModelConfiguration.Format(c.InputShape)}, latent {c.LatentSize}, {c.Classes} classes, prior {c.Prior}");
 
     private static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
-
-    /// <summary>Writes <c>&lt;path&gt;.tmp-&lt;pid&gt;</c>, flushes it to disk and moves it over <paramref name="path"/>.</summary>
-    private static void WriteAtomically(string path, Action<Stream> write)
-    {
-        Checkpoints.DeleteStaleTemporaries(path);
-        string temporary = path + Checkpoints.TemporaryInfix + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-    }
 
     /// <summary>The configuration file beside the weights.</summary>
     private sealed record PyTorchConfigurationFile(string Format, int Version, string LibraryVersion, ModelConfiguration Configuration);

@@ -338,6 +338,31 @@ public sealed class RateDistortionModel : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
+        CheckSaveTarget(path, full);
+        byte[] payload = SavedWeights();
+        var header = new CheckpointHeader(
+            CheckpointHeader.FormatName,
+            FormatVersion,
+            typeof(RateDistortionModel).Assembly.GetName().Version?.ToString() ?? "0",
+            Configuration,
+            payload.LongLength,
+            Checkpoints.Sha256(payload));
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, JsonOptions);
+        AtomicFile.Write(full, stream =>
+        {
+            // The layout ReadCheckpoint reads: magic, the header's length (int32, little-endian), the header, the weights.
+            stream.Write(Encoding.ASCII.GetBytes(FileMagic));
+            Span<byte> length = stackalloc byte[4];
+            BinaryPrimitives.WriteInt32LittleEndian(length, json.Length);
+            stream.Write(length);
+            stream.Write(json);
+            stream.Write(payload);
+        });
+    }
+
+    /// <summary>Throws unless <paramref name="full"/> can take a checkpoint: its folder exists, it is no folder, and every weight is finite.</summary>
+    private void CheckSaveTarget(string path, string full)
+    {
         string folder = Path.GetDirectoryName(full)!;
         if (!System.IO.Directory.Exists(folder))
         {
@@ -353,48 +378,18 @@ public sealed class RateDistortionModel : IDisposable
         {
             throw new InvalidOperationException($"Cannot save the model to '{path}': the tensor '{nonFinite}' holds non-finite values (NaN or ∞); a checkpoint never holds them. The model diverged or was changed by hand.");
         }
+    }
 
-        Checkpoints.DeleteStaleTemporaries(full);
-        byte[] payload;
-        using (var buffer = new MemoryStream())
+    /// <summary>The weights in TorchSharp's format: the checkpoint's payload.</summary>
+    private byte[] SavedWeights()
+    {
+        using var buffer = new MemoryStream();
+        using (var payloadWriter = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
         {
-            using (var payloadWriter = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
-            {
-                Network.save(payloadWriter);
-            }
-
-            payload = buffer.ToArray();
+            Network.save(payloadWriter);
         }
 
-        string temporary = full + Checkpoints.TemporaryInfix + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                var header = new CheckpointHeader(
-                    CheckpointHeader.FormatName,
-                    FormatVersion,
-                    typeof(RateDistortionModel).Assembly.GetName().Version?.ToString() ?? "0",
-                    Configuration,
-                    payload.LongLength,
-                    Checkpoints.Sha256(payload));
-                byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, JsonOptions);
-                stream.Write(Encoding.ASCII.GetBytes(FileMagic));
-                Span<byte> length = stackalloc byte[4];
-                BinaryPrimitives.WriteInt32LittleEndian(length, json.Length);
-                stream.Write(length);
-                stream.Write(json);
-                stream.Write(payload);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        return buffer.ToArray();
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using FreeEnergy.Core.Diagnostics;
+using FreeEnergy.Core.Internal;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 
@@ -180,76 +181,55 @@ public sealed class RateDistortionModelBuilder
     }
 
     /// <summary>Every problem of <paramref name="c"/>, one sentence each; empty when it is valid.</summary>
-    internal static List<string> Validate(ModelConfiguration c)
+    internal static IReadOnlyList<string> Validate(ModelConfiguration c)
     {
-        var problems = new List<string>();
-        string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
-        if (c.InputShape is null || c.InputShape.Count == 0)
+        var problems = new ProblemList();
+        CheckInputShape(c, problems);
+        CheckSizes(c, problems);
+        CheckKinds(c, problems);
+        CheckLimits(c, problems);
+        CheckDevice(c, problems);
+        return problems.Problems;
+    }
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The input shape is set, every dimension is ≥ 1, and the convolutional encoder gets [C, 28, 28] or [C, 32, 32].</summary>
+    private static void CheckInputShape(ModelConfiguration c, ProblemList problems)
+    {
+        var shape = c.InputShape;
+        problems.Require(shape is { Count: > 0 }, "The input shape is not set: call WithInputShape, for example WithInputShape(1, 28, 28).");
+        if (shape is not { Count: > 0 })
         {
-            problems.Add("The input shape is not set: call WithInputShape, for example WithInputShape(1, 28, 28).");
-        }
-        else if (c.InputShape.Any(s => s < 1))
-        {
-            problems.Add(Inv($"Every input dimension must be ≥ 1; got {ModelConfiguration.Format(c.InputShape)}."));
-        }
-        else if (c.Architecture == EncoderArchitecture.Conv
-            && !(c.InputShape.Count == 3 && c.InputShape[0] >= 1 && ((c.InputShape[1] == 28 && c.InputShape[2] == 28) || (c.InputShape[1] == 32 && c.InputShape[2] == 32))))
-        {
-            problems.Add(Inv($"The convolutional encoder takes inputs of shape [C, 28, 28] or [C, 32, 32]; got {ModelConfiguration.Format(c.InputShape)}."));
+            return;
         }
 
-        if (c.Classes < 1)
-        {
-            problems.Add(Inv($"The number of classes must be ≥ 1; got {c.Classes}."));
-        }
+        bool positive = shape.All(s => s >= 1);
+        problems.Require(positive, Inv($"Every input dimension must be ≥ 1; got {ModelConfiguration.Format(shape)}."));
+        bool convShape = shape.Count == 3 && shape[0] >= 1 && ((shape[1] == 28 && shape[2] == 28) || (shape[1] == 32 && shape[2] == 32));
+        problems.Require(!positive || c.Architecture != EncoderArchitecture.Conv || convShape, Inv($"The convolutional encoder takes inputs of shape [C, 28, 28] or [C, 32, 32]; got {ModelConfiguration.Format(shape)}."));
+    }
 
-        if (c.LatentSize < 1)
-        {
-            problems.Add(Inv($"The latent size must be ≥ 1; got {c.LatentSize}."));
-        }
+    /// <summary>Classes, latent size, K and the hidden widths are ≥ 1; the Gaussian decoder's σ is finite and &gt; 0.</summary>
+    private static void CheckSizes(ModelConfiguration c, ProblemList problems) => problems
+        .Require(c.Classes >= 1, Inv($"The number of classes must be ≥ 1; got {c.Classes}."))
+        .Require(c.LatentSize >= 1, Inv($"The latent size must be ≥ 1; got {c.LatentSize}."))
+        .Require(c.Samples >= 1, Inv($"K, the number of samples of z per input, must be ≥ 1; got {c.Samples}."))
+        .Require(c.HiddenSizes is not null && c.HiddenSizes.All(h => h >= 1), Inv($"Every hidden width must be ≥ 1; got {(c.HiddenSizes is null ? "null" : ModelConfiguration.Format(c.HiddenSizes))}."))
+        .Require(c.Likelihood != DecoderLikelihood.Gaussian || Guard.IsPositive(c.GaussianSigma), Inv($"The Gaussian decoder's σ must be finite and > 0; got {c.GaussianSigma}."));
 
-        if (c.Samples < 1)
-        {
-            problems.Add(Inv($"K, the number of samples of z per input, must be ≥ 1; got {c.Samples}."));
-        }
+    /// <summary>The likelihood, architecture and prior are known values; a mixture prior has ≥ 1 component.</summary>
+    private static void CheckKinds(ModelConfiguration c, ProblemList problems) => problems
+        .Require(Enum.IsDefined(c.Likelihood), Inv($"Unknown decoder likelihood {(int)c.Likelihood}."))
+        .Require(Enum.IsDefined(c.Architecture), Inv($"Unknown architecture {(int)c.Architecture}."))
+        .Require(Enum.IsDefined(c.Prior), Inv($"Unknown prior {(int)c.Prior}."))
+        .Require(c.Prior != PriorKind.GaussianMixture || c.MixtureComponents >= 1, Inv($"The mixture prior needs ≥ 1 component; got {c.MixtureComponents}."));
 
-        if (c.HiddenSizes is null || c.HiddenSizes.Any(h => h < 1))
-        {
-            problems.Add(Inv($"Every hidden width must be ≥ 1; got {(c.HiddenSizes is null ? "null" : ModelConfiguration.Format(c.HiddenSizes))}."));
-        }
-
-        if (c.Likelihood == DecoderLikelihood.Gaussian && !(double.IsFinite(c.GaussianSigma) && c.GaussianSigma > 0))
-        {
-            problems.Add(Inv($"The Gaussian decoder's σ must be finite and > 0; got {c.GaussianSigma}."));
-        }
-
-        if (!Enum.IsDefined(c.Likelihood))
-        {
-            problems.Add(Inv($"Unknown decoder likelihood {(int)c.Likelihood}."));
-        }
-
-        if (!Enum.IsDefined(c.Architecture))
-        {
-            problems.Add(Inv($"Unknown architecture {(int)c.Architecture}."));
-        }
-
-        if (!Enum.IsDefined(c.Prior))
-        {
-            problems.Add(Inv($"Unknown prior {(int)c.Prior}."));
-        }
-        else if (c.Prior == PriorKind.GaussianMixture && c.MixtureComponents < 1)
-        {
-            problems.Add(Inv($"The mixture prior needs ≥ 1 component; got {c.MixtureComponents}."));
-        }
-
-        // Absurd sizes are reported here instead of reaching the allocator (int.MaxValue widths, a latent of 10⁹).
-        void AtMost(string what, long value, long largest)
-        {
-            if (value > largest)
-            {
-                problems.Add(Inv($"{what} must be at most {largest:N0}; got {value:N0}."));
-            }
-        }
+    /// <summary>Absurd sizes are reported here instead of reaching the allocator (int.MaxValue widths, a latent of 10⁹).</summary>
+    private static void CheckLimits(ModelConfiguration c, ProblemList problems)
+    {
+        void AtMost(string what, long value, long largest) =>
+            problems.Require(value <= largest, Inv($"{what} must be at most {largest:N0}; got {value:N0}."));
 
         AtMost("The number of classes", c.Classes, MaxWidth);
         AtMost("The latent size", c.LatentSize, MaxWidth);
@@ -260,29 +240,31 @@ public sealed class RateDistortionModelBuilder
             AtMost("The number of elements of one input", c.InputElements, MaxWidth * 16);
         }
 
-        if (c.HiddenSizes is { } hidden && hidden.All(h => h >= 1))
+        if (c.HiddenSizes is not { } hidden || !hidden.All(h => h >= 1))
         {
-            foreach (int width in hidden.Where(h => h > MaxWidth).Distinct())
-            {
-                AtMost("Every hidden width", width, MaxWidth);
-            }
-
-            if (problems.Count == 0 && c.Architecture == EncoderArchitecture.Mlp && MlpWeights(c) is double weights && weights > MaxWeights)
-            {
-                problems.Add(Inv($"The model would have {weights:E2} weights ({weights * 4 / 1e9:F1} GB in float32, twice that again for Adam); the builder accepts at most {MaxWeights:E0}. Use smaller hidden widths or a smaller latent size."));
-            }
+            return;
         }
 
-        if (string.IsNullOrWhiteSpace(c.Device))
+        foreach (int width in hidden.Where(h => h > MaxWidth).Distinct())
         {
-            problems.Add("The device is not set; use \"cpu\" or \"cuda:N\".");
-        }
-        else if (!IsDeviceName(c.Device))
-        {
-            problems.Add($"'{c.Device}' is not a device name; use \"cpu\", \"cuda\" or \"cuda:N\".");
+            AtMost("Every hidden width", width, MaxWidth);
         }
 
-        return problems;
+        // Counted only when nothing else is wrong, so that a size already reported as absurd is not reported twice.
+        if (problems.Problems.Count == 0 && c.Architecture == EncoderArchitecture.Mlp)
+        {
+            double weights = MlpWeights(c);
+            problems.Require(!(weights > MaxWeights), Inv($"The model would have {weights:E2} weights ({weights * 4 / 1e9:F1} GB in float32, twice that again for Adam); the builder accepts at most {MaxWeights:E0}. Use smaller hidden widths or a smaller latent size."));
+        }
+    }
+
+    /// <summary>The device is set and is a device name ("cpu", "cuda", "cuda:N").</summary>
+    private static void CheckDevice(ModelConfiguration c, ProblemList problems)
+    {
+        bool set = !string.IsNullOrWhiteSpace(c.Device);
+        problems
+            .Require(set, "The device is not set; use \"cpu\" or \"cuda:N\".")
+            .Require(!set || IsDeviceName(c.Device), $"'{c.Device}' is not a device name; use \"cpu\", \"cuda\" or \"cuda:N\".");
     }
 
     /// <summary>The largest accepted width (classes, latent size, hidden width): 2²⁰.</summary>

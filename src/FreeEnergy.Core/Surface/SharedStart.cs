@@ -86,6 +86,7 @@ public sealed class SharedStart
     /// <param name="progress">Receives the trainer's progress.</param>
     /// <param name="cancellationToken">Stops between training steps; nothing is written then.</param>
     /// <returns>The start; pass its <see cref="CreateModel"/> to the sweep.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="multipliers"/> is <c>default</c> (λ = 0).</exception>
     /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="checkpoint"/> does not exist.</exception>
     /// <exception cref="InvalidDataException">
     /// A start kept at <paramref name="checkpoint"/> was relaxed with other multipliers, another seed, another epoch
@@ -107,6 +108,7 @@ public sealed class SharedStart
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(evaluation);
         ArgumentException.ThrowIfNullOrEmpty(checkpoint);
+        Guard.Valid(multipliers);
         string full = Path.GetFullPath(checkpoint);
         string folder = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(folder))
@@ -120,21 +122,7 @@ public sealed class SharedStart
         int maxEpochs = trainer.Convergence.MaxEpochs;
         if (File.Exists(full) && File.Exists(recordPath))
         {
-            var kept = ReadRecord(recordPath);
-            string? mismatch = Mismatch(kept, multipliers, seed, maxEpochs);
-            if (mismatch is not null)
-            {
-                throw new InvalidDataException($"The shared start kept at '{full}' {mismatch}; delete '{full}' and '{recordPath}' (or choose another path) to relax it again.");
-            }
-
-            try
-            {
-                model.LoadWeights(full); // checks the structure and the checksum before any chain starts from it
-            }
-            catch (InvalidOperationException misfit)
-            {
-                throw new InvalidDataException($"The shared start kept at '{full}' is a model of another structure ({misfit.Message}); delete '{full}' and '{recordPath}' (or choose another path) to relax it again.", misfit);
-            }
+            var kept = LoadKept(model, full, recordPath, multipliers, maxEpochs);
             return new SharedStart(createModel, full, kept, resumed: true);
         }
 
@@ -170,6 +158,32 @@ public sealed class SharedStart
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
         $"shared start at {Multipliers}: F = {FreeEnergy:F2} after {Epochs} epochs{(Converged ? string.Empty : " (epoch cap)")}{(Resumed ? ", resumed" : string.Empty)}");
+
+    /// <summary>
+    /// Loads the start kept at <paramref name="full"/> into <paramref name="model"/> after checking that its record
+    /// (<paramref name="recordPath"/>) has these multipliers, this model's seed and this epoch cap, and that the
+    /// checkpoint fits the model.
+    /// </summary>
+    private static StartRecord LoadKept(RateDistortionModel model, string full, string recordPath, Multipliers multipliers, int maxEpochs)
+    {
+        var kept = ReadRecord(recordPath);
+        string? mismatch = Mismatch(kept, multipliers, model.Configuration.Seed, maxEpochs);
+        if (mismatch is not null)
+        {
+            throw new InvalidDataException($"The shared start kept at '{full}' {mismatch}; delete '{full}' and '{recordPath}' (or choose another path) to relax it again.");
+        }
+
+        try
+        {
+            model.LoadWeights(full); // checks the structure and the checksum before any chain starts from it
+        }
+        catch (InvalidOperationException misfit)
+        {
+            throw new InvalidDataException($"The shared start kept at '{full}' is a model of another structure ({misfit.Message}); delete '{full}' and '{recordPath}' (or choose another path) to relax it again.", misfit);
+        }
+
+        return kept;
+    }
 
     private static StartRecord ReadRecord(string path)
     {

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using FreeEnergy.Core.Data;
 using FreeEnergy.Core.Diagnostics;
-using FreeEnergy.Core.Identities;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
 using FreeEnergy.Core.Training;
@@ -42,7 +41,7 @@ namespace FreeEnergy.Core.Surface;
 /// smaller learning rate, say) they may finish.
 /// </para>
 /// </remarks>
-public sealed class SurfaceSweep
+public sealed partial class SurfaceSweep
 {
     private readonly Func<RateDistortionModel> createModel;
     private readonly EquilibriumTrainer trainer;
@@ -174,47 +173,16 @@ public sealed class SurfaceSweep
 
         // One writer per records file (and its checkpoint folder), for the whole run: a second one fails here, having changed nothing.
         using var writerLock = RecordFile is null ? null : RecordsLock.Acquire(RecordFile);
-        var finished = new SortedDictionary<int, SurfaceRecord>();
-        if (RecordFile is not null && File.Exists(RecordFile))
-        {
-            ModelConfiguration configuration;
-            using (var probe = createModel())
-            {
-                configuration = probe.Configuration;
-            }
-
-            foreach (var record in ReadForResume(RecordFile, plan, configuration))
-            {
-                finished[record.Index] = record;
-            }
-        }
-
+        var finished = ReadFinished(plan);
         string directory = RecordFile is null ? System.IO.Directory.CreateTempSubdirectory("freeenergy-sweep-").FullName : Path.GetDirectoryName(RecordFile)!;
         string modelsFolder = RecordFile is null ? directory : RecordFile + ".models";
         System.IO.Directory.CreateDirectory(modelsFolder);
         var points = plan.Points;
         var state = new SweepState(finished, RecordFile, points.Count(p => finished.TryGetValue(p.Index, out var r) && !r.IsDiverged), points.Count, progress);
-        var chains = points.GroupBy(p => p.Chain).Select(c => c.ToList()).ToList();
         var inputs = new SweepInputs(plan, training, evaluation, directory, modelsFolder);
         try
         {
-            if (pool is null)
-            {
-                foreach (var chain in chains)
-                {
-                    RunChain(chain, state, inputs, null, cancellationToken);
-                }
-            }
-            else
-            {
-                // One job per chain (warm starts stay sequential within a chain); each point computes in a slot of
-                // the pool, so that between two points a shared pool's higher-priority work can take the slot.
-                var shared = pool;
-                pool.RunAll(
-                    [.. chains.Select(chain => (Action<CancellationToken>)(token => RunChain(chain, state, inputs, shared, token)))],
-                    threads: pool.Workers,
-                    cancellationToken);
-            }
+            RunChains([.. points.GroupBy(p => p.Chain).Select(c => c.ToList())], state, inputs, cancellationToken);
         }
         finally
         {
@@ -228,6 +196,52 @@ public sealed class SurfaceSweep
         return RecordFile is null
             ? new EquilibriumSurface(kept.Select(r => r with { Checkpoint = null }))
             : new EquilibriumSurface(kept, directory);
+    }
+
+    /// <summary>The records a resume starts from (checked against the plan and the model), by index; empty without a records file.</summary>
+    /// <exception cref="InvalidDataException">The records file is corrupt, foreign or of another plan.</exception>
+    private SortedDictionary<int, SurfaceRecord> ReadFinished(SweepPlan plan)
+    {
+        var finished = new SortedDictionary<int, SurfaceRecord>();
+        if (RecordFile is null || !File.Exists(RecordFile))
+        {
+            return finished;
+        }
+
+        ModelConfiguration configuration;
+        using (var probe = createModel())
+        {
+            configuration = probe.Configuration;
+        }
+
+        foreach (var record in ReadForResume(RecordFile, plan, configuration))
+        {
+            finished[record.Index] = record;
+        }
+
+        return finished;
+    }
+
+    /// <summary>Runs the chains one after another on the calling thread, or with a pool one job per chain.</summary>
+    private void RunChains(List<List<PlannedPoint>> chains, SweepState state, SweepInputs inputs, CancellationToken cancellationToken)
+    {
+        if (pool is null)
+        {
+            foreach (var chain in chains)
+            {
+                RunChain(chain, state, inputs, null, cancellationToken);
+            }
+
+            return;
+        }
+
+        // One job per chain (warm starts stay sequential within a chain); each point computes in a slot of
+        // the pool, so that between two points a shared pool's higher-priority work can take the slot.
+        var shared = pool;
+        pool.RunAll(
+            [.. chains.Select(chain => (Action<CancellationToken>)(token => RunChain(chain, state, inputs, shared, token)))],
+            threads: pool.Workers,
+            cancellationToken);
     }
 
     /// <summary>What every chain of one <see cref="Run"/> shares: the plan, the data and where records and checkpoints go.</summary>
@@ -367,152 +381,6 @@ public sealed class SurfaceSweep
     }
 
     /// <summary>
-    /// Re-relaxes the points the equilibrium certificate fails, round by round, until no point fails or the
-    /// budget is spent. Each round certifies the surface in the records file (on the training data when every
-    /// record has it, else on the evaluation data; with paired standard errors from the checkpoints) and re-relaxes its failed points, worst first: each starts from
-    /// the weights, among the point's own and those of every point sharing its λ or its γ, whose J at the point's
-    /// multipliers is lowest (the minimum is what is sought), trains with this sweep's trainer, and is kept only
-    /// if F at the point decreased; a kept result replaces the record (the records file is rewritten
-    /// atomically) and the checkpoint.
-    /// </summary>
-    /// <param name="training">The training data of the sweep.</param>
-    /// <param name="evaluation">The evaluation data of the sweep.</param>
-    /// <param name="budget">Rounds and re-relaxations at most.</param>
-    /// <param name="progress">Receives each finished round.</param>
-    /// <param name="cancellationToken">Stops between training steps; kept repairs stay recorded.</param>
-    /// <returns>The certificates before and after, every round and attempt, and why it stopped.</returns>
-    /// <exception cref="InvalidOperationException">No records file is set or it does not exist (run the sweep with <see cref="WithRecordFile"/> first).</exception>
-    /// <exception cref="InvalidDataException">The records file is corrupt.</exception>
-    public RepairReport Repair(
-        LabeledTensorDataset training,
-        LabeledTensorDataset evaluation,
-        RepairBudget budget,
-        IProgress<RepairRound>? progress = null,
-        CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(training);
-        ArgumentNullException.ThrowIfNull(evaluation);
-        ArgumentNullException.ThrowIfNull(budget);
-        if (RecordFile is null || !File.Exists(RecordFile))
-        {
-            throw new InvalidOperationException($"Repair works on a sweep's records file and checkpoints; {(RecordFile is null ? "no records file is set (call WithRecordFile)" : $"'{RecordFile}' does not exist (run the sweep first)")}.");
-        }
-
-        using var writerLock = RecordsLock.Acquire(RecordFile);
-        var clock = Stopwatch.StartNew();
-        var surface = EquilibriumSurface.Load(RecordFile);
-        string directory = surface.Directory!;
-        var data = surface.HasTrainingData ? CertificateData.Training : CertificateData.Evaluation;
-        var records = surface.Records.ToDictionary(r => r.Index);
-        var diverged = surface.Diverged; // kept in the file as they are; the repair works on finished points only
-        var paired = data == CertificateData.Training ? training : evaluation;
-        var before = surface.Certify(data, paired, budget.Options, trainer.EvaluationBatchSize);
-        var certificate = before;
-        var rounds = new List<RepairRound>();
-        int spent = 0;
-        RepairStop stop = RepairStop.RoundsSpent;
-        for (int round = 1; ; round++)
-        {
-            var failed = certificate.Points.Where(v => v.Status == PointStatus.Fail).OrderByDescending(v => v.WorstViolation).Select(v => v.Index).ToList();
-            if (failed.Count == 0)
-            {
-                stop = RepairStop.NoFailedPoints;
-                break;
-            }
-
-            if (round > budget.MaxRounds)
-            {
-                stop = RepairStop.RoundsSpent;
-                break;
-            }
-
-            if (spent >= budget.MaxPoints)
-            {
-                stop = RepairStop.PointsSpent;
-                break;
-            }
-
-            var attempts = new List<RepairAttempt>();
-            foreach (int index in failed.Take(budget.MaxPoints - spent))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                attempts.Add(RepairPoint(records, diverged, index, round, data, directory, training, evaluation, cancellationToken));
-                spent++;
-            }
-
-            surface = new EquilibriumSurface(records.Values.Concat(diverged), directory);
-            certificate = surface.Certify(data, paired, budget.Options, trainer.EvaluationBatchSize);
-            var finishedRound = new RepairRound(round, failed, attempts, certificate);
-            rounds.Add(finishedRound);
-            int accepted = attempts.Count(a => a.Accepted);
-            int significant = certificate.SignificantViolations.Count;
-            double largest = certificate.LargestViolation;
-            RepairLog.Round(logger, round, failed.Count, accepted, attempts.Count, certificate.Outcome, significant, largest);
-
-            progress?.Report(finishedRound);
-            if (accepted == 0)
-            {
-                stop = certificate.FailedPoints.Count == 0 ? RepairStop.NoFailedPoints : RepairStop.NoProgress;
-                break;
-            }
-        }
-
-        RepairLog.Stopped(logger, stop, rounds.Count, spent, clock.Elapsed.TotalSeconds);
-        return new RepairReport(data, before, certificate, rounds, stop, surface, clock.Elapsed);
-    }
-
-    /// <summary>One re-relaxation: pick the start, train, keep the result only if F decreased.</summary>
-    private RepairAttempt RepairPoint(
-        Dictionary<int, SurfaceRecord> records,
-        IReadOnlyList<SurfaceRecord> diverged,
-        int index,
-        int round,
-        CertificateData data,
-        string directory,
-        LabeledTensorDataset training,
-        LabeledTensorDataset evaluation,
-        CancellationToken cancellationToken)
-    {
-        var clock = Stopwatch.StartNew();
-        var record = records[index];
-        var own = record.ToCertificatePoint(data);
-        var (start, startObjective) = records.Values
-            .Where(r => (r.Lambda == record.Lambda || r.Gamma == record.Gamma) && r.Checkpoint is not null && File.Exists(Path.Combine(directory, r.Checkpoint)))
-            .Select(r => (Record: r, Point: r.ToCertificatePoint(data)))
-            .Where(c => c.Point.IsValid)
-            .Select(c => (c.Record, Objective: c.Point.Objective(record.Lambda, record.Gamma)))
-            .OrderBy(c => c.Objective)
-            .ThenBy(c => c.Record.Index != index)
-            .FirstOrDefault();
-        if (start is null || record.Checkpoint is null)
-        {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Point {index} {record.Multipliers} has no checkpoint to repair from in '{directory}'."));
-        }
-
-        using var model = createModel();
-        model.LoadWeights(Path.Combine(directory, start.Checkpoint!));
-        var (relaxed, _) = Relax(model, record, NoiseSeed(model, index, round), training, evaluation, null, cancellationToken);
-        double after = relaxed.ToCertificatePoint(data).FreeEnergy;
-        bool accepted = after < own.FreeEnergy;
-        if (accepted)
-        {
-            model.Save(Path.Combine(directory, record.Checkpoint));
-            records[index] = relaxed with
-            {
-                Epochs = record.Epochs + relaxed.Epochs,
-                Seconds = record.Seconds + clock.Elapsed.TotalSeconds,
-                WarmStartFrom = start.Index,
-                Repairs = record.Repairs + 1,
-                Checkpoint = record.Checkpoint,
-            };
-            JsonLinesFile.WriteAtomically(RecordFile!, records.Values.Concat(diverged).OrderBy(r => r.Index));
-        }
-
-        RepairLog.Attempt(logger, round, index, record.Lambda, record.Gamma, start.Index, own.FreeEnergy, after, relaxed.Epochs, clock.Elapsed.TotalSeconds, accepted ? "kept" : "discarded (F did not decrease)");
-        return new RepairAttempt(round, index, record.Lambda, record.Gamma, start.Index, startObjective, own.FreeEnergy, after, accepted, relaxed.Epochs, clock.Elapsed.TotalSeconds);
-    }
-
-    /// <summary>
     /// The seed of a point's training z-noise: from the model's seed and the point's index (round 0: the sweep;
     /// round k &gt; 0: the k-th repair round, so a repair does not replay the noise it already saw).
     /// </summary>
@@ -562,110 +430,6 @@ public sealed class SurfaceSweep
             Converged = result.Converged,
         };
         return (record, result);
-    }
-
-    /// <summary>The fields a record must hold to be resumed from (a missing number would read as 0).</summary>
-    private static readonly string[] RequiredFields =
-        ["kind", "version", "plan", "index", "chain", "position", "lambda", "gamma", "rate", "distortion", "classification", "accuracy", "freeEnergy", "epochs", "converged", "seed", "checkpoint"];
-
-    /// <summary>The fields a diverged point's record must hold to be resumed from.</summary>
-    private static readonly string[] RequiredDivergedFields =
-        ["kind", "version", "plan", "index", "chain", "position", "lambda", "gamma", "seed", "status", "divergedAt"];
-
-    /// <summary>How far below 0 a recorded rate may be: the Monte-Carlo rate of a mixture prior can dip just below 0 when the code collapses.</summary>
-    private const double RateTolerance = 1e-2;
-
-    /// <summary>
-    /// Reads the records of <paramref name="file"/> for a resume of <paramref name="plan"/> by a model of
-    /// <paramref name="configuration"/>: every record must be a valid surface record of this plan, at its planned
-    /// index, chain, position and multipliers, trained with this seed, with every required field and a checkpoint
-    /// on disk of the same structure.
-    /// </summary>
-    /// <exception cref="InvalidDataException">A record does not match; the message names the file and the line. Nothing is changed.</exception>
-    private static List<SurfaceRecord> ReadForResume(string file, SweepPlan plan, ModelConfiguration configuration)
-    {
-        var planned = plan.AllPoints.ToDictionary(p => p.Index);
-        var seen = new HashSet<int>();
-        string directory = Path.GetDirectoryName(file)!;
-        return JsonLinesFile.Read<SurfaceRecord>(file, EquilibriumSurface.Validate, (r, json) => ResumeProblem(r, json, plan.Fingerprint, planned, seen, configuration, directory));
-    }
-
-    private static string? ResumeProblem(SurfaceRecord r, System.Text.Json.JsonElement json, string fingerprint, Dictionary<int, PlannedPoint> planned, HashSet<int> seen, ModelConfiguration configuration, string directory)
-    {
-        if (r.Plan != fingerprint)
-        {
-            return $"the point belongs to another sweep plan ({r.Plan}, this plan is {fingerprint}); use another file";
-        }
-
-        var missing = (r.IsDiverged ? RequiredDivergedFields : RequiredFields).Where(f => !json.TryGetProperty(f, out var v) || v.ValueKind == System.Text.Json.JsonValueKind.Null).ToList();
-        if (missing.Count > 0)
-        {
-            return $"the record lacks the field(s) {string.Join(", ", missing)}; it was edited or written by hand. Delete the line to train the point again";
-        }
-
-        var ci = CultureInfo.InvariantCulture;
-        if (!planned.TryGetValue(r.Index, out var p))
-        {
-            return string.Create(ci, $"index {r.Index} is not in the plan (indices 0 to {planned.Count - 1})");
-        }
-
-        if (!seen.Add(r.Index))
-        {
-            return string.Create(ci, $"point {r.Index} appears a second time");
-        }
-
-        if (r.Lambda != p.Multipliers.Lambda || r.Gamma != p.Multipliers.Gamma)
-        {
-            return string.Create(ci, $"point {r.Index} is recorded at λ = {r.Lambda:R}, γ = {r.Gamma:R} but the plan has it at λ = {p.Multipliers.Lambda:R}, γ = {p.Multipliers.Gamma:R}; the record was edited. Delete the line to train the point again");
-        }
-
-        if (r.Chain != p.Chain || r.Position != p.Position)
-        {
-            return string.Create(ci, $"point {r.Index} is recorded in chain {r.Chain} at position {r.Position} but the plan has it in chain {p.Chain} at position {p.Position}");
-        }
-
-        if (r.Seed != configuration.Seed)
-        {
-            return string.Create(ci, $"point {r.Index} was trained with seed {r.Seed} but this sweep's model has seed {configuration.Seed}; resume with the same seed, or use another file");
-        }
-
-        // A chain warm-starts along itself; the repair loop re-relaxes a point from a neighbour in any chain.
-        if (r.WarmStartFrom is int start && (!planned.TryGetValue(start, out var origin) || start == r.Index || (r.Repairs == 0 && origin.Chain != p.Chain)))
-        {
-            return r.Repairs == 0
-                ? string.Create(ci, $"point {r.Index} says it warm-started from point {start}, which is not another point of its chain {p.Chain}")
-                : string.Create(ci, $"point {r.Index} (repaired) says it warm-started from point {start}, which is not another point of the plan");
-        }
-
-        if (r.IsDiverged)
-        {
-            return null; // no functionals or checkpoint to check: the resume trains it again
-        }
-
-        if (!(r.Rate >= -RateTolerance) || !(r.Classification >= 0) || !(r.Accuracy >= 0 && r.Accuracy <= 1) || r.Epochs < 0 || !(r.Seconds >= 0))
-        {
-            return string.Create(ci, $"point {r.Index} holds impossible values (rate {r.Rate:R}, classification {r.Classification:R}, accuracy {r.Accuracy:R}, epochs {r.Epochs}, seconds {r.Seconds:R}; a rate below 0, a classification loss below 0, an accuracy outside [0, 1] or a negative count cannot come from training)");
-        }
-
-        string checkpoint = Path.Combine(directory, r.Checkpoint!);
-        if (!File.Exists(checkpoint))
-        {
-            return string.Create(ci, $"the checkpoint '{checkpoint}' of point {r.Index} is missing, and the points after it would warm-start from it; restore the file, or delete this line (and those of the points that warm-started from it) to train them again");
-        }
-
-        IReadOnlyList<string> differences;
-        try
-        {
-            differences = configuration.StructuralDifferences(RateDistortionModel.ReadSavedConfiguration(checkpoint));
-        }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            return $"the checkpoint of point {r.Index} cannot be read: {ex.Message}";
-        }
-
-        return differences.Count == 0
-            ? null
-            : string.Create(ci, $"the checkpoint of point {r.Index} holds a model of another structure ({string.Join("; ", differences)}); resume with the options the folder was made with, or use another file");
     }
 
     /// <summary>

@@ -173,7 +173,44 @@ public sealed class WorkerPool
     /// <param name="threads">At least 1.</param>
     /// <param name="cancellationToken">As for the other overload.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is less than 1 (with at least one job).</exception>
+#pragma warning disable CA1822 // Public instance API: the jobs take this pool's slots (they call Run on it); the threads and the held slot are the run's.
     public void RunAll(IReadOnlyList<Action<CancellationToken>> jobs, int threads, CancellationToken cancellationToken = default)
+#pragma warning restore CA1822
+    {
+        CheckJobs(jobs, threads);
+        if (jobs.Count == 0)
+        {
+            return;
+        }
+
+        Diagnostics.FreeEnergyRuntime.EnsureBackend();
+        using var run = new JobRun(jobs, Math.Min(threads, jobs.Count), cancellationToken);
+        var started = Enumerable.Range(0, run.Threads).Select(_ => new Thread(run.Work) { IsBackground = true, Name = "FreeEnergy worker" }).ToList();
+        var held = holding;
+        if (held is not null)
+        {
+            held.Pool.Release(held.Slot);
+        }
+
+        try
+        {
+            started.ForEach(t => t.Start());
+            started.ForEach(t => t.Join());
+        }
+        finally
+        {
+            if (held is not null)
+            {
+                held.Slot = held.Pool.Acquire(int.MaxValue, CancellationToken.None);
+            }
+        }
+
+        run.ThrowFirstFailure();
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Throws unless <paramref name="jobs"/> holds no null job and <paramref name="threads"/> is at least 1 (when there is a job).</summary>
+    private static void CheckJobs(IReadOnlyList<Action<CancellationToken>> jobs, int threads)
     {
         ArgumentNullException.ThrowIfNull(jobs);
         if (jobs.Count > 0 && threads < 1)
@@ -188,20 +225,28 @@ public sealed class WorkerPool
                 throw new ArgumentException($"Job {i} is null.", nameof(jobs));
             }
         }
+    }
 
-        if (jobs.Count == 0)
-        {
-            return;
-        }
+    /// <summary>
+    /// One <see cref="RunAll(IReadOnlyList{Action{CancellationToken}}, int, CancellationToken)"/>: the jobs, the next one
+    /// to take, the token that stops them all, each job's failure, and torch's thread count to put back when the last
+    /// of its <see cref="Threads"/> threads is done.
+    /// </summary>
+    private sealed class JobRun(IReadOnlyList<Action<CancellationToken>> jobs, int threads, CancellationToken cancellationToken) : IDisposable
+    {
+        private readonly CancellationTokenSource stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        private readonly ExceptionDispatchInfo?[] failures = new ExceptionDispatchInfo?[jobs.Count];
+        private readonly int previousThreads = torch.get_num_threads();
+        private int next = -1;
+        private int alive = threads;
 
-        Diagnostics.FreeEnergyRuntime.EnsureBackend();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var failures = new ExceptionDispatchInfo?[jobs.Count];
-        int next = -1;
-        int previousThreads = torch.get_num_threads();
-        int running = Math.Min(threads, jobs.Count);
-        int alive = running;
-        void Worker()
+        /// <summary>The number of threads that take the jobs.</summary>
+        public int Threads { get; } = threads;
+
+        public void Dispose() => stop.Dispose();
+
+        /// <summary>A thread's loop: take the next job until none is left or the run is stopped, on one torch thread.</summary>
+        public void Work()
         {
             torch.set_num_threads(1);
             try
@@ -238,28 +283,8 @@ public sealed class WorkerPool
             }
         }
 
-        var started = Enumerable.Range(0, running).Select(_ => new Thread(Worker) { IsBackground = true, Name = "FreeEnergy worker" }).ToList();
-        var held = holding;
-        if (held is not null)
-        {
-            held.Pool.Release(held.Slot);
-        }
-
-        try
-        {
-            started.ForEach(t => t.Start());
-            started.ForEach(t => t.Join());
-        }
-        finally
-        {
-            if (held is not null)
-            {
-                held.Slot = held.Pool.Acquire(int.MaxValue, CancellationToken.None);
-            }
-        }
-
-        failures.FirstOrDefault(f => f is not null)?.Throw();
-        cancellationToken.ThrowIfCancellationRequested();
+        /// <summary>Rethrows, with its stack trace, the failure of the job that comes first in the list, if any failed.</summary>
+        public void ThrowFirstFailure() => failures.FirstOrDefault(f => f is not null)?.Throw();
     }
 
     /// <summary>Waits for a slot; <paramref name="releasing"/> (≥ 0) is a slot this thread frees once it is queued.</summary>

@@ -104,6 +104,26 @@ public sealed class SharedStartTests : IDisposable
     }
 
     [Fact]
+    public void DefaultMultipliersAreRefusedBeforeAKeptStartIsRead()
+    {
+        using var training = TestData.Prototypes(64, 3, 5);
+        using var evaluation = TestData.Prototypes(32, 3, 6);
+        string path = Path.Combine(directory, "start.fe");
+        SharedStart.Relax(SurfaceSweepTests.SmallModel, Trainer(1), new Multipliers(4, 1), training, evaluation, path);
+        int built = 0;
+        var invalid = Assert.Throws<ArgumentOutOfRangeException>(() => SharedStart.Relax(
+            () =>
+            {
+                built++;
+                return SurfaceSweepTests.SmallModel();
+            },
+            Trainer(1), default, training, evaluation, path));
+        Assert.Equal("multipliers", invalid.ParamName);
+        Assert.Contains("λ must be > 0", invalid.Message, StringComparison.Ordinal);
+        Assert.Equal(0, built);
+    }
+
+    [Fact]
     public void ACancelledRelaxationWritesNothingAndTheNextCallTrains()
     {
         using var training = TestData.Prototypes(64, 3, 5);
