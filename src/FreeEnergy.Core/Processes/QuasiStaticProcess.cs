@@ -101,7 +101,7 @@ public sealed class QuasiStaticProcess
     /// <summary>How the constraint is held (default <see cref="ProcessMethod.Controlled"/>).</summary>
     public ProcessMethod Method => Options.Method;
 
-    /// <summary>The ramp, gate and controller settings of <see cref="ProcessMethod.Controlled"/> (default <see cref="RampProtocol.Defaults"/>).</summary>
+    /// <summary>The ramp, gate and controller settings of <see cref="ProcessMethod.Controlled"/> (default <see cref="RampProtocol.Default"/>).</summary>
     public RampProtocol Protocol => Options.Protocol;
 
     /// <summary>A process with <paramref name="options"/> (validated as a whole), this process's trainer, estimator and logger; this process is unchanged.</summary>
@@ -982,9 +982,9 @@ public sealed class QuasiStaticProcess
 
     private static void CheckTarget(double? target)
     {
-        if (target is double t && !(double.IsFinite(t) && t > 0))
+        if (target is double t)
         {
-            throw new ArgumentOutOfRangeException(nameof(target), t, "The held value must be finite and > 0 (the drift is relative to it).");
+            Guard.Positive(t, "The held value", "(the drift is relative to it)", nameof(target));
         }
     }
 
