@@ -25,14 +25,13 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
     /// <param name="mixture">Whether this is a transfer (records r).</param>
     public ProcessTrajectory Run(StepRecorder run, ConstrainedTraining engine, IReadOnlyList<Point> path, double goal, ProcessMeasurement start, bool mixture)
     {
-        var state = new State(run, engine, goal, start) { Tolerance = owner.Tolerance, Logger = owner.Logger };
         run.BeginStep();
         run.Add(run.Record(0, engine.Multipliers, mixture ? engine.Ratio : null, start, goal, 0, 0, false, 0) with { OptimizationSteps = 0, ExamplesSeen = 0 }, path.Count);
 
         // The training measurement sits below the held-out one by the generalisation gap: start the set point there.
         engine.StartSetPoint(start.Mixture);
-        state.CheckEvery = Math.Max(1, engine.StepsPerEpoch / protocol.ChecksPerEpoch);
-        state.Accepted = Accepted.Capture(engine);
+        long checkEvery = Math.Max(1, engine.StepsPerEpoch / protocol.ChecksPerEpoch);
+        var state = new State(run, engine, goal, start, checkEvery, Accepted.Capture(engine)) { Tolerance = owner.Tolerance, Logger = owner.Logger };
         try
         {
             state.Slopes = Slopes(engine, state.Last);
@@ -282,7 +281,7 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
     private readonly record struct Slope(double ByLambda, double ByGamma, double ByRatio, double LogFree);
 
     /// <summary>A run's state: its recorder and engine, the last check, the check interval, the last accepted checkpoint and its slopes.</summary>
-    private sealed class State(StepRecorder run, ConstrainedTraining engine, double goal, ProcessMeasurement start)
+    private sealed class State(StepRecorder run, ConstrainedTraining engine, double goal, ProcessMeasurement start, long checkEvery, Accepted accepted)
     {
         public StepRecorder Run => run;
 
@@ -299,9 +298,10 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
         public double LastDrift { get; set; } = QuasiStaticProcess.Drift(engine.HeldValue(start.Mixture), goal);
 
         /// <summary>Optimisation steps between held-out checks.</summary>
-        public long CheckEvery { get; set; }
+        public long CheckEvery => checkEvery;
 
-        public Accepted Accepted { get; set; } = null!;
+        /// <summary>The last accepted checkpoint (the state owns it: <see cref="Run"/> disposes the last one).</summary>
+        public Accepted Accepted { get; set; } = accepted;
 
         public Slope Slopes { get; set; }
     }

@@ -82,13 +82,13 @@ public sealed class QuasiStaticProcess
     /// <summary>The logger (for the process's internal parts).</summary>
     internal ILogger Logger => logger;
 
-    /// <summary>The largest accepted relative drift |Q − Q*|/|Q*| of the held quantity (default 0.02).</summary>
+    /// <summary>The largest accepted relative drift |Q − Q*|/|Q*| of the held quantity (default <see cref="QuasiStaticProcessOptions.Defaults.Tolerance"/>).</summary>
     public double Tolerance => Options.Tolerance;
 
-    /// <summary>The largest number of corrections per step (default 5; 0: predict only).</summary>
+    /// <summary>The largest number of corrections per step (default <see cref="QuasiStaticProcessOptions.Defaults.MaxCorrections"/>; 0: predict only).</summary>
     public int MaxCorrections => Options.MaxCorrections;
 
-    /// <summary>The bound on one change of the free multiplier, relative to max(|value|, 1) (default 0.5).</summary>
+    /// <summary>The bound on one change of the free multiplier, relative to max(|value|, 1) (default <see cref="QuasiStaticProcessOptions.Defaults.MaxRelativeChange"/>).</summary>
     public double MaxRelativeChange => Options.MaxRelativeChange;
 
     /// <summary>Whether the process stops at the first step that does not hold its constraint (default false: it records the failure and goes on).</summary>
@@ -97,7 +97,7 @@ public sealed class QuasiStaticProcess
     /// <summary>The JSON-lines file every finished step is written to, or null.</summary>
     public string? RecordFile => Options.RecordFile;
 
-    /// <summary>How the constraint is held (default <see cref="ProcessMethod.Controlled"/>).</summary>
+    /// <summary>How the constraint is held (default <see cref="QuasiStaticProcessOptions.Defaults.Method"/>).</summary>
     public ProcessMethod Method => Options.Method;
 
     /// <summary>The ramp, gate and controller settings of <see cref="ProcessMethod.Controlled"/> (default <see cref="RampProtocol.Default"/>).</summary>
