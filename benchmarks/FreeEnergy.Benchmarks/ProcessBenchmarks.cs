@@ -41,14 +41,14 @@ internal static class ProcessBenchmarks
         }
 
         var method = Option(args, "--method", "controlled") == "predictor" ? ProcessMethod.PredictorCorrector : ProcessMethod.Controlled;
-        var protocol = RampProtocol.Defaults with
+        var protocol = RampProtocol.Default with
         {
             RampEpochs = Option(args, "--ramp-epochs", RampProtocol.Defaults.RampEpochs),
             Feedforward = args.Contains("--feedforward"),
             MaxGovernedChecks = Option(args, "--governed-checks", RampProtocol.Defaults.MaxGovernedChecks),
             MaxDwellChecks = Option(args, "--dwell-checks", RampProtocol.Defaults.MaxDwellChecks),
             MaxHalvings = Option(args, "--halvings", RampProtocol.Defaults.MaxHalvings),
-            Controller = ConstraintControllerOptions.Defaults with
+            Controller = ConstraintControllerOptions.Default with
             {
                 IntegralGain = Option(args, "--ki", ConstraintControllerOptions.Defaults.IntegralGain),
                 ProportionalGain = Option(args, "--kp", ConstraintControllerOptions.Defaults.ProportionalGain),

@@ -540,7 +540,7 @@ public static class Snippets
                 new EquilibriumTrainer(),                                // Adam and the batch size of the process's one training loop
                 new EncoderFluctuationEstimator())                       // the log-sensitivity of C to γ for the controller (K ≥ 2)
             .WithTolerance(0.02)                                         // |C − C*| / C* on held-out data at every recorded step
-            .WithProtocol(RampProtocol.Defaults with { RampEpochs = 1, MaxDwellChecks = 8 }) // ramp, checks, gate, rollback: all bounded
+            .WithProtocol(RampProtocol.Default with { RampEpochs = 1, MaxDwellChecks = 8 }) // ramp, checks, gate, rollback: all bounded
             .WithRecordFile(Path.Combine(folder, "iso-c.jsonl"));       // one JSON line per step; the checks go to iso-c.checks.jsonl
         // ProcessMethod.Controlled is the default; .WithMethod(ProcessMethod.PredictorCorrector) jumps, relaxes and corrects instead.
         ProcessTrajectory forward = process.IsoClassification(model, start, path: [2, 1], training, evaluation);

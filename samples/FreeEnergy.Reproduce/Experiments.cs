@@ -275,8 +275,8 @@ internal sealed class Experiments(Settings settings, Budget budget, string outDi
     private RampProtocol Protocol(bool transfer)
     {
         var protocol = transfer
-            ? RampProtocol.Defaults with { RampEpochs = 2, MaxGovernedChecks = 100, MaxHalvings = 0, Controller = ConstraintControllerOptions.Defaults with { MaxMultiplier = 5 } }
-            : RampProtocol.Defaults;
+            ? RampProtocol.Default with { RampEpochs = 2, MaxGovernedChecks = 100, MaxHalvings = 0, Controller = ConstraintControllerOptions.Default with { MaxMultiplier = 5 } }
+            : RampProtocol.Default;
         return settings.Quick ? protocol with { MaxDwellChecks = 4, MaxGovernedChecks = 8, MaxHalvings = 0 } : protocol;
     }
 

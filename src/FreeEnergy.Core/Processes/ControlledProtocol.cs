@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FreeEnergy.Core.Derivatives;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
@@ -26,97 +25,22 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
     /// <param name="mixture">Whether this is a transfer (records r).</param>
     public ProcessTrajectory Run(StepRecorder run, ConstrainedTraining engine, IReadOnlyList<Point> path, double goal, ProcessMeasurement start, bool mixture)
     {
-        var state = new State(engine, goal, start) { Tolerance = owner.Tolerance, Logger = owner.Logger };
-        var clock = Stopwatch.StartNew();
+        run.BeginStep();
         run.Add(run.Record(0, engine.Multipliers, mixture ? engine.Ratio : null, start, goal, 0, 0, false, 0) with { OptimizationSteps = 0, ExamplesSeen = 0 }, path.Count);
 
         // The training measurement sits below the held-out one by the generalisation gap: start the set point there.
         engine.StartSetPoint(start.Mixture);
         long checkEvery = Math.Max(1, engine.StepsPerEpoch / protocol.ChecksPerEpoch);
-        var accepted = Accepted.Capture(engine);
+        var state = new State(run, engine, goal, start, checkEvery, Accepted.Capture(engine)) { Tolerance = owner.Tolerance, Logger = owner.Logger };
         try
         {
-            var slopes = Slopes(engine, state.Last);
+            state.Slopes = Slopes(engine, state.Last);
             for (int k = 0; k < path.Count; k++)
             {
-                clock.Restart();
+                run.BeginStep();
                 long steps0 = engine.Steps, examples0 = engine.ExamplesSeen;
-                var targets = new List<Point> { path[k] }; // a stack: the last entry is the next checkpoint
-                int halvings = 0, rollbacks = 0;
-                bool held = false, failed = false;
-                while (targets.Count > 0)
-                {
-                    var from = Current(engine);
-                    var to = targets[^1];
-                    double fraction = Math.Pow(0.5, halvings);
-                    long rampSteps = Math.Max(1, (long)Math.Round(protocol.RampEpochs * fraction * engine.StepsPerEpoch));
-                    double progress = 0, speed = 1;
-                    int slowChecks = 0;
-                    while (progress < 1)
-                    {
-                        var before = Current(engine);
-                        progress = Math.Min(1, progress + (speed / rampSteps));
-                        Move(engine, Interpolate(from, to, progress));
-                        if (protocol.Feedforward)
-                        {
-                            FeedForward(engine, slopes, before, Current(engine));
-                        }
-
-                        engine.Step();
-                        if (engine.Steps % checkEvery == 0)
-                        {
-                            var check = Check(run, engine, state, k + 1, "ramp");
-                            speed = slowChecks < protocol.MaxGovernedChecks ? Governor(engine, check, state.Last, slopes, from, to) : 1;
-                            slowChecks += speed < 1 ? 1 : 0;
-                        }
-                    }
-
-                    Move(engine, to);
-                    engine.ApplyController();
-                    int consecutive = 0;
-                    for (int dwell = 0; dwell < protocol.MaxDwellChecks && consecutive < protocol.ConsecutiveChecks; dwell++)
-                    {
-                        for (long i = 0; i < checkEvery; i++)
-                        {
-                            engine.Step();
-                        }
-
-                        consecutive = Check(run, engine, state, k + 1, "dwell").WithinTolerance ? consecutive + 1 : 0;
-                    }
-
-                    if (consecutive >= protocol.ConsecutiveChecks)
-                    {
-                        targets.RemoveAt(targets.Count - 1);
-                        accepted.Dispose();
-                        accepted = Accepted.Capture(engine);
-                        slopes = Slopes(engine, state.Last);
-                        held = true;
-                        continue;
-                    }
-
-                    if (halvings < protocol.MaxHalvings && !failed)
-                    {
-                        // Back to the last accepted checkpoint, and half the way to this target first.
-                        accepted.Restore(engine);
-                        halvings++;
-                        rollbacks++;
-                        ProcessLog.RolledBack(owner.Logger, run.Kind, k + 1, state.LastDrift, halvings);
-                        targets.Add(Interpolate(Current(engine), to, 0.5));
-                        held = false;
-                        continue;
-                    }
-
-                    // Out of halvings: go on from where it is, to the step's own values (no further halving), and
-                    // record the step there as not held.
-                    held = false;
-                    failed = true;
-                    targets.RemoveAt(targets.Count - 1);
-                    accepted.Dispose();
-                    accepted = Accepted.Capture(engine);
-                    slopes = Slopes(engine, state.Last);
-                }
-
-                var step = run.Record(k + 1, engine.Multipliers, mixture ? engine.Ratio : null, state.Last, goal, rollbacks, (int)Math.Round((double)(engine.Steps - steps0) / engine.StepsPerEpoch), held, clock.Elapsed.TotalSeconds)
+                var (held, rollbacks) = Settle(state, k + 1, path[k]);
+                var step = run.Record(k + 1, engine.Multipliers, mixture ? engine.Ratio : null, state.Last, goal, rollbacks, (int)Math.Round((double)(engine.Steps - steps0) / engine.StepsPerEpoch), held, run.Seconds)
                     with
                     { WithinTolerance = held, OptimizationSteps = engine.Steps - steps0, ExamplesSeen = engine.ExamplesSeen - examples0 };
                 if (!run.Add(step, path.Count))
@@ -127,10 +51,115 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
         }
         finally
         {
-            accepted.Dispose();
+            state.Accepted.Dispose();
         }
 
         return run.Finish();
+    }
+
+    /// <summary>
+    /// One recorded step: ramps to <paramref name="target"/> and dwells there until the gate accepts it; a step that
+    /// does not settle is rolled back and approached in halves (at most <see cref="RampProtocol.MaxHalvings"/> times),
+    /// then taken as it is and reported not held. Returns whether it was held and how many rollbacks it took.
+    /// </summary>
+    private (bool Held, int Rollbacks) Settle(State state, int index, Point target)
+    {
+        var engine = state.Engine;
+        var targets = new List<Point> { target }; // a stack: the last entry is the next checkpoint
+        int halvings = 0, rollbacks = 0;
+        bool held = false, failed = false;
+        while (targets.Count > 0)
+        {
+            var to = targets[^1];
+            Ramp(state, index, to, Math.Pow(0.5, halvings));
+            Move(engine, to);
+            engine.ApplyController();
+            if (Dwell(state, index))
+            {
+                targets.RemoveAt(targets.Count - 1);
+                Accept(state);
+                held = true;
+                continue;
+            }
+
+            if (halvings < protocol.MaxHalvings && !failed)
+            {
+                // Back to the last accepted checkpoint, and half the way to this target first.
+                state.Accepted.Restore(engine);
+                halvings++;
+                rollbacks++;
+                ProcessLog.RolledBack(owner.Logger, state.Run.Kind, index, state.LastDrift, halvings);
+                targets.Add(Interpolate(Current(engine), to, 0.5));
+                held = false;
+                continue;
+            }
+
+            // Out of halvings: go on from where it is, to the step's own values (no further halving), and
+            // record the step there as not held.
+            held = false;
+            failed = true;
+            targets.RemoveAt(targets.Count - 1);
+            Accept(state);
+        }
+
+        return (held, rollbacks);
+    }
+
+    /// <summary>
+    /// Moves the scheduled coordinates from where they are to <paramref name="to"/> over
+    /// <paramref name="fraction"/>·<see cref="RampProtocol.RampEpochs"/> epochs, one optimisation step at a time, fed
+    /// forward if set, checked on held-out data and slowed by the governor.
+    /// </summary>
+    private void Ramp(State state, int index, Point to, double fraction)
+    {
+        var engine = state.Engine;
+        var from = Current(engine);
+        long rampSteps = Math.Max(1, (long)Math.Round(protocol.RampEpochs * fraction * engine.StepsPerEpoch));
+        double progress = 0, speed = 1;
+        int slowChecks = 0;
+        while (progress < 1)
+        {
+            var before = Current(engine);
+            progress = Math.Min(1, progress + (speed / rampSteps));
+            Move(engine, Interpolate(from, to, progress));
+            if (protocol.Feedforward)
+            {
+                FeedForward(engine, state.Slopes, before, Current(engine));
+            }
+
+            engine.Step();
+            if (engine.Steps % state.CheckEvery == 0)
+            {
+                var check = Check(state, index, "ramp");
+                speed = slowChecks < protocol.MaxGovernedChecks ? Governor(engine, check, state.Last, state.Slopes, from, to) : 1;
+                slowChecks += speed < 1 ? 1 : 0;
+            }
+        }
+    }
+
+    /// <summary>Trains at the step's values, a check at a time, until <see cref="RampProtocol.ConsecutiveChecks"/> checks in a row are within the tolerance (true) or the dwell is spent (false).</summary>
+    private bool Dwell(State state, int index)
+    {
+        int consecutive = 0;
+        for (int dwell = 0; dwell < protocol.MaxDwellChecks && consecutive < protocol.ConsecutiveChecks; dwell++)
+        {
+            for (long i = 0; i < state.CheckEvery; i++)
+            {
+                state.Engine.Step();
+            }
+
+            consecutive = Check(state, index, "dwell").WithinTolerance ? consecutive + 1 : 0;
+        }
+
+        return consecutive >= protocol.ConsecutiveChecks;
+    }
+
+    /// <summary>Makes the engine's state the last accepted checkpoint and takes the slopes there.</summary>
+    private void Accept(State state)
+    {
+        state.Accepted.Dispose();
+        state.Accepted = Accepted.Capture(state.Engine);
+        state.Slopes = Slopes(state.Engine, state.Last);
     }
 
     /// <summary>
@@ -168,8 +197,9 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
         a.Gamma + ((b.Gamma - a.Gamma) * t),
         a.Ratio + ((b.Ratio - a.Ratio) * t));
 
-    private static ControllerCheck Check(StepRecorder run, ConstrainedTraining engine, State state, int index, string phase)
+    private static ControllerCheck Check(State state, int index, string phase)
     {
+        var (run, engine) = (state.Run, state.Engine);
         var (measured, q) = engine.Check();
         var mixture = measured.Mixture;
         double drift = QuasiStaticProcess.Drift(q, state.Goal);
@@ -250,9 +280,13 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
     /// <summary>∂Q/∂λ, ∂Q/∂γ, ∂Q/∂r and ∂Q/∂ln m.</summary>
     private readonly record struct Slope(double ByLambda, double ByGamma, double ByRatio, double LogFree);
 
-    /// <summary>The run's last check.</summary>
-    private sealed class State(ConstrainedTraining engine, double goal, ProcessMeasurement start)
+    /// <summary>A run's state: its recorder and engine, the last check, the check interval, the last accepted checkpoint and its slopes.</summary>
+    private sealed class State(StepRecorder run, ConstrainedTraining engine, double goal, ProcessMeasurement start, long checkEvery, Accepted accepted)
     {
+        public StepRecorder Run => run;
+
+        public ConstrainedTraining Engine => engine;
+
         public double Goal => goal;
 
         public double Tolerance { get; init; }
@@ -262,6 +296,14 @@ internal sealed class ControlledProtocol(QuasiStaticProcess owner, RampProtocol 
         public ProcessMeasurement Last { get; set; } = start;
 
         public double LastDrift { get; set; } = QuasiStaticProcess.Drift(engine.HeldValue(start.Mixture), goal);
+
+        /// <summary>Optimisation steps between held-out checks.</summary>
+        public long CheckEvery => checkEvery;
+
+        /// <summary>The last accepted checkpoint (the state owns it: <see cref="Run"/> disposes the last one).</summary>
+        public Accepted Accepted { get; set; } = accepted;
+
+        public Slope Slopes { get; set; }
     }
 
     /// <summary>The last accepted checkpoint: weights, controller and coordinates.</summary>

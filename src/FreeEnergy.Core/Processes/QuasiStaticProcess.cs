@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using FreeEnergy.Core.Data;
 using FreeEnergy.Core.Derivatives;
@@ -83,13 +82,13 @@ public sealed class QuasiStaticProcess
     /// <summary>The logger (for the process's internal parts).</summary>
     internal ILogger Logger => logger;
 
-    /// <summary>The largest accepted relative drift |Q − Q*|/|Q*| of the held quantity (default 0.02).</summary>
+    /// <summary>The largest accepted relative drift |Q − Q*|/|Q*| of the held quantity (default <see cref="QuasiStaticProcessOptions.Defaults.Tolerance"/>).</summary>
     public double Tolerance => Options.Tolerance;
 
-    /// <summary>The largest number of corrections per step (default 5; 0: predict only).</summary>
+    /// <summary>The largest number of corrections per step (default <see cref="QuasiStaticProcessOptions.Defaults.MaxCorrections"/>; 0: predict only).</summary>
     public int MaxCorrections => Options.MaxCorrections;
 
-    /// <summary>The bound on one change of the free multiplier, relative to max(|value|, 1) (default 0.5).</summary>
+    /// <summary>The bound on one change of the free multiplier, relative to max(|value|, 1) (default <see cref="QuasiStaticProcessOptions.Defaults.MaxRelativeChange"/>).</summary>
     public double MaxRelativeChange => Options.MaxRelativeChange;
 
     /// <summary>Whether the process stops at the first step that does not hold its constraint (default false: it records the failure and goes on).</summary>
@@ -98,10 +97,10 @@ public sealed class QuasiStaticProcess
     /// <summary>The JSON-lines file every finished step is written to, or null.</summary>
     public string? RecordFile => Options.RecordFile;
 
-    /// <summary>How the constraint is held (default <see cref="ProcessMethod.Controlled"/>).</summary>
+    /// <summary>How the constraint is held (default <see cref="QuasiStaticProcessOptions.Defaults.Method"/>).</summary>
     public ProcessMethod Method => Options.Method;
 
-    /// <summary>The ramp, gate and controller settings of <see cref="ProcessMethod.Controlled"/> (default <see cref="RampProtocol.Defaults"/>).</summary>
+    /// <summary>The ramp, gate and controller settings of <see cref="ProcessMethod.Controlled"/> (default <see cref="RampProtocol.Default"/>).</summary>
     public RampProtocol Protocol => Options.Protocol;
 
     /// <summary>A process with <paramref name="options"/> (validated as a whole), this process's trainer, estimator and logger; this process is unchanged.</summary>
@@ -285,6 +284,29 @@ public sealed class QuasiStaticProcess
         IProgress<ProcessStep>? progress,
         CancellationToken cancellationToken)
     {
+        CheckRun(held, driven, model, start, path, training, evaluation, target);
+        var run = new StepRecorder(this, KindOf(held), held, driven, progress);
+        var measured = new ProcessMeasurement(Evaluate(model, evaluation), null, null);
+        double goal = target ?? HeldValue(held, measured.Mixture);
+        CheckMeasuredTarget(goal, held);
+        if (Method == ProcessMethod.Controlled)
+        {
+            var points = path.Select(v => driven == DrivenMultiplier.Lambda ? new ControlledProtocol.Point(v, start.Gamma, 0) : new ControlledProtocol.Point(start.Lambda, v, 0)).ToArray();
+            using var engine = new ConstrainedTraining(model, trainer, training, null, evaluation, null, held, driven == DrivenMultiplier.Lambda, start, goal, Protocol.Controller, cancellationToken);
+            return new ControlledProtocol(this, Protocol, (m, _) => estimator.Estimate(model, m, evaluation, cancellationToken)).Run(run, engine, points, goal, measured, false);
+        }
+
+        run.AddStart(start, null, measured, goal, path.Count);
+        Func<Multipliers, (ProcessMeasurement Measured, TrainingResult Result)> relax = m => Relax(model, m, training, evaluation, cancellationToken);
+        return PredictAndCorrect(run, model, start, measured, goal, path.Count, (k, current, now) =>
+        {
+            var (predicted, freeSlope) = PredictOnOneTask(run, model, current, path[k - 1], now, goal, evaluation, cancellationToken);
+            return new Prediction(predicted, freeSlope, null, relax);
+        }, cancellationToken);
+    }
+
+    private static void CheckRun(HeldQuantity held, DrivenMultiplier driven, RateDistortionModel model, Multipliers start, IReadOnlyList<double> path, LabeledTensorDataset training, LabeledTensorDataset evaluation, double? target)
+    {
         if (held == HeldQuantity.None || !Enum.IsDefined(held))
         {
             throw new ArgumentOutOfRangeException(nameof(held), held, "A constrained process must hold Rate, Distortion or Classification; use FollowSchedule for a schedule.");
@@ -301,46 +323,50 @@ public sealed class QuasiStaticProcess
         CheckStart(start);
         CheckPath(path, driven == DrivenMultiplier.Lambda, nameof(path));
         CheckTarget(target);
-        var kind = held switch
-        {
-            HeldQuantity.Classification => ProcessKind.IsoClassification,
-            HeldQuantity.Rate => ProcessKind.IsoRate,
-            _ => ProcessKind.IsoDistortion,
-        };
+    }
 
-        var run = new StepRecorder(this, kind, held, driven, progress);
-        var clock = Stopwatch.StartNew();
-        var measured = new ProcessMeasurement(Evaluate(model, evaluation), null, null);
-        double goal = target ?? HeldValue(held, measured.Mixture);
-        CheckMeasuredTarget(goal, held);
-        if (Method == ProcessMethod.Controlled)
-        {
-            var points = path.Select(v => driven == DrivenMultiplier.Lambda ? new ControlledProtocol.Point(v, start.Gamma, 0) : new ControlledProtocol.Point(start.Lambda, v, 0)).ToArray();
-            using var engine = new ConstrainedTraining(model, trainer, training, null, evaluation, null, held, driven == DrivenMultiplier.Lambda, start, goal, Protocol.Controller, cancellationToken);
-            return new ControlledProtocol(this, Protocol, (m, _) => estimator.Estimate(model, m, evaluation, cancellationToken)).Run(run, engine, points, goal, measured, false);
-        }
-        run.Add(run.Record(0, start, null, measured, goal, 0, 0, false, clock.Elapsed.TotalSeconds), path.Count);
+    private static ProcessKind KindOf(HeldQuantity held) => held switch
+    {
+        HeldQuantity.Classification => ProcessKind.IsoClassification,
+        HeldQuantity.Rate => ProcessKind.IsoRate,
+        _ => ProcessKind.IsoDistortion,
+    };
 
+    /// <summary>
+    /// The predictor of a step on one task: the driven multiplier goes to <paramref name="drivenNext"/>, the free one
+    /// moves so that Q returns to <paramref name="goal"/> to first order, Δfree = (Q* − Q − ∂Q/∂driven·Δdriven)/(∂Q/∂free).
+    /// </summary>
+    private (Multipliers Predicted, double FreeSlope) PredictOnOneTask(StepRecorder run, RateDistortionModel model, Multipliers current, double drivenNext, ProcessMeasurement measured, double goal, LabeledTensorDataset evaluation, CancellationToken cancellationToken)
+    {
+        var driven = run.Driven;
+        var derivatives = estimator.Estimate(model, current, evaluation, cancellationToken);
+        var (drivenSlope, freeSlope) = Slopes(run.Held, driven, derivatives, current);
+        double drivenChange = drivenNext - DrivenOf(current, driven);
+        double q = HeldValue(run.Held, measured.Mixture);
+        double freeNext = PredictFree(FreeOf(current, driven), freeSlope, goal - q - (drivenSlope * drivenChange), driven);
+        return (Compose(drivenNext, freeNext, driven), freeSlope);
+    }
+
+    /// <summary>The free multiplier after a predictor step: <c>free + gap/slope</c> (unchanged without a usable slope), bounded.</summary>
+    private double PredictFree(double free, double slope, double gap, DrivenMultiplier driven) =>
+        Bound(free, IsUsable(slope) ? free + (gap / slope) : free, driven);
+
+    /// <summary>
+    /// The predictor–corrector loop shared by the one-task runs and the transfer: step k = 1 … <paramref name="total"/>
+    /// takes <paramref name="predict"/>'s multipliers, holds the constraint there (<see cref="Hold"/>) and records the step.
+    /// </summary>
+    private ProcessTrajectory PredictAndCorrect(StepRecorder run, RateDistortionModel model, Multipliers start, ProcessMeasurement measured, double goal, int total, Func<int, Multipliers, ProcessMeasurement, Prediction> predict, CancellationToken cancellationToken)
+    {
         var current = start;
-        for (int k = 0; k < path.Count; k++)
+        for (int k = 1; k <= total; k++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            clock.Restart();
-            var derivatives = estimator.Estimate(model, current, evaluation, cancellationToken);
-            var (drivenSlope, freeSlope) = Slopes(held, driven, derivatives, current);
-            double drivenNext = path[k];
-            double drivenChange = drivenNext - DrivenOf(current, driven);
-            double q = HeldValue(held, measured.Mixture);
-            double freeNow = FreeOf(current, driven);
-            double freeNext = IsUsable(freeSlope) ? freeNow + ((goal - q - (drivenSlope * drivenChange)) / freeSlope) : freeNow;
-            freeNext = Bound(freeNow, freeNext, driven);
-            var predicted = Compose(drivenNext, freeNext, driven);
-
-            var outcome = Hold(run, k + 1, model, predicted, freeSlope, goal, m => Relax(model, m, training, evaluation, cancellationToken), cancellationToken);
+            run.BeginStep();
+            var prediction = predict(k, current, measured);
+            var outcome = Hold(run, k, model, prediction.Multipliers, prediction.FreeSlope, goal, prediction.Relax, cancellationToken);
             current = outcome.Multipliers;
             measured = outcome.Measurement;
-            var step = run.Record(k + 1, current, null, measured, goal, outcome.Corrections, outcome.Epochs, outcome.Converged, clock.Elapsed.TotalSeconds);
-            if (!run.Add(step, path.Count))
+            if (!run.Add(run.Record(k, current, prediction.Ratio, measured, goal, outcome.Corrections, outcome.Epochs, outcome.Converged, run.Seconds), total))
             {
                 break;
             }
@@ -421,6 +447,21 @@ public sealed class QuasiStaticProcess
         ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(evaluation);
         CheckStart(start);
+        CheckSchedule(schedule);
+        var run = new StepRecorder(this, ProcessKind.Schedule, HeldQuantity.None, DrivenMultiplier.Lambda, progress);
+        run.AddStart(start, null, new ProcessMeasurement(Evaluate(model, evaluation), null, null), null, schedule.Count);
+        for (int k = 0; k < schedule.Count; k++)
+        {
+            run.BeginStep();
+            var (measured, result) = Relax(model, schedule[k], training, evaluation, cancellationToken);
+            run.Add(run.Record(k + 1, schedule[k], null, measured, null, 0, result.Epochs, result.Converged, run.Seconds), schedule.Count);
+        }
+
+        return run.Finish();
+    }
+
+    private static void CheckSchedule(IReadOnlyList<Multipliers> schedule)
+    {
         ArgumentNullException.ThrowIfNull(schedule);
         if (schedule.Count == 0)
         {
@@ -434,18 +475,6 @@ public sealed class QuasiStaticProcess
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Schedule entry {i} has λ = {schedule[i].Lambda}; λ must be > 0 (use new Multipliers(λ, γ))."), nameof(schedule));
             }
         }
-
-        var run = new StepRecorder(this, ProcessKind.Schedule, HeldQuantity.None, DrivenMultiplier.Lambda, progress);
-        var clock = Stopwatch.StartNew();
-        run.Add(run.Record(0, start, null, new ProcessMeasurement(Evaluate(model, evaluation), null, null), null, 0, 0, false, clock.Elapsed.TotalSeconds), schedule.Count);
-        for (int k = 0; k < schedule.Count; k++)
-        {
-            clock.Restart();
-            var (measured, result) = Relax(model, schedule[k], training, evaluation, cancellationToken);
-            run.Add(run.Record(k + 1, schedule[k], null, measured, null, 0, result.Epochs, result.Converged, clock.Elapsed.TotalSeconds), schedule.Count);
-        }
-
-        return run.Finish();
     }
 
     /// <summary>
@@ -492,6 +521,30 @@ public sealed class QuasiStaticProcess
         CancellationToken cancellationToken)
     {
         CheckTransfer(model, start, training, evaluation, steps);
+        CheckLambdaPath(lambdaPath, steps);
+        var run = new StepRecorder(this, ProcessKind.Transfer, HeldQuantity.Classification, DrivenMultiplier.Lambda, progress);
+        var (measured, c0) = MeasureSource(model, evaluation);
+        if (Method == ProcessMethod.Controlled)
+        {
+            var points = Enumerable.Range(1, steps).Select(k => new ControlledProtocol.Point(lambdaPath?[k - 1] ?? start.Lambda, start.Gamma, (double)k / steps)).ToArray();
+            using var engine = new ConstrainedTraining(model, trainer, training.Source, training.Target, evaluation.Source, evaluation.Target, HeldQuantity.Classification, true, start, c0, Protocol.Controller, cancellationToken);
+            return new ControlledProtocol(this, Protocol, (m, r) => MixtureDerivatives(model, m, evaluation, r, cancellationToken)).Run(run, engine, points, c0, measured, true);
+        }
+
+        run.AddStart(start, 0, measured, c0, steps);
+        return PredictAndCorrect(run, model, start, measured, c0, steps, (k, current, now) =>
+        {
+            double next = (double)k / steps;
+            double lambda = lambdaPath?[k - 1] ?? current.Lambda;
+            var (predicted, freeSlope) = PredictTransfer(model, current, lambda, (double)(k - 1) / steps, next, now, c0, evaluation, cancellationToken);
+            var mixtureTraining = training.WithRatio(next);
+            var mixtureEvaluation = evaluation.WithRatio(next);
+            return new Prediction(predicted, freeSlope, next, m => RelaxMixture(model, m, mixtureTraining, mixtureEvaluation, cancellationToken));
+        }, cancellationToken);
+    }
+
+    private static void CheckLambdaPath(IReadOnlyList<double>? lambdaPath, int steps)
+    {
         if (lambdaPath is not null)
         {
             CheckPath(lambdaPath, true, nameof(lambdaPath));
@@ -500,48 +553,28 @@ public sealed class QuasiStaticProcess
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The λ path must have one value per step: {steps} expected, {lambdaPath.Count} given."), nameof(lambdaPath));
             }
         }
+    }
 
-        var run = new StepRecorder(this, ProcessKind.Transfer, HeldQuantity.Classification, DrivenMultiplier.Lambda, progress);
-        var clock = Stopwatch.StartNew();
+    /// <summary>
+    /// The predictor of a transfer step from ratio <paramref name="r"/> to <paramref name="next"/>: λ to
+    /// <paramref name="lambda"/>, γ by Δγ = (C₀ − C − C_r·Δr − C_λ·Δλ)/C_γ with C_r = C_target − C_source at the
+    /// current weights and the estimator's slopes of the mixture at <paramref name="next"/>.
+    /// </summary>
+    private (Multipliers Predicted, double FreeSlope) PredictTransfer(RateDistortionModel model, Multipliers current, double lambda, double r, double next, ProcessMeasurement measured, double c0, TaskMixture evaluation, CancellationToken cancellationToken)
+    {
+        var derivatives = MixtureDerivatives(model, current, evaluation, next, cancellationToken);
+        double cR = measured.Target!.Classification - measured.Source!.Classification;
+        double gap = c0 - measured.Mixture.Classification - (cR * (next - r)) - (derivatives.CLambda * (lambda - current.Lambda));
+        return (new Multipliers(lambda, PredictFree(current.Gamma, derivatives.CGamma, gap, DrivenMultiplier.Lambda)), derivatives.CGamma);
+    }
+
+    /// <summary>C₀, the classification loss on the source at the start of a transfer (r = 0), and that measurement.</summary>
+    private (ProcessMeasurement Measured, double C0) MeasureSource(RateDistortionModel model, TaskMixture evaluation)
+    {
         var measured = EvaluateMixture(model, evaluation, 0);
         double c0 = measured.Mixture.Classification;
         CheckMeasuredTarget(c0, HeldQuantity.Classification);
-        if (Method == ProcessMethod.Controlled)
-        {
-            var points = Enumerable.Range(1, steps).Select(k => new ControlledProtocol.Point(lambdaPath?[k - 1] ?? start.Lambda, start.Gamma, (double)k / steps)).ToArray();
-            using var engine = new ConstrainedTraining(model, trainer, training.Source, training.Target, evaluation.Source, evaluation.Target, HeldQuantity.Classification, true, start, c0, Protocol.Controller, cancellationToken);
-            return new ControlledProtocol(this, Protocol, (m, r) => MixtureDerivatives(model, m, evaluation, r, cancellationToken)).Run(run, engine, points, c0, measured, true);
-        }
-        run.Add(run.Record(0, start, 0, measured, c0, 0, 0, false, clock.Elapsed.TotalSeconds), steps);
-
-        var current = start;
-        double r = 0;
-        for (int k = 1; k <= steps; k++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            clock.Restart();
-            double next = (double)k / steps;
-            double lambda = lambdaPath?[k - 1] ?? current.Lambda;
-            var derivatives = MixtureDerivatives(model, current, evaluation, next, cancellationToken);
-            double cR = measured.Target!.Classification - measured.Source!.Classification;
-            double gamma = current.Gamma;
-            double proposed = IsUsable(derivatives.CGamma)
-                ? gamma + ((c0 - measured.Mixture.Classification - (cR * (next - r)) - (derivatives.CLambda * (lambda - current.Lambda))) / derivatives.CGamma)
-                : gamma;
-            var predicted = new Multipliers(lambda, Bound(gamma, proposed, DrivenMultiplier.Lambda));
-            var mixtureTraining = training.WithRatio(next);
-            var mixtureEvaluation = evaluation.WithRatio(next);
-            var outcome = Hold(run, k, model, predicted, derivatives.CGamma, c0, m => RelaxMixture(model, m, mixtureTraining, mixtureEvaluation, cancellationToken), cancellationToken);
-            current = outcome.Multipliers;
-            measured = outcome.Measurement;
-            r = next;
-            if (!run.Add(run.Record(k, current, r, measured, c0, outcome.Corrections, outcome.Epochs, outcome.Converged, clock.Elapsed.TotalSeconds), steps))
-            {
-                break;
-            }
-        }
-
-        return run.Finish();
+        return (measured, c0);
     }
 
     /// <summary>
@@ -595,47 +628,18 @@ public sealed class QuasiStaticProcess
             .WithFixedEpochs(1)
             .WithTrainingDataEvaluation(false);
         var run = new StepRecorder(this, ProcessKind.AuthorsController, HeldQuantity.Classification, DrivenMultiplier.Lambda, progress);
-        var clock = Stopwatch.StartNew();
-        var measured = EvaluateMixture(model, evaluation, 0);
-        double c0 = measured.Mixture.Classification;
-        CheckMeasuredTarget(c0, HeldQuantity.Classification);
-        run.Add(run.Record(0, start, 0, measured, c0, 0, 0, false, clock.Elapsed.TotalSeconds), steps);
-        double lambda = start.Lambda, gamma = start.Gamma;
+        var (measured, c0) = MeasureSource(model, evaluation);
+        run.AddStart(start, 0, measured, c0, steps);
+        var authors = new AuthorsRun(model, pass, options, training, evaluation, steps, c0, cancellationToken);
+        var m = start;
         for (int k = 0; k < steps; k++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            clock.Restart();
+            run.BeginStep();
             double r = (double)(k + 1) / steps;
-            var mixtureTraining = training.WithRatio(r);
-            var mixtureEvaluation = evaluation.WithRatio(r);
-            measured = EvaluateMixture(model, evaluation, r);
-            int passes = 0, epochs = 0;
-            bool capHit = false;
-            while (measured.Mixture.Classification >= c0)
-            {
-                if (passes >= options.MaxPassesPerStep)
-                {
-                    capHit = true;
-                    ProcessLog.ControllerCapHit(logger, k + 1, passes, measured.Mixture.Classification, c0);
-                    break;
-                }
-
-                if (passes > 0)
-                {
-                    lambda -= (lambda - options.LambdaMin) / (steps - k);
-                    gamma += options.GammaIncrement;
-                }
-
-                for (int e = 0; e < options.EpochsPerPass; e++)
-                {
-                    epochs += pass.Train(model, new Multipliers(lambda, gamma), mixtureTraining, mixtureEvaluation, null, cancellationToken).Epochs;
-                }
-
-                measured = EvaluateMixture(model, evaluation, r);
-                passes++;
-            }
-
-            var step = run.Record(k + 1, new Multipliers(lambda, gamma), r, measured, c0, Math.Max(0, passes - 1), epochs, false, clock.Elapsed.TotalSeconds) with { WithinTolerance = !capHit };
+            var outcome = AuthorsStep(authors, k, r, m);
+            m = outcome.Multipliers;
+            var step = run.Record(k + 1, m, r, outcome.Measured, c0, Math.Max(0, outcome.Passes - 1), outcome.Epochs, false, run.Seconds) with { WithinTolerance = !outcome.CapHit };
             if (!run.Add(step, steps))
             {
                 break;
@@ -643,6 +647,41 @@ public sealed class QuasiStaticProcess
         }
 
         return run.Finish();
+    }
+
+    /// <summary>
+    /// Step k (from 0) of the authors' controller at ratio <paramref name="r"/>: while C ≥ C₀ and under the cap, a pass
+    /// (from the second on, λ toward λ_min by (λ − λ_min)/(N − k) and γ up by the increment) of a few fresh-Adam epochs.
+    /// </summary>
+    private AuthorsStepOutcome AuthorsStep(AuthorsRun a, int k, double r, Multipliers m)
+    {
+        var mixtureTraining = a.Training.WithRatio(r);
+        var mixtureEvaluation = a.Evaluation.WithRatio(r);
+        var measured = EvaluateMixture(a.Model, a.Evaluation, r);
+        int passes = 0, epochs = 0;
+        while (measured.Mixture.Classification >= a.C0)
+        {
+            if (passes >= a.Options.MaxPassesPerStep)
+            {
+                ProcessLog.ControllerCapHit(logger, k + 1, passes, measured.Mixture.Classification, a.C0);
+                return new AuthorsStepOutcome(m, measured, passes, epochs, CapHit: true);
+            }
+
+            if (passes > 0)
+            {
+                m = new Multipliers(m.Lambda - ((m.Lambda - a.Options.LambdaMin) / (a.Steps - k)), m.Gamma + a.Options.GammaIncrement);
+            }
+
+            for (int e = 0; e < a.Options.EpochsPerPass; e++)
+            {
+                epochs += a.Pass.Train(a.Model, m, mixtureTraining, mixtureEvaluation, null, a.CancellationToken).Epochs;
+            }
+
+            measured = EvaluateMixture(a.Model, a.Evaluation, r);
+            passes++;
+        }
+
+        return new AuthorsStepOutcome(m, measured, passes, epochs, CapHit: false);
     }
 
     /// <summary>
@@ -685,15 +724,12 @@ public sealed class QuasiStaticProcess
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
         var fixedEpochs = FixedEpochs(epochs);
         var run = new StepRecorder(this, ProcessKind.FineTuning, HeldQuantity.Classification, DrivenMultiplier.Lambda, progress);
-        var clock = Stopwatch.StartNew();
-        var measured = EvaluateMixture(model, evaluation, 0);
-        double c0 = measured.Mixture.Classification;
-        CheckMeasuredTarget(c0, HeldQuantity.Classification);
-        run.Add(run.Record(0, multipliers, 0, measured, c0, 0, 0, false, clock.Elapsed.TotalSeconds), 1);
-        clock.Restart();
+        var (measured, c0) = MeasureSource(model, evaluation);
+        run.AddStart(multipliers, 0, measured, c0, 1);
+        run.BeginStep();
         var result = fixedEpochs.Train(model, multipliers, training.Target, evaluation.Target, null, cancellationToken);
         measured = EvaluateMixture(model, evaluation, 1);
-        run.Add(run.Record(1, multipliers, 1, measured, c0, 0, result.Epochs, result.Converged, clock.Elapsed.TotalSeconds), 1);
+        run.Add(run.Record(1, multipliers, 1, measured, c0, 0, result.Epochs, result.Converged, run.Seconds), 1);
         return run.Finish();
     }
 
@@ -811,82 +847,101 @@ public sealed class QuasiStaticProcess
         int epochs = result.Epochs;
         var tried = new List<(double Free, double Value)> { (FreeOf(m, driven), HeldValue(run.Held, measured.Mixture)) };
         int corrections = 0;
-        WeightSnapshot? best = null; // the weights of the smallest drift so far, kept while corrections go on
-        HoldOutcome? bestOutcome = null;
-        try
+        using var best = new BestTried(model); // the weights of the smallest drift so far, kept while corrections go on
+        while (corrections < MaxCorrections)
         {
-            while (corrections < MaxCorrections)
+            var (free, value) = tried[^1];
+            double drift = Math.Abs(Drift(value, goal));
+            if (drift <= Tolerance)
             {
-                var (free, value) = tried[^1];
-                double drift = Math.Abs(Drift(value, goal));
-                if (drift <= Tolerance)
-                {
-                    break;
-                }
-
-                cancellationToken.ThrowIfCancellationRequested();
-                if (bestOutcome is null || drift < Math.Abs(Drift(HeldValue(run.Held, bestOutcome.Measurement.Mixture), goal)))
-                {
-                    best?.Dispose();
-                    best = null;
-                    best = WeightSnapshot.Capture(model.Network);
-                    bestOutcome = new HoldOutcome(m, measured, 0, 0, result.Converged);
-                }
-
-                double slope = estimatedSlope;
-                string method = "newton";
-                if (tried.Count >= 2)
-                {
-                    var (f1, v1) = tried[^2];
-                    double secant = (value - v1) / (free - f1);
-                    if (IsUsable(secant) && (!IsUsable(estimatedSlope) || Math.Sign(secant) == Math.Sign(estimatedSlope)))
-                    {
-                        (slope, method) = (secant, "secant");
-                    }
-                }
-
-                double proposed;
-                if (IsUsable(slope))
-                {
-                    proposed = free + ((goal - value) / slope);
-                }
-                else
-                {
-                    // No usable slope: probe in the direction theory expects (C falls with γ, D falls with λ).
-                    double expectedSign = (run.Held, driven) is (HeldQuantity.Classification, DrivenMultiplier.Lambda) or (HeldQuantity.Distortion, DrivenMultiplier.Gamma) ? -1 : 1;
-                    proposed = free + (Math.Sign(goal - value) * expectedSign * 0.1 * Math.Max(Math.Abs(free), 1));
-                    method = "probe";
-                }
-
-                double bounded = Bound(free, proposed, driven);
-                if (bounded == free || !double.IsFinite(bounded))
-                {
-                    break; // pinned at a bound: no further correction can move the held quantity this way
-                }
-
-                ProcessLog.Correction(logger, run.Kind, index, corrections + 1, run.Held, value, goal, free, bounded, method);
-                m = Compose(DrivenOf(m, driven), bounded, driven);
-                (measured, result) = relax(m);
-                epochs += result.Epochs;
-                corrections++;
-                tried.Add((bounded, HeldValue(run.Held, measured.Mixture)));
+                break;
             }
 
-            // Corrections spent without reaching the tolerance: keep the best point tried, not merely the last.
-            double last = Math.Abs(Drift(tried[^1].Value, goal));
-            if (best is not null && bestOutcome is not null && last > Tolerance
-                && Math.Abs(Drift(HeldValue(run.Held, bestOutcome.Measurement.Mixture), goal)) < last)
+            cancellationToken.ThrowIfCancellationRequested();
+            best.Offer(drift, new HoldOutcome(m, measured, 0, 0, result.Converged));
+            var (proposed, method) = Propose(run.Held, driven, tried, estimatedSlope, goal);
+            double bounded = Bound(free, proposed, driven);
+            if (bounded == free || !double.IsFinite(bounded))
             {
-                best.Restore();
-                return bestOutcome with { Corrections = corrections, Epochs = epochs };
+                break; // pinned at a bound: no further correction can move the held quantity this way
             }
 
-            return new HoldOutcome(m, measured, corrections, epochs, result.Converged);
+            ProcessLog.Correction(logger, run.Kind, index, corrections + 1, run.Held, value, goal, free, bounded, method);
+            m = Compose(DrivenOf(m, driven), bounded, driven);
+            (measured, result) = relax(m);
+            epochs += result.Epochs;
+            corrections++;
+            tried.Add((bounded, HeldValue(run.Held, measured.Mixture)));
         }
-        finally
+
+        // Corrections spent without reaching the tolerance: keep the best point tried, not merely the last.
+        double last = Math.Abs(Drift(tried[^1].Value, goal));
+        return last > Tolerance && best.RestoreIfBetterThan(last) is { } kept
+            ? kept with { Corrections = corrections, Epochs = epochs }
+            : new HoldOutcome(m, measured, corrections, epochs, result.Converged);
+    }
+
+    /// <summary>
+    /// The next value of the free multiplier to try: a Newton step with the estimator's slope, or a secant step
+    /// through the last two points tried when it agrees in sign; without a usable slope a probe of 0.1·max(|x|, 1) in
+    /// the direction theory expects (C falls with γ, D falls with λ).
+    /// </summary>
+    private static (double Proposed, string Method) Propose(HeldQuantity held, DrivenMultiplier driven, List<(double Free, double Value)> tried, double estimatedSlope, double goal)
+    {
+        var (free, value) = tried[^1];
+        double slope = estimatedSlope;
+        string method = "newton";
+        if (tried.Count >= 2)
         {
-            best?.Dispose();
+            var (f1, v1) = tried[^2];
+            double secant = (value - v1) / (free - f1);
+            if (IsUsable(secant) && (!IsUsable(estimatedSlope) || Math.Sign(secant) == Math.Sign(estimatedSlope)))
+            {
+                (slope, method) = (secant, "secant");
+            }
         }
+
+        if (IsUsable(slope))
+        {
+            return (free + ((goal - value) / slope), method);
+        }
+
+        double expectedSign = (held, driven) is (HeldQuantity.Classification, DrivenMultiplier.Lambda) or (HeldQuantity.Distortion, DrivenMultiplier.Gamma) ? -1 : 1;
+        return (free + (Math.Sign(goal - value) * expectedSign * 0.1 * Math.Max(Math.Abs(free), 1)), "probe");
+    }
+
+    /// <summary>The point of a step with the smallest drift so far, with its weights, while corrections go on.</summary>
+    private sealed class BestTried(RateDistortionModel model) : IDisposable
+    {
+        private WeightSnapshot? weights;
+        private HoldOutcome? outcome;
+        private double drift;
+
+        /// <summary>Keeps the model's weights and <paramref name="candidate"/> if <paramref name="candidateDrift"/> is the smallest so far.</summary>
+        public void Offer(double candidateDrift, HoldOutcome candidate)
+        {
+            if (outcome is null || candidateDrift < drift)
+            {
+                weights?.Dispose();
+                weights = null;
+                weights = WeightSnapshot.Capture(model.Network);
+                (outcome, drift) = (candidate, candidateDrift);
+            }
+        }
+
+        /// <summary>Puts the best weights back and returns their outcome if their drift is below <paramref name="lastDrift"/>; otherwise null.</summary>
+        public HoldOutcome? RestoreIfBetterThan(double lastDrift)
+        {
+            if (weights is null || outcome is null || !(drift < lastDrift))
+            {
+                return null;
+            }
+
+            weights.Restore();
+            return outcome;
+        }
+
+        public void Dispose() => weights?.Dispose();
     }
 
     private Functionals Evaluate(RateDistortionModel model, LabeledTensorDataset data) => model.Evaluate(data, trainer.EvaluationBatchSize);
@@ -982,9 +1037,9 @@ public sealed class QuasiStaticProcess
 
     private static void CheckTarget(double? target)
     {
-        if (target is double t && !(double.IsFinite(t) && t > 0))
+        if (target is double t)
         {
-            throw new ArgumentOutOfRangeException(nameof(target), t, "The held value must be finite and > 0 (the drift is relative to it).");
+            Guard.Positive(t, "The held value", "(the drift is relative to it)", nameof(target));
         }
     }
 
@@ -1006,4 +1061,12 @@ public sealed class QuasiStaticProcess
     }
 
     private sealed record HoldOutcome(Multipliers Multipliers, ProcessMeasurement Measurement, int Corrections, int Epochs, bool Converged);
+
+    /// <summary>A step's predicted multipliers, the free slope for its first correction, its task ratio (null on one task) and its relaxation.</summary>
+    private sealed record Prediction(Multipliers Multipliers, double FreeSlope, double? Ratio, Func<Multipliers, (ProcessMeasurement Measured, TrainingResult Result)> Relax);
+
+    /// <summary>What a run of the authors' controller keeps from step to step.</summary>
+    private sealed record AuthorsRun(RateDistortionModel Model, EquilibriumTrainer Pass, AuthorsControllerOptions Options, TaskMixture Training, TaskMixture Evaluation, int Steps, double C0, CancellationToken CancellationToken);
+
+    private sealed record AuthorsStepOutcome(Multipliers Multipliers, ProcessMeasurement Measured, int Passes, int Epochs, bool CapHit);
 }

@@ -23,8 +23,8 @@ public sealed record QuasiStaticProcessOptions
     /// <summary>How the constraint is held (default <see cref="Defaults.Method"/>).</summary>
     public ProcessMethod Method { get; init; } = Defaults.Method;
 
-    /// <summary>The ramp, gate and controller settings of <see cref="ProcessMethod.Controlled"/> (default <see cref="RampProtocol.Defaults"/>).</summary>
-    public RampProtocol Protocol { get; init; } = RampProtocol.Defaults;
+    /// <summary>The ramp, gate and controller settings of <see cref="ProcessMethod.Controlled"/> (default <see cref="RampProtocol.Default"/>).</summary>
+    public RampProtocol Protocol { get; init; } = RampProtocol.Default;
 
     /// <summary>Whether the process stops at the first step that does not hold its constraint (default false: it records the failure and goes on).</summary>
     public bool StopOnFailure { get; init; }

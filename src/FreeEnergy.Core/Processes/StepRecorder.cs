@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FreeEnergy.Core.Data;
 using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Models;
@@ -29,6 +30,7 @@ internal sealed class StepRecorder(QuasiStaticProcess owner, ProcessKind kind, H
 {
     private readonly List<ProcessStep> steps = [];
     private readonly List<ControllerCheck> checks = [];
+    private readonly Stopwatch clock = Stopwatch.StartNew();
     private bool stopped;
 
     public ProcessKind Kind => kind;
@@ -36,6 +38,16 @@ internal sealed class StepRecorder(QuasiStaticProcess owner, ProcessKind kind, H
     public HeldQuantity Held => held;
 
     public DrivenMultiplier Driven => driven;
+
+    /// <summary>Seconds since the run began, or since the last <see cref="BeginStep"/>: a step's time.</summary>
+    public double Seconds => clock.Elapsed.TotalSeconds;
+
+    /// <summary>Starts timing the next step.</summary>
+    public void BeginStep() => clock.Restart();
+
+    /// <summary>Adds step 0, the measurement at the start (no corrections, no epochs).</summary>
+    public void AddStart(Multipliers start, double? ratio, ProcessMeasurement measured, double? goal, int total) =>
+        Add(Record(0, start, ratio, measured, goal, 0, 0, false, Seconds), total);
 
     /// <summary>Adds a finished step; false when the process must stop (a failed step with stop-on-failure).</summary>
     public bool Add(ProcessStep step, int total)

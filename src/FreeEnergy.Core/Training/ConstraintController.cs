@@ -1,4 +1,5 @@
 using System.Globalization;
+using FreeEnergy.Core.Internal;
 
 namespace FreeEnergy.Core.Training;
 
@@ -43,22 +44,14 @@ public sealed class ConstraintController
     /// <param name="target">Q*, the value to hold (finite, &gt; 0; errors are relative to it).</param>
     /// <param name="multiplier">The multiplier to start from (finite, ≥ 0); clamped into the options' bounds (a γ of 0 starts at the minimum).</param>
     /// <param name="sensitivity">s = ∂ln Q/∂ln m (finite, ≠ 0; its sign says which way Q moves with m); its magnitude is clamped to the options' [MinSensitivity, MaxSensitivity].</param>
-    /// <param name="options">The gains and bounds (default <see cref="ConstraintControllerOptions.Defaults"/>).</param>
+    /// <param name="options">The gains and bounds (default <see cref="ConstraintControllerOptions.Default"/>).</param>
     /// <exception cref="ArgumentOutOfRangeException">A bad target, multiplier or sensitivity.</exception>
     /// <exception cref="FreeEnergy.Core.Diagnostics.FreeEnergyConfigurationException">Bad options (every problem listed).</exception>
     public ConstraintController(double target, double multiplier, double sensitivity, ConstraintControllerOptions? options = null)
     {
-        if (!(double.IsFinite(target) && target > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(target), target, "The target must be finite and > 0 (errors are relative to it).");
-        }
-
-        if (!(double.IsFinite(multiplier) && multiplier >= 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(multiplier), multiplier, "The starting multiplier must be finite and ≥ 0.");
-        }
-
-        Options = (options ?? ConstraintControllerOptions.Defaults).Validate();
+        Guard.Positive(target, "The target", "(errors are relative to it)");
+        Guard.NonNegative(multiplier, "The starting multiplier");
+        Options = (options ?? ConstraintControllerOptions.Default).Validate();
         Target = target;
         SetPoint = target;
         logMin = Math.Log(Options.MinMultiplier);
@@ -113,10 +106,7 @@ public sealed class ConstraintController
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="measurement"/> is not finite.</exception>
     public double Update(double measurement)
     {
-        if (!double.IsFinite(measurement))
-        {
-            throw new ArgumentOutOfRangeException(nameof(measurement), measurement, "The measurement must be finite.");
-        }
+        Guard.Finite(measurement, "The measurement");
 
         double alpha = Options.Smoothing;
         average = (alpha * average) + ((1 - alpha) * measurement);
@@ -140,10 +130,7 @@ public sealed class ConstraintController
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="heldOut"/> is not finite.</exception>
     public double CorrectSetPoint(double heldOut)
     {
-        if (!double.IsFinite(heldOut))
-        {
-            throw new ArgumentOutOfRangeException(nameof(heldOut), heldOut, "The held-out measurement must be finite.");
-        }
+        Guard.Finite(heldOut, "The held-out measurement");
 
         if (weight > 0)
         {
@@ -162,10 +149,7 @@ public sealed class ConstraintController
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="setPoint"/> is not finite.</exception>
     public double ResetSetPoint(double setPoint)
     {
-        if (!double.IsFinite(setPoint))
-        {
-            throw new ArgumentOutOfRangeException(nameof(setPoint), setPoint, "The set point must be finite.");
-        }
+        Guard.Finite(setPoint, "The set point");
 
         ClampSetPoint(setPoint);
         return SetPoint;
@@ -175,10 +159,7 @@ public sealed class ConstraintController
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="logChange"/> is not finite.</exception>
     public double Feedforward(double logChange)
     {
-        if (!double.IsFinite(logChange))
-        {
-            throw new ArgumentOutOfRangeException(nameof(logChange), logChange, "The feedforward change of ln m must be finite.");
-        }
+        Guard.Finite(logChange, "The feedforward change of ln m");
 
         LogMultiplier = Math.Clamp(LogMultiplier + Math.Clamp(logChange, -Options.MaxLogStep, Options.MaxLogStep), logMin, logMax);
         return Multiplier;

@@ -1,5 +1,5 @@
-using System.Globalization;
 using FreeEnergy.Core.Diagnostics;
+using FreeEnergy.Core.Internal;
 
 namespace FreeEnergy.Core.Training;
 
@@ -18,79 +18,102 @@ namespace FreeEnergy.Core.Training;
 /// </remarks>
 public sealed record ConstraintControllerOptions
 {
-    /// <summary>The defaults, one place for every optional parameter that refers to them.</summary>
-    public static ConstraintControllerOptions Defaults { get; } = new();
+    /// <summary>The default options (every property at its <see cref="Defaults"/> value).</summary>
+    public static ConstraintControllerOptions Default { get; } = new();
 
-    /// <summary>Integral gain k_I per update, a fraction of the Newton step (default 0.03; in (0, 1]).</summary>
-    public double IntegralGain { get; init; } = 0.03;
+    /// <summary>Integral gain k_I per update, a fraction of the Newton step (default <see cref="Defaults.IntegralGain"/>; in (0, 1]).</summary>
+    public double IntegralGain { get; init; } = Defaults.IntegralGain;
 
-    /// <summary>Proportional gain k_P on the change of the error, a fraction of the Newton step (default 0.15; in [0, 10]).</summary>
-    public double ProportionalGain { get; init; } = 0.15;
+    /// <summary>Proportional gain k_P on the change of the error, a fraction of the Newton step (default <see cref="Defaults.ProportionalGain"/>; in [0, 10]).</summary>
+    public double ProportionalGain { get; init; } = Defaults.ProportionalGain;
 
-    /// <summary>The factor α of the exponential moving average of the training measurement (default 0.95; in [0, 1)).</summary>
-    public double Smoothing { get; init; } = 0.95;
+    /// <summary>The factor α of the exponential moving average of the training measurement (default <see cref="Defaults.Smoothing"/>; in [0, 1)).</summary>
+    public double Smoothing { get; init; } = Defaults.Smoothing;
 
-    /// <summary>The largest change of u = ln(multiplier) in one update (default 0.02; in (0, 1]).</summary>
-    public double MaxLogStep { get; init; } = 0.02;
+    /// <summary>The largest change of u = ln(multiplier) in one update (default <see cref="Defaults.MaxLogStep"/>; in (0, 1]).</summary>
+    public double MaxLogStep { get; init; } = Defaults.MaxLogStep;
 
-    /// <summary>The smallest multiplier the controller sets (default 1e-3; &gt; 0).</summary>
-    public double MinMultiplier { get; init; } = 1e-3;
+    /// <summary>The smallest multiplier the controller sets (default <see cref="Defaults.MinMultiplier"/>; &gt; 0).</summary>
+    public double MinMultiplier { get; init; } = Defaults.MinMultiplier;
 
-    /// <summary>The largest multiplier the controller sets (default 1e4; &gt; <see cref="MinMultiplier"/>).</summary>
-    public double MaxMultiplier { get; init; } = 1e4;
+    /// <summary>The largest multiplier the controller sets (default <see cref="Defaults.MaxMultiplier"/>; &gt; <see cref="MinMultiplier"/>).</summary>
+    public double MaxMultiplier { get; init; } = Defaults.MaxMultiplier;
 
     /// <summary>
     /// The outer loop's gain: at each held-out check the estimate of the gap between the held-out and the training
-    /// value moves this fraction of the way to the newly measured gap (default 0.5; in [0, 1]; 0 keeps the set point).
+    /// value moves this fraction of the way to the newly measured gap (default <see cref="Defaults.SetPointGain"/>; in [0, 1]; 0 keeps the set point).
     /// </summary>
-    public double SetPointGain { get; init; } = 0.5;
+    public double SetPointGain { get; init; } = Defaults.SetPointGain;
 
-    /// <summary>The largest offset of the training set point from the target, relative to the target (default 0.5; in (0, 1)).</summary>
-    public double MaxSetPointOffset { get; init; } = 0.5;
+    /// <summary>The largest offset of the training set point from the target, relative to the target (default <see cref="Defaults.MaxSetPointOffset"/>; in (0, 1)).</summary>
+    public double MaxSetPointOffset { get; init; } = Defaults.MaxSetPointOffset;
 
-    /// <summary>The smallest |s| the gains are divided by (default 0.05; &gt; 0).</summary>
-    public double MinSensitivity { get; init; } = 0.05;
+    /// <summary>The smallest |s| the gains are divided by (default <see cref="Defaults.MinSensitivity"/>; &gt; 0).</summary>
+    public double MinSensitivity { get; init; } = Defaults.MinSensitivity;
 
     /// <summary>
-    /// The largest |s| the gains are divided by (default 1; ≥ <see cref="MinSensitivity"/>). The encoder-fluctuation
+    /// The largest |s| the gains are divided by (default <see cref="Defaults.MaxSensitivity"/>; ≥ <see cref="MinSensitivity"/>). The encoder-fluctuation
     /// estimator over-estimated |s| by up to 3.6 at large γ in the main job's transfer, which made the controller too
     /// timid to bring γ back down; capping it at 1 keeps at least the step of a unit log-sensitivity.
     /// </summary>
-    public double MaxSensitivity { get; init; } = 1;
+    public double MaxSensitivity { get; init; } = Defaults.MaxSensitivity;
 
     /// <summary>
     /// Every problem of these options, one line each (empty when valid); <see cref="Validate"/> throws them
     /// together.
     /// </summary>
-    public IReadOnlyList<string> Problems()
-    {
-        var problems = new List<string>();
-        void Check(bool ok, string text)
-        {
-            if (!ok)
-            {
-                problems.Add(text);
-            }
-        }
-
-        string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
-        Check(IntegralGain > 0 && IntegralGain <= 1, $"IntegralGain must be in (0, 1]; it is {F(IntegralGain)}.");
-        Check(ProportionalGain >= 0 && ProportionalGain <= 10, $"ProportionalGain must be in [0, 10]; it is {F(ProportionalGain)}.");
-        Check(Smoothing >= 0 && Smoothing < 1, $"Smoothing must be in [0, 1); it is {F(Smoothing)}.");
-        Check(MaxLogStep > 0 && MaxLogStep <= 1, $"MaxLogStep must be in (0, 1]; it is {F(MaxLogStep)}.");
-        Check(double.IsFinite(MinMultiplier) && MinMultiplier > 0, $"MinMultiplier must be finite and > 0; it is {F(MinMultiplier)}.");
-        Check(double.IsFinite(MaxMultiplier) && MaxMultiplier > MinMultiplier, $"MaxMultiplier must be finite and > MinMultiplier ({F(MinMultiplier)}); it is {F(MaxMultiplier)}.");
-        Check(double.IsFinite(MinSensitivity) && MinSensitivity > 0, $"MinSensitivity must be finite and > 0; it is {F(MinSensitivity)}.");
-        Check(double.IsFinite(MaxSensitivity) && MaxSensitivity >= MinSensitivity, $"MaxSensitivity must be finite and ≥ MinSensitivity ({F(MinSensitivity)}); it is {F(MaxSensitivity)}.");
-        Check(SetPointGain >= 0 && SetPointGain <= 1, $"SetPointGain must be in [0, 1]; it is {F(SetPointGain)}.");
-        Check(MaxSetPointOffset > 0 && MaxSetPointOffset < 1, $"MaxSetPointOffset must be in (0, 1); it is {F(MaxSetPointOffset)}.");
-        return problems;
-    }
+    public IReadOnlyList<string> Problems() =>
+        new ProblemList()
+            .InRange(IntegralGain, 0, 1, false, true, nameof(IntegralGain))
+            .InRange(ProportionalGain, 0, 10, true, true, nameof(ProportionalGain))
+            .InRange(Smoothing, 0, 1, true, false, nameof(Smoothing))
+            .InRange(MaxLogStep, 0, 1, false, true, nameof(MaxLogStep))
+            .Positive(MinMultiplier, nameof(MinMultiplier))
+            .Require(double.IsFinite(MaxMultiplier) && MaxMultiplier > MinMultiplier, $"MaxMultiplier must be finite and > MinMultiplier ({ProblemList.Format(MinMultiplier)}); it is {ProblemList.Format(MaxMultiplier)}.")
+            .Positive(MinSensitivity, nameof(MinSensitivity))
+            .Require(double.IsFinite(MaxSensitivity) && MaxSensitivity >= MinSensitivity, $"MaxSensitivity must be finite and ≥ MinSensitivity ({ProblemList.Format(MinSensitivity)}); it is {ProblemList.Format(MaxSensitivity)}.")
+            .InRange(SetPointGain, 0, 1, true, true, nameof(SetPointGain))
+            .InRange(MaxSetPointOffset, 0, 1, false, false, nameof(MaxSetPointOffset))
+            .Problems;
 
     /// <summary>Throws <see cref="FreeEnergyConfigurationException"/> listing every problem, or returns these options.</summary>
     public ConstraintControllerOptions Validate()
     {
         var problems = Problems();
         return problems.Count == 0 ? this : throw new FreeEnergyConfigurationException(problems);
+    }
+
+    /// <summary>The defaults, one place for the initialisers above and every optional parameter that refers to them.</summary>
+    public static class Defaults
+    {
+        /// <summary>Integral gain k_I per update.</summary>
+        public const double IntegralGain = 0.03;
+
+        /// <summary>Proportional gain k_P on the change of the error.</summary>
+        public const double ProportionalGain = 0.15;
+
+        /// <summary>The factor α of the moving average of the training measurement (≈ 20 steps).</summary>
+        public const double Smoothing = 0.95;
+
+        /// <summary>The largest change of ln(multiplier) in one update.</summary>
+        public const double MaxLogStep = 0.02;
+
+        /// <summary>The smallest multiplier the controller sets.</summary>
+        public const double MinMultiplier = 1e-3;
+
+        /// <summary>The largest multiplier the controller sets.</summary>
+        public const double MaxMultiplier = 1e4;
+
+        /// <summary>The outer loop's gain on the gap between held-out and training values.</summary>
+        public const double SetPointGain = 0.5;
+
+        /// <summary>The largest offset of the training set point from the target, relative to the target.</summary>
+        public const double MaxSetPointOffset = 0.5;
+
+        /// <summary>The smallest |s| the gains are divided by.</summary>
+        public const double MinSensitivity = 0.05;
+
+        /// <summary>The largest |s| the gains are divided by.</summary>
+        public const double MaxSensitivity = 1;
     }
 }

@@ -27,10 +27,10 @@ public sealed partial class EquilibriumTrainer
     /// <param name="training">The training data.</param>
     /// <param name="evaluation">The held-out data the held value is checked on.</param>
     /// <param name="fixedMultiplier">The multiplier kept fixed (default λ: γ is found). Fixing γ and finding λ suits a held D.</param>
-    /// <param name="tolerance">The largest accepted |drift| (default 0.02; in (0, 1)).</param>
-    /// <param name="consecutiveChecks">In-tolerance checks in a row that count as reached (default 2; ≥ 1).</param>
-    /// <param name="checksPerEpoch">Held-out checks per epoch (default 4; in [1, 1000]).</param>
-    /// <param name="controller">The controller's gains and bounds (default <see cref="ConstraintControllerOptions.Defaults"/>).</param>
+    /// <param name="tolerance">The largest accepted |drift| (default <see cref="QuasiStaticProcessOptions.Defaults.Tolerance"/>, as a process; in (0, 1)).</param>
+    /// <param name="consecutiveChecks">In-tolerance checks in a row that count as reached (default <see cref="RampProtocol.Defaults.ConsecutiveChecks"/>, as a controlled process; ≥ 1).</param>
+    /// <param name="checksPerEpoch">Held-out checks per epoch (default <see cref="RampProtocol.Defaults.ChecksPerEpoch"/>, as a controlled process; in [1, 1000]).</param>
+    /// <param name="controller">The controller's gains and bounds (default <see cref="ConstraintControllerOptions.Default"/>).</param>
     /// <param name="progress">Receives a report after every epoch.</param>
     /// <param name="cancellationToken">Checked between steps; the model keeps the weights of the last finished step.</param>
     /// <exception cref="ArgumentException">A bad argument (the message names it), or data that do not fit the model.</exception>
@@ -44,9 +44,9 @@ public sealed partial class EquilibriumTrainer
         LabeledTensorDataset training,
         LabeledTensorDataset evaluation,
         DrivenMultiplier fixedMultiplier = DrivenMultiplier.Lambda,
-        double tolerance = 0.02,
-        int consecutiveChecks = 2,
-        int checksPerEpoch = 4,
+        double tolerance = QuasiStaticProcessOptions.Defaults.Tolerance,
+        int consecutiveChecks = RampProtocol.Defaults.ConsecutiveChecks,
+        int checksPerEpoch = RampProtocol.Defaults.ChecksPerEpoch,
         ConstraintControllerOptions? controller = null,
         IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
@@ -98,41 +98,67 @@ public sealed partial class EquilibriumTrainer
         var first = engine.Measure().Mixture;
         engine.StartSetPoint(first);
 
-        long checkEvery = Math.Max(1, engine.StepsPerEpoch / checksPerEpoch);
-        var freeHistory = new List<double>();
-        var driftHistory = new List<double>();
+        var checks = new HeldOutChecks(engine, target, tolerance, first, Math.Max(1, engine.StepsPerEpoch / checksPerEpoch));
         var rest = new ConvergenceTracker(Convergence);
-        Functionals last = first;
-        double drift = (engine.HeldValue(first) - target) / target;
-        int inTolerance = 0, epoch = 0;
+        int epoch = 0;
         bool converged = false;
         while (epoch < Convergence.MaxEpochs && !converged)
         {
             epoch++;
+            checks.TrainEpoch(epoch);
+            var last = checks.Last;
+
+            // What is minimised at a fixed functional: the objective without the free multiplier's term.
+            rest.Add(freeIsGamma ? last.Rate + (engine.Lambda * last.Distortion) : last.Rate + (engine.Gamma * last.Classification), last);
+            progress?.Report(new TrainingProgress(epoch, Convergence.MaxEpochs, engine.StepsPerEpoch, engine.StepsPerEpoch, engine.Lambda, engine.Gamma, double.NaN, last.Rate, last.Distortion, last.Classification, last.Objective(engine.Multipliers), clock.Elapsed));
+            double heldValue = engine.HeldValue(last);
+            Log.ConstrainedEpoch(logger, epoch, Convergence.MaxEpochs, held, heldValue, target, checks.Drift, engine.Lambda, engine.Gamma);
+            converged = checks.InTolerance >= consecutiveChecks && epoch >= Convergence.MinEpochs && rest.IsMet(out _);
+        }
+
+        var trainingFunctionals = EvaluateTrainingData ? model.Evaluate(training, EvaluationBatchSize) : null;
+        return new ConstrainedTrainingResult(engine.Multipliers, held, target, trainingFunctionals, checks.Last, checks.Drift, checks.InTolerance >= consecutiveChecks, converged, epoch, clock.Elapsed, checks.FreeHistory.AsReadOnly(), checks.DriftHistory.AsReadOnly());
+    }
+
+    /// <summary>
+    /// The held-out checks of <see cref="TrainAtFixed"/>: trains an epoch with a check every <c>checkEvery</c> steps and
+    /// at its end, and keeps the last measurement, the drift, the run of in-tolerance checks and the histories.
+    /// </summary>
+    private sealed class HeldOutChecks(ConstrainedTraining engine, double target, double tolerance, Functionals first, long checkEvery)
+    {
+        public List<double> FreeHistory { get; } = [];
+
+        public List<double> DriftHistory { get; } = [];
+
+        public Functionals Last { get; private set; } = first;
+
+        public double Drift { get; private set; } = (engine.HeldValue(first) - target) / target;
+
+        /// <summary>The number of consecutive checks, up to the last, within the tolerance.</summary>
+        public int InTolerance { get; private set; }
+
+        /// <summary>Trains up to the end of epoch <paramref name="epoch"/> (1-based), checking on the way.</summary>
+        public void TrainEpoch(int epoch)
+        {
             long end = (long)epoch * engine.StepsPerEpoch;
             while (engine.Steps < end)
             {
                 engine.Step();
                 if (engine.Steps % checkEvery == 0 || engine.Steps == end)
                 {
-                    var (measured, value) = engine.Check();
-                    last = measured.Mixture;
-                    drift = (value - target) / target;
-                    inTolerance = Math.Abs(drift) <= tolerance ? inTolerance + 1 : 0;
-                    freeHistory.Add(freeIsGamma ? engine.Gamma : engine.Lambda);
-                    driftHistory.Add(drift);
+                    Check();
                 }
             }
-
-            // What is minimised at a fixed functional: the objective without the free multiplier's term.
-            rest.Add(freeIsGamma ? last.Rate + (engine.Lambda * last.Distortion) : last.Rate + (engine.Gamma * last.Classification), last);
-            progress?.Report(new TrainingProgress(epoch, Convergence.MaxEpochs, engine.StepsPerEpoch, engine.StepsPerEpoch, engine.Lambda, engine.Gamma, double.NaN, last.Rate, last.Distortion, last.Classification, last.Objective(engine.Multipliers), clock.Elapsed));
-            double heldValue = engine.HeldValue(last);
-            Log.ConstrainedEpoch(logger, epoch, Convergence.MaxEpochs, held, heldValue, target, drift, engine.Lambda, engine.Gamma);
-            converged = inTolerance >= consecutiveChecks && epoch >= Convergence.MinEpochs && rest.IsMet(out _);
         }
 
-        var trainingFunctionals = EvaluateTrainingData ? model.Evaluate(training, EvaluationBatchSize) : null;
-        return new ConstrainedTrainingResult(engine.Multipliers, held, target, trainingFunctionals, last, drift, inTolerance >= consecutiveChecks, converged, epoch, clock.Elapsed, freeHistory.AsReadOnly(), driftHistory.AsReadOnly());
+        private void Check()
+        {
+            var (measured, value) = engine.Check();
+            Last = measured.Mixture;
+            Drift = (value - target) / target;
+            InTolerance = Math.Abs(Drift) <= tolerance ? InTolerance + 1 : 0;
+            FreeHistory.Add(engine.FreeIsGamma ? engine.Gamma : engine.Lambda);
+            DriftHistory.Add(Drift);
+        }
     }
 }

@@ -34,7 +34,7 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
     private static EquilibriumTrainer Trainer() => new EquilibriumTrainer().WithAdam(3e-3).WithBatchSize(32).WithTrainingDataEvaluation(false);
 
     /// <summary>Small data settles in a few steps: a slow ramp and long dwells in epochs are still cheap.</summary>
-    private static RampProtocol Protocol() => RampProtocol.Defaults with { RampEpochs = 4, MaxDwellChecks = 40 };
+    private static RampProtocol Protocol() => RampProtocol.Default with { RampEpochs = 4, MaxDwellChecks = 40 };
 
     private static TrainingResult Equilibrate(RateDistortionModel model, Multipliers start, LabeledTensorDataset training, LabeledTensorDataset evaluation, int maxEpochs = 80) =>
         new EquilibriumTrainer().WithAdam(1e-2).WithBatchSize(32).WithConvergence(window: 3, relativeTolerance: 1e-3, maxEpochs: maxEpochs).WithLearningRateDecay(0.3, 1).WithTrainingDataEvaluation(false).Train(model, start, training, evaluation);
@@ -235,7 +235,7 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
         using var model = SmallModel(3);
         var start = new Multipliers(2, 1);
         Equilibrate(model, start, data, data, maxEpochs: 10);
-        var protocol = RampProtocol.Defaults with { RampEpochs = 1, MaxDwellChecks = 8, MaxHalvings = 1, Controller = ConstraintControllerOptions.Defaults with { MaxMultiplier = 20, MaxLogStep = 0.2 } };
+        var protocol = RampProtocol.Default with { RampEpochs = 1, MaxDwellChecks = 8, MaxHalvings = 1, Controller = ConstraintControllerOptions.Default with { MaxMultiplier = 20, MaxLogStep = 0.2 } };
         var process = new QuasiStaticProcess(Trainer(), new EncoderFluctuationEstimator()).WithProtocol(protocol).WithStopOnFailure();
 
         // C = 1e-4 nats: a classifier on noisy prototypes gets nowhere near it, whatever γ.
@@ -284,10 +284,10 @@ public sealed class ControlledProcessTests(ITestOutputHelper output) : IDisposab
     public void BadSettingsAndArgumentsAreRejectedAllAtOnce()
     {
         var process = new QuasiStaticProcess(new EquilibriumTrainer(), new EncoderFluctuationEstimator());
-        var bad = RampProtocol.Defaults with { RampEpochs = 0, ConsecutiveChecks = 3, MaxDwellChecks = 2, Controller = ConstraintControllerOptions.Defaults with { IntegralGain = 2 } };
+        var bad = RampProtocol.Default with { RampEpochs = 0, ConsecutiveChecks = 3, MaxDwellChecks = 2, Controller = ConstraintControllerOptions.Default with { IntegralGain = 2 } };
         var e = Assert.Throws<FreeEnergyConfigurationException>(() => process.WithProtocol(bad));
         Assert.Equal(3, e.Problems.Count);
-        Assert.Equal(RampProtocol.Defaults, process.Protocol);
+        Assert.Equal(RampProtocol.Default, process.Protocol);
         Assert.Throws<ArgumentOutOfRangeException>("method", () => process.WithMethod((ProcessMethod)7));
 
         using var data = TestData.Prototypes(32, 3, 6);

@@ -43,7 +43,7 @@ public sealed class RampGovernorTests
     [InlineData(10001)]
     public void ABadBoundOnGovernedChecksIsOneClearProblem(int checks)
     {
-        var problems = (RampProtocol.Defaults with { MaxGovernedChecks = checks }).Problems();
+        var problems = (RampProtocol.Default with { MaxGovernedChecks = checks }).Problems();
         Assert.Equal($"MaxGovernedChecks must be in [0, 10000]; it is {checks}.", Assert.Single(problems));
     }
 }

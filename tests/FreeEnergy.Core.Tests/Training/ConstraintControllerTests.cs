@@ -84,7 +84,7 @@ public sealed class ConstraintControllerTests(ITestOutputHelper output)
         // The target needs m = 4, but m is capped at 2: the controller sits at the cap for 1,000 updates. Then the
         // plant changes so that the target needs m = 1: a wound-up integrator would stay at the cap for hundreds of
         // updates; the velocity form leaves it with the first updates whose error points back.
-        var options = ConstraintControllerOptions.Defaults with { MaxMultiplier = 2 };
+        var options = ConstraintControllerOptions.Default with { MaxMultiplier = 2 };
         var plant = new Plant(1, lag: 30, noise: 0.05, seed: 5);
         var controller = new ConstraintController(0.5, 1, Exponent, options);
         Drive(controller, plant, 1000);
@@ -168,6 +168,6 @@ public sealed class ConstraintControllerTests(ITestOutputHelper output)
         Assert.Equal(4, e.Problems.Count);
         Assert.Contains(e.Problems, p => p.Contains("IntegralGain", StringComparison.Ordinal));
         Assert.Contains(e.Problems, p => p.Contains("MaxMultiplier", StringComparison.Ordinal));
-        Assert.Empty(ConstraintControllerOptions.Defaults.Problems());
+        Assert.Empty(ConstraintControllerOptions.Default.Problems());
     }
 }

@@ -103,7 +103,7 @@ public class SettingsTests
         Assert.Equal((0.05, 2, true, ProcessMethod.PredictorCorrector), (changed.Tolerance, changed.MaxCorrections, changed.StopOnFailure, changed.Method));
         Assert.Equal(Path.GetFullPath("steps.jsonl"), changed.RecordFile);
 
-        var bad = new QuasiStaticProcessOptions { Tolerance = 0, MaxRelativeChange = 1, Method = (ProcessMethod)7, Protocol = RampProtocol.Defaults with { ChecksPerEpoch = 0 } };
+        var bad = new QuasiStaticProcessOptions { Tolerance = 0, MaxRelativeChange = 1, Method = (ProcessMethod)7, Protocol = RampProtocol.Default with { ChecksPerEpoch = 0 } };
         var e = Assert.Throws<FreeEnergyConfigurationException>(() => new QuasiStaticProcess(new EquilibriumTrainer(), new EncoderFluctuationEstimator(), bad));
         Assert.Equal(4, e.Problems.Count);
         Assert.Contains(e.Problems, p => p.StartsWith("Protocol.ChecksPerEpoch", StringComparison.Ordinal));
