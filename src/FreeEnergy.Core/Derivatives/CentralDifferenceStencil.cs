@@ -1,4 +1,5 @@
 using System.Globalization;
+using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Surface;
 
 namespace FreeEnergy.Core.Derivatives;
@@ -96,15 +97,8 @@ public sealed record CentralDifferenceStencil
     public static CentralDifferenceStencil Evaluate(double lambda, double gamma, double lambdaStep, double gammaStep, Func<double, double, SurfacePoint> evaluate)
     {
         ArgumentNullException.ThrowIfNull(evaluate);
-        if (!(double.IsFinite(lambdaStep) && lambdaStep > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(lambdaStep), lambdaStep, Invariant($"h_λ must be finite and > 0; got {lambdaStep:R}."));
-        }
-
-        if (!(double.IsFinite(gammaStep) && gammaStep > 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(gammaStep), gammaStep, Invariant($"h_γ must be finite and > 0; got {gammaStep:R}."));
-        }
+        Guard.Positive(lambdaStep, "h_λ");
+        Guard.Positive(gammaStep, "h_γ");
 
         if (!(double.IsFinite(lambda) && lambda - lambdaStep > 0))
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FreeEnergy.Core.Internal;
 
 namespace FreeEnergy.Core.Derivatives;
 
@@ -74,13 +75,7 @@ public sealed record SurfaceDerivatives
         CultureInfo.InvariantCulture,
         $"(D_λ = {DLambda:G6}, D_γ = {DGamma:G6}, C_λ = {CLambda:G6}, C_γ = {CGamma:G6})");
 
-    private static double RequireFinite(double value, string name) =>
-        double.IsFinite(value)
-            ? value
-            : throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be finite; got {value:R}."));
+    private static double RequireFinite(double value, string name) => Guard.Finite(value, name, name);
 
-    private static double? RequireUncertainty(double? value, string name) =>
-        value is not double v || (double.IsFinite(v) && v >= 0)
-            ? value
-            : throw new ArgumentOutOfRangeException(name, v, string.Create(CultureInfo.InvariantCulture, $"{name} must be finite and ≥ 0; got {v:R}."));
+    private static double? RequireUncertainty(double? value, string name) => value is double v ? Guard.NonNegative(v, name, paramName: name) : null;
 }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using FreeEnergy.Core.Internal;
 
 namespace FreeEnergy.Core.Identities;
 
@@ -20,7 +20,7 @@ public sealed record CertificateOptions
     public double Sigmas
     {
         get;
-        init => field = double.IsFinite(value) && value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(Sigmas), value, string.Create(CultureInfo.InvariantCulture, $"Sigmas must be finite and ≥ 0; got {value:R}."));
+        init => field = Guard.NonNegative(value, nameof(Sigmas), paramName: nameof(Sigmas));
     } = Defaults.Sigmas;
 
     /// <summary>Whether the drift over the convergence window is added to the threshold (default <see cref="Defaults.IncludeDrift"/>).</summary>
@@ -30,7 +30,7 @@ public sealed record CertificateOptions
     public double RelativeTolerance
     {
         get;
-        init => field = double.IsFinite(value) && value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(RelativeTolerance), value, string.Create(CultureInfo.InvariantCulture, $"RelativeTolerance must be finite and ≥ 0; got {value:R}."));
+        init => field = Guard.NonNegative(value, nameof(RelativeTolerance), paramName: nameof(RelativeTolerance));
     } = Defaults.RelativeTolerance;
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FreeEnergy.Core.Internal;
 using FreeEnergy.Core.Derivatives;
 using FreeEnergy.Core.Surface;
 
@@ -88,10 +89,7 @@ public static class IdentityCheck
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Convexity needs at least 2 points; got {points.Count}."), nameof(points));
         }
 
-        if (!(double.IsFinite(tolerance) && tolerance >= 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, string.Create(CultureInfo.InvariantCulture, $"The tolerance must be finite and ≥ 0; got {tolerance:R}."));
-        }
+        Guard.NonNegative(tolerance, "The tolerance");
 
         RequireNoNull(points);
 

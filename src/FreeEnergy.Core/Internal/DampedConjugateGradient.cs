@@ -143,10 +143,7 @@ internal sealed class DampedConjugateGradient
             throw new ArgumentException(b.Length == 0 ? "The right-hand side b is empty." : "The right-hand side b has a NaN or infinite entry.", nameof(b));
         }
 
-        if (!(double.IsFinite(damping) && damping >= 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(damping), damping, string.Create(CultureInfo.InvariantCulture, $"The damping must be finite and ≥ 0; got {damping:R}."));
-        }
+        Guard.NonNegative(damping, "The damping");
     }
 
     /// <summary>(A + δI)·p as a new array.</summary>

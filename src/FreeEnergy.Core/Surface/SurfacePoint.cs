@@ -82,11 +82,5 @@ public sealed record SurfacePoint
         return new Functionals(rate, distortion, classification, 0, 0);
     }
 
-    private static void RequireFinite(double value, string name)
-    {
-        if (!double.IsFinite(value))
-        {
-            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be finite; got {value:R}."));
-        }
-    }
+    private static void RequireFinite(double value, string name) => Guard.Finite(value, name, name);
 }
