@@ -86,7 +86,8 @@ public sealed class KillTests(ITestOutputHelper log)
             log.WriteLine(line);
         }
 
-        Assert.All(counts.Finals, f => Assert.Equal(expected, f));
+        string[] differences = [.. counts.Finals.SelectMany(f => Differences(expected, f.Records).Select(d => $"{f.Label}: {d}"))];
+        Assert.True(differences.Length == 0, $"{differences.Length} record(s) of the {counts.Finals.Count} finished runs differ from the uninterrupted run's:\n{string.Join("\n", differences)}");
         string summary = string.Create(CultureInfo.InvariantCulture,
             $"kill test: uninterrupted run {duration.TotalSeconds:F1} s; {counts.Tried} kill points tried ({timedKills} timed moments, {counts.Tried - timedKills - DefaultPolledKills} of them tried again on a fresh folder, {DefaultPolledKills} polled), {counts.Killed} killed a running process, {counts.MidWrite} landed mid-write (a temporary file left behind); {counts.Runs} runs, {counts.Finals.Count} finished after kills, each with the records of the uninterrupted run");
         log.WriteLine(summary);
@@ -133,7 +134,7 @@ public sealed class KillTests(ITestOutputHelper log)
         if (ended)
         {
             Assert.True(process.ExitCode == 0, $"{label}: the run ended by itself with exit code {process.ExitCode}:\n{run.Interleaved}");
-            Completed(outFolder, counts);
+            Completed(outFolder, counts, label);
         }
 
         return ended;
@@ -151,15 +152,39 @@ public sealed class KillTests(ITestOutputHelper log)
         counts.Runs++;
         Assert.True(code == 0, $"the final resume exited with {code}:\n{output}");
         AssertLoads(outFolder);
-        Completed(outFolder, counts);
+        Completed(outFolder, counts, $"the final resume of {Path.GetFileName(outFolder)}");
     }
 
     /// <summary>A finished run: no temporary file is left; its records are kept for the comparison and the folder removed.</summary>
-    private static void Completed(string outFolder, KillCounts counts)
+    private static void Completed(string outFolder, KillCounts counts, string label)
     {
         Assert.Empty(Temporaries(outFolder));
-        counts.Finals.Add(Comparable(Path.Combine(outFolder, "surface.jsonl")));
+        counts.Finals.Add((label, Comparable(Path.Combine(outFolder, "surface.jsonl"))));
         Directory.Delete(outFolder, recursive: true);
+    }
+
+    /// <summary>Each record of <paramref name="actual"/> that differs from <paramref name="expected"/>'s, with the fields that differ and both values.</summary>
+    private static IEnumerable<string> Differences(List<string> expected, List<string> actual)
+    {
+        if (expected.Count != actual.Count)
+        {
+            yield return $"{actual.Count} records instead of {expected.Count}";
+        }
+
+        for (int i = 0; i < Math.Min(expected.Count, actual.Count); i++)
+        {
+            if (expected[i] == actual[i])
+            {
+                continue;
+            }
+
+            var e = JsonNode.Parse(expected[i])!.AsObject();
+            var a = JsonNode.Parse(actual[i])!.AsObject();
+            var fields = e.Select(p => p.Key).Union(a.Select(p => p.Key))
+                .Where(k => e[k]?.ToJsonString() != a[k]?.ToJsonString())
+                .Select(k => $"{k}: {e[k]?.ToJsonString() ?? "(none)"} → {a[k]?.ToJsonString() ?? "(none)"}");
+            yield return $"record {i} (index {e["index"]}): {string.Join("; ", fields)}";
+        }
     }
 
     /// <summary>Every state a kill leaves must load: the records file (if any) and every checkpoint in the models folder.</summary>
@@ -271,7 +296,7 @@ public sealed class KillTests(ITestOutputHelper log)
 
         public int Runs { get; set; }
 
-        public List<List<string>> Finals { get; } = [];
+        public List<(string Label, List<string> Records)> Finals { get; } = [];
 
         public List<string> Log { get; } = [];
     }
