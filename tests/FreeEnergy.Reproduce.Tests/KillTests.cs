@@ -27,9 +27,10 @@ public sealed class KillTests(ITestOutputHelper log)
     private const int DefaultPolledKills = 6;
 
     /// <remarks>
-    /// One worker: with two, one of the five kill moments of a CI run ended, once, with the record of point 2 differing
-    /// from the uninterrupted run's (it passed when run again; not explained yet, issue 14). The in-process test of a
-    /// cancelled parallel sweep resumed with another worker count (SurfaceSweepWorkersTests) covers the parallel path.
+    /// One worker by default: with two, a resumed run now and then ends with a point that differs from the
+    /// uninterrupted run's in the fifth significant digit (2 of 24 runs of <c>scripts/kill-test.sh 12 2</c>; the cause is
+    /// not found, docs/surface.md "Determinism"). The in-process test of a cancelled parallel sweep resumed with another
+    /// worker count (SurfaceSweepWorkersTests) covers the parallel path on a small model.
     /// </remarks>
     private static readonly string[] Arguments = ["surface", "--quick", "--no-repair", "--workers", Workers()];
 
