@@ -35,10 +35,7 @@ public sealed class KillTests(ITestOutputHelper log)
     private static readonly string[] Arguments = ["surface", "--quick", "--no-repair", "--workers", Workers()];
 
     /// <summary>The program's worker count: <c>FREEENERGY_KILL_WORKERS</c> if set (the script's <c>--workers</c>), else 1.</summary>
-    private static string Workers() =>
-        int.TryParse(Environment.GetEnvironmentVariable("FREEENERGY_KILL_WORKERS"), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0
-            ? n.ToString(CultureInfo.InvariantCulture)
-            : "1";
+    private static string Workers() => PositiveSetting("FREEENERGY_KILL_WORKERS", 1).ToString(CultureInfo.InvariantCulture);
 
     [Fact]
     public void ASurfaceRunKilledAtManyMomentsAndResumedEndsWithTheRecordsOfAnUninterruptedRun()
@@ -98,8 +95,11 @@ public sealed class KillTests(ITestOutputHelper log)
     }
 
     /// <summary>The number of timed kill points: <c>FREEENERGY_KILL_POINTS</c> if set (the script's longer runs), else 8.</summary>
-    private static int KillPoints() =>
-        int.TryParse(Environment.GetEnvironmentVariable("FREEENERGY_KILL_POINTS"), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : DefaultTimedKills;
+    private static int KillPoints() => PositiveSetting("FREEENERGY_KILL_POINTS", DefaultTimedKills);
+
+    /// <summary>The positive whole number in the environment variable <paramref name="name"/>, else <paramref name="fallback"/>.</summary>
+    private static int PositiveSetting(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : fallback;
 
     /// <summary>
     /// Starts a run in <paramref name="outFolder"/> and SIGKILLs it when <paramref name="wait"/> returns false (true: it
