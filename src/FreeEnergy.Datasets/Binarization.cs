@@ -1,4 +1,5 @@
 using System.Globalization;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FreeEnergy.Datasets;
@@ -66,6 +67,10 @@ public sealed class Binarization
             return bernoulli(pixels, generator);
         }
 
-        return pixels.ge(Threshold!.Value).to_type(ScalarType.Float32);
+        // Held in a using: TorchSharp's implicit number-to-Scalar conversion leaves the native Scalar to a finalizer that
+        // another thread's garbage collection can run while libtorch still reads it.
+        using var threshold = Threshold!.Value.ToScalar();
+        using var above = pixels.ge(threshold);
+        return above.to_type(ScalarType.Float32);
     }
 }

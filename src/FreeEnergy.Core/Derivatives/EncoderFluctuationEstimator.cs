@@ -119,9 +119,9 @@ public sealed class EncoderFluctuationEstimator : IDerivativeEstimator
                 long k = distortion.shape[0];
                 var d = distortion - distortion.mean([0], keepdim: true);
                 var c = classification - classification.mean([0], keepdim: true);
-                var perInput = stack([(d * d).sum([0]), (c * d).sum([0]), (c * c).sum([0])]).div_(k - 1); // [3, B]
+                var perInput = stack([(d * d).sum([0]), (c * d).sum([0]), (c * c).sum([0])]).OverInPlace(k - 1); // [3, B]
                 var means = perInput.mean([1], keepdim: true);
-                var squares = (perInput - means).square().sum([1], keepdim: true);
+                var squares = (perInput - means).Squared().sum([1], keepdim: true);
                 double[] values = [.. cat([means, squares], 1).cpu().data<double>()];
                 long b = perInput.shape[1];
                 for (int q = 0; q < 3; q++)

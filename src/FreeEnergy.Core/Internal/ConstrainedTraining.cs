@@ -200,12 +200,12 @@ internal sealed class ConstrainedTraining : IDisposable
         var (objective, statistics) = model.ForwardTrusted(inputs, labels).ObjectiveAndSums(m);
         if (weight != 1)
         {
-            objective = objective * weight;
-            statistics = statistics * weight;
+            objective = objective.Times(weight);
+            statistics = statistics.Times(weight);
         }
 
-        loss = loss is null ? objective : loss + objective;
-        readings = readings is null ? statistics : readings + statistics;
+        loss = loss is null ? objective : loss.Plus(objective);
+        readings = readings is null ? statistics : readings.Plus(statistics);
     }
 
     private IEnumerable<(Tensor, Tensor, Tensor?, Tensor?)> Endless()

@@ -38,7 +38,7 @@ internal sealed class GaussianMixturePrior : PriorModule
         var logEncoder = DiagonalGaussianLogDensity(z, mean, logVariance); // [K, B]
         var perComponent = DiagonalGaussianLogDensity(z.unsqueeze(-2), means, logVariances); // [K, B, M]
         var logWeights = nn.functional.log_softmax(logits, 0);
-        var logPrior = (perComponent + logWeights).logsumexp(-1); // [K, B]
+        var logPrior = perComponent.Plus(logWeights).logsumexp(-1); // [K, B]
         return (logEncoder - logPrior).mean([0]).MoveToOuterDisposeScope();
     }
 }

@@ -72,9 +72,9 @@ internal sealed class HessianVectorProduct
             using var scope = NewDisposeScope();
             var (r, d, c) = Terms(x, y, seed);
             var tie = Tie();
-            Accumulate(gradientD, torch.autograd.grad([d + tie], parameters.Cast<Tensor>().ToList(), retain_graph: true));
-            Accumulate(gradientC, torch.autograd.grad([c + tie], parameters.Cast<Tensor>().ToList(), retain_graph: true));
-            Accumulate(gradientR, torch.autograd.grad([r + tie], parameters.Cast<Tensor>().ToList()));
+            Accumulate(gradientD, torch.autograd.grad([d.Plus(tie)], parameters.Cast<Tensor>().ToList(), retain_graph: true));
+            Accumulate(gradientC, torch.autograd.grad([c.Plus(tie)], parameters.Cast<Tensor>().ToList(), retain_graph: true));
+            Accumulate(gradientR, torch.autograd.grad([r.Plus(tie)], parameters.Cast<Tensor>().ToList()));
         }
 
         var gradientJ = new double[ParameterCount];
@@ -127,7 +127,7 @@ internal sealed class HessianVectorProduct
     private Tensor[] FirstOrderGraph((Tensor Inputs, Tensor Labels, long Seed) batch)
     {
         var (r, d, c) = Terms(batch.Inputs, batch.Labels, batch.Seed);
-        var j = r + (d * multipliers.Lambda) + (c * multipliers.Gamma) + Tie();
+        var j = r.Plus(d.Times(multipliers.Lambda)).Plus(c.Times(multipliers.Gamma)).Plus(Tie());
         return [.. torch.autograd.grad([j], parameters.Cast<Tensor>().ToList(), retain_graph: true, create_graph: true)];
     }
 
@@ -137,7 +137,7 @@ internal sealed class HessianVectorProduct
         var dot = Tie();
         for (int i = 0; i < gradient.Length; i++)
         {
-            dot = dot + (gradient[i] * vectors[i]).sum();
+            dot = dot.Plus((gradient[i] * vectors[i]).sum());
         }
 
         return dot;
@@ -149,8 +149,8 @@ internal sealed class HessianVectorProduct
         Tensor? tie = null;
         foreach (var p in parameters)
         {
-            var term = p.sum() * 0.0;
-            tie = tie is null ? term : tie + term;
+            var term = p.sum().Times(0.0);
+            tie = tie is null ? term : tie.Plus(term);
         }
 
         return tie!;
@@ -161,7 +161,7 @@ internal sealed class HessianVectorProduct
     {
         using var noise = new Generator(unchecked((ulong)seed));
         var terms = model.ForwardTrusted(x, y, noise);
-        return (terms.Rate.sum() / count, terms.Distortion.mean([0]).sum() / count, terms.Classification.mean([0]).sum() / count);
+        return (terms.Rate.sum().Over(count), terms.Distortion.mean([0]).sum().Over(count), terms.Classification.mean([0]).sum().Over(count));
     }
 
     private static void Accumulate(double[] target, IList<Tensor> gradients)

@@ -93,7 +93,7 @@ internal sealed class LeanAdam : IDisposable
                 using var root = Math.Sqrt(biasCorrection2).ToScalar();
                 using var sqrt = expAvgSq.sqrt();
                 using var denominator = sqrt.div(root);
-                denominator.add_(epsilon);
+                denominator.PlusInPlace(epsilon);
                 using var stepSize = (-(group.LearningRate / biasCorrection1)).ToScalar();
                 p.addcdiv_(expAvg, denominator, value: stepSize);
             }

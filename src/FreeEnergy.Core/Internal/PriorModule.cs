@@ -25,8 +25,8 @@ internal abstract class PriorModule : nn.Module
     {
         const double LogTwoPi = 1.8378770664093454835606594728112;
         using var diff = z - mean;
-        using var scaled = diff.square().mul_(logVariance.neg().exp_());
-        using var terms = scaled.add_(logVariance).add_(LogTwoPi);
-        return terms.sum(-1).mul_(-0.5);
+        using var scaled = diff.Squared().mul_(logVariance.neg().exp_());
+        using var terms = scaled.PlusInPlace(logVariance).PlusInPlace(LogTwoPi);
+        return terms.sum(-1).TimesInPlace(-0.5);
     }
 }

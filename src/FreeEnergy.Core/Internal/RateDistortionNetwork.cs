@@ -74,8 +74,8 @@ internal sealed class RateDistortionNetwork : nn.Module
             }
 
             double bound = 1.0 / Math.Sqrt(fanIn);
-            weight.copy_(rand(weight.shape, generator: generator).mul_(2 * bound).sub_(bound));
-            bias?.copy_(rand(bias.shape, generator: generator).mul_(2 * bound).sub_(bound));
+            weight.copy_(rand(weight.shape, generator: generator).TimesInPlace(2 * bound).MinusInPlace(bound));
+            bias?.copy_(rand(bias.shape, generator: generator).TimesInPlace(2 * bound).MinusInPlace(bound));
         }
 
         if (prior is GaussianMixturePrior mixture)

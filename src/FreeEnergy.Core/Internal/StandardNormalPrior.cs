@@ -15,7 +15,7 @@ internal sealed class StandardNormalPrior : PriorModule
 
     public override Tensor Rate(Tensor mean, Tensor logVariance, Tensor z)
     {
-        using var terms = mean.square().add_(logVariance.exp()).sub_(1.0).sub_(logVariance);
-        return terms.sum(-1).mul_(0.5);
+        using var terms = mean.Squared().PlusInPlace(logVariance.exp()).MinusInPlace(1.0).sub_(logVariance);
+        return terms.sum(-1).TimesInPlace(0.5);
     }
 }

@@ -1,3 +1,4 @@
+using FreeEnergy.Core.Internal;
 using static TorchSharp.torch;
 
 namespace FreeEnergy.Core.Models;
@@ -106,10 +107,10 @@ public sealed class BatchTerms : IDisposable
     /// <summary>mean over the batch of R + λ·D̄ + γ·C̄, given the sample means D̄ and C̄ ([B] each); in the caller's scope.</summary>
     private Tensor MeanObjective(Tensor distortionMean, Tensor classificationMean, Multipliers multipliers)
     {
-        var perExample = Rate + (distortionMean * multipliers.Lambda);
+        var perExample = Rate.Plus(distortionMean.Times(multipliers.Lambda));
         if (multipliers.Gamma != 0)
         {
-            perExample = perExample + (classificationMean * multipliers.Gamma);
+            perExample = perExample.Plus(classificationMean.Times(multipliers.Gamma));
         }
 
         return perExample.mean();

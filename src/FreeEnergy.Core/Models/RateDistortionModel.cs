@@ -144,14 +144,14 @@ public sealed class RateDistortionModel : IDisposable
             }
         }
 
-        var z = mean.unsqueeze(0) + ((logVariance * 0.5).exp().unsqueeze(0) * epsilon);
+        var z = mean.unsqueeze(0).Plus(logVariance.Times(0.5).exp().unsqueeze(0) * epsilon);
         var flatZ = z.reshape(samples * batch, Configuration.LatentSize);
 
         var reconstruction = Network.Decoder.call(flatZ).reshape(samples, batch, -1);
         var target = x.reshape(1, batch, -1).expand(samples, batch, -1);
         Tensor distortion = Configuration.Likelihood == DecoderLikelihood.Bernoulli
             ? nn.functional.binary_cross_entropy_with_logits(reconstruction, target, reduction: nn.Reduction.None).sum(-1)
-            : (reconstruction - target).square().sum(-1).mul_(0.5 / (Configuration.GaussianSigma * Configuration.GaussianSigma)).add_(gaussianConstant);
+            : (reconstruction - target).Squared().sum(-1).TimesInPlace(0.5 / (Configuration.GaussianSigma * Configuration.GaussianSigma)).PlusInPlace(gaussianConstant);
 
         var logits = Network.Classifier.call(flatZ);
         var repeatedLabels = y.repeat(samples);
@@ -248,11 +248,11 @@ public sealed class RateDistortionModel : IDisposable
             {
                 using var scope = NewDisposeScope();
                 using var terms = ForwardTrusted(batch.Inputs, batch.Labels, noise);
-                accumulated.add_(terms.Sums().to(ScalarType.Float64));
+                accumulated.PlusInPlace(terms.Sums().to(ScalarType.Float64));
                 if (products is not null)
                 {
                     var v = stack([terms.Rate, terms.Distortion.mean([0]), terms.Classification.mean([0])]).to(ScalarType.Float64);
-                    products.add_(v.matmul(v.t()));
+                    products.PlusInPlace(v.matmul(v.t()));
                     if (perExample is not null)
                     {
                         using var hostTerms = v.cpu();
@@ -314,7 +314,7 @@ public sealed class RateDistortionModel : IDisposable
                 using var scope = NewDisposeScope();
                 long size = batch.Inputs.shape[0];
                 using var terms = ForwardTrusted(batch.Inputs, batch.Labels, epsilon: onDevice.narrow(1, start, size));
-                accumulated.add_(terms.Sums().to(ScalarType.Float64));
+                accumulated.PlusInPlace(terms.Sums().to(ScalarType.Float64));
                 start += size;
             }
 

@@ -387,10 +387,10 @@ public sealed partial class EquilibriumTrainer
             }
 
             var (objective, statistics) = model.ForwardTrusted(inputs, labels).ObjectiveAndSums(multipliers);
-            var part = objective * weight;
-            var partReadings = statistics * weight;
-            loss = loss is null ? part : loss + part;
-            readings = readings is null ? partReadings : readings + partReadings;
+            var part = objective.Times(weight);
+            var partReadings = statistics.Times(weight);
+            loss = loss is null ? part : loss.Plus(part);
+            readings = readings is null ? partReadings : readings.Plus(partReadings);
         }
 
         return (loss!, Read(readings!), batches[0].Inputs.shape[0]);
