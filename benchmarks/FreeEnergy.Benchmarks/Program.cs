@@ -12,6 +12,7 @@ var commands = new (string Name, string Summary, Func<string[], int> Run)[]
     ("dispose-loop", "issue 17: build / train one epoch / Dispose ×30 without GC.Collect: RSS and live tensors per cycle", DisposeLoop.Run),
     ("pytorch", "issue 14: per-step time of the library, plain TorchSharp and PyTorch (benchmarks/pytorch/step.py) at 1 and 2 threads, interleaved", PyTorchComparison.Run),
     ("step-worker", "the .NET worker process of 'pytorch' (JSON requests on stdin)", StepWorker.Run),
+    ("scalar-lifetime", "TorchSharp's implicit Scalars under collections on two threads: failures with them, and with the Scalar held", ScalarLifetime.Run),
     ("micro", "BenchmarkDotNet micro-benchmarks: a short training epoch and an evaluation pass, library vs raw loop", MicroBenchmarks.Run),
 };
 

@@ -41,8 +41,9 @@ public sealed class FontlessRun : IDisposable
         }
 
         // One worker: this fixture checks the report and the fonts, not parallelism (ReproduceAppTests compares a
-        // parallel run with a serial one). A 2-worker run here crashed once in libtorch ("Unknown scalar type"), the
-        // first crash of that kind; see docs/surface.md "Determinism" for the parallel-resume finding it may share.
+        // parallel run with a serial one). A 2-worker run here crashed once in libtorch ("Unknown scalar type"): a
+        // TorchSharp implicit Scalar freed mid-call by another worker's collection, which the library now holds
+        // (docs/troubleshooting.md).
         foreach (string argument in new[] { program, "all", "--quick", "--workers", "1", "--out", Results })
         {
             start.ArgumentList.Add(argument);
