@@ -35,44 +35,27 @@ internal static class ScalarArithmetic
     public static Tensor Squared(this Tensor tensor) => tensor.pow(Two);
 
     /// <summary><paramref name="tensor"/> · <paramref name="value"/>, a new tensor.</summary>
-    public static Tensor Times(this Tensor tensor, double value)
-    {
-        using var scalar = value.ToScalar();
-        return tensor.mul(scalar);
-    }
+    public static Tensor Times(this Tensor tensor, double value) => Held(value, s => tensor.mul(s));
 
     /// <summary><paramref name="tensor"/> / <paramref name="value"/>, a new tensor.</summary>
-    public static Tensor Over(this Tensor tensor, double value)
-    {
-        using var scalar = value.ToScalar();
-        return tensor.div(scalar);
-    }
+    public static Tensor Over(this Tensor tensor, double value) => Held(value, s => tensor.div(s));
 
     /// <summary>Multiplies <paramref name="tensor"/> by <paramref name="value"/> in place.</summary>
-    public static Tensor TimesInPlace(this Tensor tensor, double value)
-    {
-        using var scalar = value.ToScalar();
-        return tensor.mul_(scalar);
-    }
+    public static Tensor TimesInPlace(this Tensor tensor, double value) => Held(value, s => tensor.mul_(s));
 
     /// <summary>Divides <paramref name="tensor"/> by <paramref name="value"/> in place.</summary>
-    public static Tensor OverInPlace(this Tensor tensor, double value)
-    {
-        using var scalar = value.ToScalar();
-        return tensor.div_(scalar);
-    }
+    public static Tensor OverInPlace(this Tensor tensor, double value) => Held(value, s => tensor.div_(s));
 
     /// <summary>Adds <paramref name="value"/> to <paramref name="tensor"/> in place.</summary>
-    public static Tensor PlusInPlace(this Tensor tensor, double value)
-    {
-        using var scalar = value.ToScalar();
-        return tensor.add_(scalar, One);
-    }
+    public static Tensor PlusInPlace(this Tensor tensor, double value) => Held(value, s => tensor.add_(s, One));
 
     /// <summary>Subtracts <paramref name="value"/> from <paramref name="tensor"/> in place.</summary>
-    public static Tensor MinusInPlace(this Tensor tensor, double value)
+    public static Tensor MinusInPlace(this Tensor tensor, double value) => Held(value, s => tensor.sub_(s));
+
+    /// <summary>Runs <paramref name="operation"/> with <paramref name="value"/> as a Scalar held until it returns, then frees it.</summary>
+    private static Tensor Held(double value, Func<Scalar, Tensor> operation)
     {
         using var scalar = value.ToScalar();
-        return tensor.sub_(scalar);
+        return operation(scalar);
     }
 }
