@@ -23,12 +23,15 @@ public sealed class ScalarLifetimeTests
         .Select(f => (OpCode)f.GetValue(null)!)
         .ToDictionary(o => o.Value);
 
+    // TorchSharp's call graph, scanned once for all the tests here.
+    private static readonly Lazy<HashSet<(Module, int)>> Converting = new(ConvertingTorchSharpMembers);
+
     [Theory]
     [InlineData(typeof(RateDistortionModel))]
     [InlineData(typeof(FashionMnist))]
     public void NoLibraryCodeHandsLibtorchAScalarThatNothingHolds(Type inAssembly)
     {
-        var converting = ConvertingTorchSharpMembers();
+        var converting = Converting.Value;
         var offenders = AllMethods(inAssembly.Assembly)
             .SelectMany(m => Callees(m).Where(c => converting.Contains(Key(c))).Select(c => $"{m.DeclaringType!.FullName}.{m.Name} calls {c.DeclaringType!.Name}.{c.Name}({string.Join(", ", c.GetParameters().Select(p => p.ParameterType.Name))})"))
             .Distinct()
@@ -41,7 +44,7 @@ public sealed class ScalarLifetimeTests
     public void TheScanFindsTheConversionsItLooksFor()
     {
         // The scan itself must see a conversion: TorchSharp's number overloads, and defaults such as add's alpha.
-        var converting = ConvertingTorchSharpMembers();
+        var converting = Converting.Value;
         var flagged = Callees(typeof(ScalarLifetimeTests).GetMethod(nameof(ConvertsImplicitly), Everything)!).Where(c => converting.Contains(Key(c))).Select(c => c.Name).ToHashSet();
         Assert.Superset(new HashSet<string> { "op_Multiply", "op_Addition", "add_", "square" }, flagged);
         Assert.DoesNotContain(Callees(typeof(ScalarLifetimeTests).GetMethod(nameof(HoldsItsScalars), Everything)!), c => converting.Contains(Key(c)));
