@@ -306,15 +306,18 @@ note "$(printf 'timing: serial %.1f s, array of %d tasks on %d CPUs %.1f s (subm
 
 # --- 6. a preempted task and a task that dies ----------------------------------------------------------------------
 mkdir -p "$tmp/disrupted"
-requeued=0 released=0 cancelled=0
+requeued=0 requeued_at=0 released=0 cancelled=0
 # At every poll: the first time shard 0 (1) has a recorded point and more to go, requeue (cancel) its task.
 disrupt() {
   local results=$tmp/disrupted/results
   if [[ $requeued -eq 0 && $(records "$results/shard-0.jsonl") -ge 1 ]]; then
-    scontrol requeue "${1}_0" 2>>"$tmp/log/disrupt.err" && requeued=$(records "$results/shard-0.jsonl")
+    scontrol requeue "${1}_0" 2>>"$tmp/log/disrupt.err" && requeued=$(records "$results/shard-0.jsonl") requeued_at=$(date +%s)
   fi
-  # Slurm holds a requeued batch job back for a credential's lifetime (AuthInfo=cred_expire, 120 s); release it at once.
-  if [[ $requeued -ge 1 && $released -eq 0 ]] && squeue -h -j "${1}_0" -t PENDING -o %r 2>/dev/null | grep -q BeginTime; then
+  # Slurm holds a requeued batch job back for a credential's lifetime (AuthInfo=cred_expire, 120 s); release it then,
+  # but not within the second of the requeue: slurmd compares credential times in whole seconds, so a new launch
+  # in that second counts as revoked ("Job credential revoked") and the task ends FAILED with the old exit status.
+  if [[ $requeued -ge 1 && $released -eq 0 && $(date +%s) -ge $((requeued_at + 2)) ]] &&
+    squeue -h -j "${1}_0" -t PENDING -o %r 2>/dev/null | grep -q BeginTime; then
     scontrol update JobId="${1}_0" StartTime=now 2>>"$tmp/log/disrupt.err" && released=1
   fi
   if [[ $cancelled -eq 0 && $(records "$results/shard-1.jsonl") -ge 1 ]]; then
